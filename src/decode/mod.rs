@@ -1,0 +1,27 @@
+//! Packet decoding: link layer bytes to a small, copyable view of the packet.
+//!
+//! The reader thread calls [`decode`] once per frame. Decoding is zero-copy
+//! (etherparse's lax slicing for Ethernet, VLAN tags, IPv4/IPv6 and their
+//! extension headers; a few lines of our own for the transport ports and
+//! flags), allocates nothing, and never panics: what cannot be decoded comes
+//! back as one of the fixed [`DecodeError`] reasons, which the caller counts.
+//!
+//! The result, [`PacketView`], carries what flow tracking needs (addresses,
+//! ports, VLANs, TCP flags, lengths) plus where the transport payload starts,
+//! so that workers can read application hints (DNS, TLS SNI, RTSP banners)
+//! without decoding again.
+//!
+//! Fragments: the first fragment of an IP datagram carries the transport
+//! header and keys its flow like any packet; later fragments carry no ports,
+//! so they are counted ([`Decoded::LaterFragment`]) and not attributed to a
+//! flow. Reassembly would cost memory per datagram for traffic that cameras
+//! practically never produce, and a mirror port sees both fragments anyway.
+
+mod error;
+mod link;
+mod packet;
+mod transport;
+
+pub use error::DecodeError;
+pub use link::{LinkType, decode};
+pub use packet::{ArpView, Decoded, Fragment, PacketView, QuotedHeader, tcp_flags};

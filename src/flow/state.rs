@@ -1,0 +1,187 @@
+//! One flow's state: who started it, what each side sent, how far the TCP
+//! handshake and teardown went.
+
+use std::net::IpAddr;
+
+use super::key::FlowKey;
+use crate::decode::tcp_flags::{ACK, FIN, RST, SYN};
+use crate::timestamp::Timestamp;
+
+/// Direction index into the per-direction counters.
+pub const FROM_INITIATOR: usize = 0;
+pub const FROM_RESPONDER: usize = 1;
+
+/// How far a TCP connection got. Not a full RFC 793 machine: a passive
+/// sensor sees both directions' packets but not the endpoints' internal
+/// state, so it tracks what matters for reporting and scan detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpState {
+    /// First packet seen was not a SYN: the capture started mid-connection.
+    Midstream,
+    SynSent,
+    /// The responder answered the SYN with SYN-ACK.
+    SynAckReceived,
+    Established,
+    /// One side sent FIN.
+    Closing,
+    /// Both sides sent FIN.
+    Closed,
+    Reset,
+}
+
+impl TcpState {
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpState::Midstream => "midstream",
+            TcpState::SynSent => "syn_sent",
+            TcpState::SynAckReceived => "syn_ack",
+            TcpState::Established => "established",
+            TcpState::Closing => "closing",
+            TcpState::Closed => "closed",
+            TcpState::Reset => "reset",
+        }
+    }
+}
+
+/// Why a flow record was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndReason {
+    /// No packet for longer than the protocol's inactivity timeout.
+    Timeout,
+    /// Both sides closed with FIN.
+    Fin,
+    /// A side reset the connection.
+    Rst,
+    /// The table was full and this was its stalest flow.
+    Evicted,
+    /// The input ended (end of the last capture file, or shutdown).
+    EndOfInput,
+}
+
+impl EndReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            EndReason::Timeout => "timeout",
+            EndReason::Fin => "fin",
+            EndReason::Rst => "rst",
+            EndReason::Evicted => "evicted",
+            EndReason::EndOfInput => "end-of-input",
+        }
+    }
+}
+
+/// Per-flow state; about 120 bytes.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub key: FlowKey,
+    /// Whether the initiator is the key's `lo` endpoint.
+    pub initiator_is_lo: bool,
+    pub icmp_one_way: bool,
+    pub tcp_state: Option<TcpState>,
+    /// Union of TCP flags each direction sent.
+    pub tcp_flags: [u8; 2],
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
+    pub packets: [u64; 2],
+    pub bytes: [u64; 2],
+    /// Sequence number (position in the input) of the flow's first packet:
+    /// a stable order for records flushed together.
+    pub first_seq: u64,
+    // Intrusive links of the table's per-timeout-class recency lists.
+    pub(super) prev: u32,
+    pub(super) next: u32,
+    pub(super) class: u8,
+}
+
+impl Flow {
+    pub fn initiator(&self) -> (IpAddr, u16) {
+        if self.initiator_is_lo {
+            (self.key.addr_lo, self.key.port_lo)
+        } else {
+            (self.key.addr_hi, self.key.port_hi)
+        }
+    }
+
+    pub fn responder(&self) -> (IpAddr, u16) {
+        if self.initiator_is_lo {
+            (self.key.addr_hi, self.key.port_hi)
+        } else {
+            (self.key.addr_lo, self.key.port_lo)
+        }
+    }
+
+    /// Whether the responder ever sent a packet.
+    pub fn answered(&self) -> bool {
+        self.packets[FROM_RESPONDER] > 0
+    }
+
+    /// Community ID v1 with seed 0, in the initiator's orientation.
+    pub fn community_id(&self) -> String {
+        let (src, src_port) = self.initiator();
+        let (dst, dst_port) = self.responder();
+        super::community_id::community_id_v1(
+            0,
+            self.key.proto,
+            src,
+            dst,
+            src_port,
+            dst_port,
+            self.icmp_one_way,
+        )
+    }
+
+    /// Advances the TCP state with a packet's flags.
+    pub(super) fn tcp_update(&mut self, direction: usize, flags: u8) {
+        self.tcp_flags[direction] |= flags;
+        let Some(state) = self.tcp_state else {
+            return;
+        };
+        let next = if flags & RST != 0 {
+            TcpState::Reset
+        } else if flags & FIN != 0 {
+            let other = self.tcp_flags[1 - direction] & FIN != 0;
+            if other {
+                TcpState::Closed
+            } else {
+                TcpState::Closing
+            }
+        } else {
+            match state {
+                TcpState::SynSent
+                    if direction == FROM_RESPONDER && flags & (SYN | ACK) == SYN | ACK =>
+                {
+                    TcpState::SynAckReceived
+                }
+                TcpState::SynAckReceived if direction == FROM_INITIATOR && flags & ACK != 0 => {
+                    TcpState::Established
+                }
+                other => other,
+            }
+        };
+        // A closed or reset connection stays so until it leaves the table.
+        if !matches!(state, TcpState::Reset | TcpState::Closed) {
+            self.tcp_state = Some(next);
+        }
+    }
+
+    /// The end reason for a flow that stayed in the closed class until its
+    /// short linger timeout ran out.
+    pub fn close_reason(&self) -> EndReason {
+        match self.tcp_state {
+            Some(TcpState::Reset) => EndReason::Rst,
+            Some(TcpState::Closed) => EndReason::Fin,
+            _ => EndReason::Timeout,
+        }
+    }
+}
+
+/// Renders TCP flags as letters in a fixed order (S, A, F, R, P), like
+/// the flag columns of Suricata's flow records.
+pub fn flag_letters(flags: u8, out: &mut String) {
+    use crate::decode::tcp_flags::PSH;
+    for (bit, letter) in [(SYN, 'S'), (ACK, 'A'), (FIN, 'F'), (RST, 'R'), (PSH, 'P')] {
+        if flags & bit != 0 {
+            out.push(letter);
+        }
+    }
+}

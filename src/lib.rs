@@ -1,0 +1,20 @@
+//! camsentry: a passive network sensor for CCTV and IP-camera networks.
+//!
+//! The crate reads packets (capture files through libpcap), decodes them
+//! without copying, tracks bidirectional flows in per-worker tables, and
+//! reports finished flows and policy alerts as JSON lines.
+//!
+//! Layers, top to bottom (nothing imports a layer above it):
+//! `pipeline` (threads and channels) → `flow` (keys, table, records) and
+//! `capture` (packet sources) → `decode` (frames to packet views) →
+//! `timestamp`, `stats`.
+
+#![deny(unsafe_code)]
+
+pub mod capture;
+pub mod cli;
+pub mod decode;
+pub mod flow;
+pub mod pipeline;
+pub mod stats;
+pub mod timestamp;

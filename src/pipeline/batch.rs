@@ -1,0 +1,101 @@
+//! What crosses threads: batches of decoded packets going to a worker, and
+//! bundles of events coming back.
+//!
+//! Batches are recycled through a return channel, so after warm-up the
+//! packet path allocates nothing: the reader clears a used batch and fills
+//! it again.
+
+use crate::decode::{ArpView, PacketView};
+use crate::flow::{EndReason, Flow, FlowKey};
+use crate::timestamp::Timestamp;
+
+/// Application payload bytes kept per packet for the workers' protocol
+/// hints (DNS answers, TLS ClientHello, RTSP replies, WS-Discovery).
+pub const MAX_PAYLOAD_COPY: usize = 2048;
+
+/// One IP packet as a worker receives it.
+#[derive(Debug, Clone, Copy)]
+pub struct PacketRecord {
+    pub view: PacketView,
+    pub key: FlowKey,
+    pub src_is_lo: bool,
+    pub ts: Timestamp,
+    /// Position of the packet in the whole input (1-based).
+    pub seq: u64,
+    pub wire_len: u32,
+    /// Range of the copied payload in [`Batch::payload`] (empty when the
+    /// payload is of no interest to any hint parser).
+    pub payload_start: u32,
+    pub payload_end: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ArpRecord {
+    pub arp: ArpView,
+    pub ts: Timestamp,
+    pub seq: u64,
+}
+
+/// The packets of one epoch that belong to one worker.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub epoch: u64,
+    /// The input's packet clock at the end of the epoch (largest timestamp
+    /// seen so far, over all workers): the time expiry sweeps use.
+    pub now: Timestamp,
+    /// Sequence number of the epoch's last packet.
+    pub end_seq: u64,
+    /// The input has ended: flush every flow after this batch.
+    pub last: bool,
+    pub packets: Vec<PacketRecord>,
+    pub arps: Vec<ArpRecord>,
+    pub payload: Vec<u8>,
+}
+
+impl Batch {
+    pub fn clear(&mut self) {
+        self.packets.clear();
+        self.arps.clear();
+        self.payload.clear();
+        self.last = false;
+    }
+
+    pub fn payload_of(&self, record: &PacketRecord) -> &[u8] {
+        self.payload
+            .get(record.payload_start as usize..record.payload_end as usize)
+            .unwrap_or_default()
+    }
+}
+
+/// Total order of events across workers: `(seq, phase, tiebreak)` packed
+/// in two integers. Packet-driven events sort by the packet's sequence
+/// number; end-of-epoch expiries sort after the epoch's last packet, by the
+/// flow's first packet.
+pub type EventOrder = (u64, u64);
+
+pub fn packet_order(seq: u64, sub: u64) -> EventOrder {
+    (seq, sub)
+}
+
+pub fn sweep_order(end_seq: u64, first_seq: u64) -> EventOrder {
+    (end_seq, (1 << 63) | first_seq)
+}
+
+#[derive(Debug, Clone)]
+pub enum EventKind {
+    FlowEnd { flow: Flow, reason: EndReason },
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub order: EventOrder,
+    pub kind: EventKind,
+}
+
+/// A worker's events for one epoch.
+#[derive(Debug, Default)]
+pub struct WorkerOutput {
+    pub epoch: u64,
+    pub last: bool,
+    pub events: Vec<Event>,
+}

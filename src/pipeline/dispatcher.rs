@@ -1,0 +1,208 @@
+//! The reader side of the pipeline: decodes each frame, computes its flow
+//! key, and appends it to the batch of the worker that owns the key.
+//!
+//! Input is cut into epochs of [`EPOCH_PACKETS`] packets. At the end of each
+//! epoch every worker gets exactly one batch (possibly empty), carrying the
+//! input's clock, so that idle workers still expire their flows and the
+//! collector can merge all workers' events for an epoch in input order. The
+//! epoch length does not depend on the number of workers, which is what
+//! makes the output the same for any `--workers`.
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use super::batch::{ArpRecord, Batch, MAX_PAYLOAD_COPY, PacketRecord};
+use crate::decode::{self, Decoded, LinkType, PacketView};
+use crate::flow::FlowKey;
+use crate::stats::ReaderCounters;
+use crate::timestamp::Timestamp;
+
+/// Packets per epoch.
+pub const EPOCH_PACKETS: u64 = 4096;
+
+/// What to do when a worker's queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backpressure {
+    /// Wait for the worker (replay: never lose a packet).
+    Block,
+    /// Drop the batch and count it (live capture must keep reading).
+    Drop,
+}
+
+pub struct Dispatcher {
+    senders: Vec<Sender<Batch>>,
+    recycle: Receiver<Batch>,
+    batches: Vec<Batch>,
+    epoch: u64,
+    in_epoch: u64,
+    seq: u64,
+    now: Timestamp,
+    vlan_in_key: bool,
+    backpressure: Backpressure,
+    pub counters: ReaderCounters,
+    /// Packets dropped because a worker's queue was full (live only).
+    pub dropped_packets: u64,
+}
+
+impl Dispatcher {
+    pub fn new(
+        senders: Vec<Sender<Batch>>,
+        recycle: Receiver<Batch>,
+        vlan_in_key: bool,
+        backpressure: Backpressure,
+    ) -> Dispatcher {
+        let batches = senders.iter().map(|_| Batch::default()).collect();
+        Dispatcher {
+            senders,
+            recycle,
+            batches,
+            epoch: 0,
+            in_epoch: 0,
+            seq: 0,
+            now: Timestamp::ZERO,
+            vlan_in_key,
+            backpressure,
+            counters: ReaderCounters::default(),
+            dropped_packets: 0,
+        }
+    }
+
+    /// Takes one captured frame.
+    pub fn packet(&mut self, link: LinkType, ts: Timestamp, wire_len: u32, frame: &[u8]) {
+        self.seq += 1;
+        self.counters.packets += 1;
+        self.counters.wire_bytes += u64::from(wire_len);
+        self.counters.captured_bytes += frame.len() as u64;
+        // The clock only moves forward: merged captures can step back.
+        if ts > self.now {
+            self.now = ts;
+        }
+        match decode::decode(link, frame) {
+            Ok(Decoded::Ip(view)) => {
+                self.counters.ip_packets += 1;
+                self.push_ip(view, ts, wire_len, frame);
+            }
+            Ok(Decoded::Arp(arp)) => {
+                self.counters.arp_packets += 1;
+                // ARP is per sender host: route it by the sender's address so
+                // one host's sweep is seen whole by one worker.
+                let (key, _) =
+                    FlowKey::new(arp.sender_ip.into(), 0, arp.sender_ip.into(), 0, 0, 0, 0);
+                let worker = key.worker(self.senders.len());
+                self.batches[worker].arps.push(ArpRecord {
+                    arp,
+                    ts,
+                    seq: self.seq,
+                });
+            }
+            Ok(Decoded::LaterFragment) => self.counters.later_fragments += 1,
+            Err(reason) => self.counters.decode_errors[reason.index()] += 1,
+        }
+        self.in_epoch += 1;
+        if self.in_epoch == EPOCH_PACKETS {
+            self.close_epoch(false);
+        }
+    }
+
+    fn push_ip(&mut self, view: PacketView, ts: Timestamp, wire_len: u32, frame: &[u8]) {
+        let (vlan, inner_vlan) = if self.vlan_in_key {
+            (view.vlan, view.inner_vlan)
+        } else {
+            (0, 0)
+        };
+        let (key, src_is_lo) = FlowKey::new(
+            view.src,
+            view.src_port,
+            view.dst,
+            view.dst_port,
+            view.proto,
+            vlan,
+            inner_vlan,
+        );
+        let worker = key.worker(self.senders.len());
+        let batch = &mut self.batches[worker];
+        let payload_start = batch.payload.len() as u32;
+        let start = usize::from(view.payload_offset);
+        let end = start + usize::from(view.payload_len).min(MAX_PAYLOAD_COPY);
+        if let Some(bytes) = frame.get(start..end)
+            && wants_payload(&view, bytes)
+        {
+            batch.payload.extend_from_slice(bytes);
+        }
+        let payload_end = batch.payload.len() as u32;
+        batch.packets.push(PacketRecord {
+            view,
+            key,
+            src_is_lo,
+            ts,
+            seq: self.seq,
+            wire_len,
+            payload_start,
+            payload_end,
+        });
+    }
+
+    /// Sends every worker its batch for the current epoch.
+    pub fn close_epoch(&mut self, last: bool) {
+        for worker in 0..self.senders.len() {
+            let fresh = self.recycle.try_recv().unwrap_or_default();
+            let mut batch = std::mem::replace(&mut self.batches[worker], fresh);
+            batch.epoch = self.epoch;
+            batch.now = self.now;
+            batch.end_seq = self.seq;
+            batch.last = last;
+            match self.backpressure {
+                Backpressure::Block => {
+                    // A send fails only when the worker is gone, which
+                    // happens only after the run is already failing.
+                    let _ = self.senders[worker].send(batch);
+                }
+                Backpressure::Drop => match self.senders[worker].try_send(batch) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(mut batch)) => {
+                        if last {
+                            let _ = self.senders[worker].send(batch);
+                        } else {
+                            self.dropped_packets += batch.packets.len() as u64;
+                            // Keep the epoch structure intact: send the
+                            // empty batch so the worker still sweeps.
+                            batch.packets.clear();
+                            batch.arps.clear();
+                            batch.payload.clear();
+                            let _ = self.senders[worker].send(batch);
+                        }
+                    }
+                    Err(TrySendError::Disconnected(_)) => {}
+                },
+            }
+        }
+        self.epoch += 1;
+        self.in_epoch = 0;
+    }
+
+    /// Ends the input: the last epoch tells workers to flush.
+    pub fn finish(mut self) -> (ReaderCounters, u64) {
+        self.close_epoch(true);
+        (self.counters, self.dropped_packets)
+    }
+}
+
+/// Whether any hint parser could use this packet's payload. Cheap port and
+/// first-byte tests, so that video (the bulk of camera traffic) is never
+/// copied.
+fn wants_payload(view: &PacketView, payload: &[u8]) -> bool {
+    if payload.is_empty() {
+        return false;
+    }
+    let ports = [view.src_port, view.dst_port];
+    match view.proto {
+        // DNS, DHCP, WS-Discovery, mDNS.
+        17 => ports
+            .iter()
+            .any(|p| matches!(p, 53 | 67 | 68 | 3702 | 5353)),
+        // DNS over TCP, RTSP, and a TLS handshake record on any port.
+        6 => {
+            ports.iter().any(|p| matches!(p, 53 | 554 | 8554)) || payload.starts_with(&[0x16, 0x03])
+        }
+        _ => false,
+    }
+}

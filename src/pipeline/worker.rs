@@ -1,0 +1,94 @@
+//! A worker thread: owns its share of the flow table, applies each packet
+//! of a batch to it, sweeps expired flows at the end of each epoch, and sends
+//! the resulting events to the collector.
+
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::batch::{Batch, Event, EventKind, WorkerOutput, packet_order, sweep_order};
+use crate::flow::{FlowTable, Timeouts};
+use crate::stats::WorkerCounters;
+
+pub struct WorkerConfig {
+    pub capacity: usize,
+    pub timeouts: Timeouts,
+    /// Whether anything downstream wants finished flows.
+    pub emit_flow_ends: bool,
+}
+
+pub fn run(
+    config: WorkerConfig,
+    batches: Receiver<Batch>,
+    recycle: Sender<Batch>,
+    output: Sender<WorkerOutput>,
+) -> WorkerCounters {
+    let mut table = FlowTable::new(config.capacity, config.timeouts);
+    let mut counters = WorkerCounters::default();
+    let emit = config.emit_flow_ends;
+    while let Ok(mut batch) = batches.recv() {
+        let started = Instant::now();
+        let mut events: Vec<Event> = Vec::new();
+        for record in &batch.packets {
+            let mut sub = 0u64;
+            table.update(
+                &record.view,
+                (record.key, record.src_is_lo),
+                record.wire_len,
+                record.ts,
+                record.seq,
+                &mut |flow, reason| {
+                    if emit {
+                        events.push(Event {
+                            order: packet_order(record.seq, sub),
+                            kind: EventKind::FlowEnd {
+                                flow: flow.clone(),
+                                reason,
+                            },
+                        });
+                        sub += 1;
+                    }
+                },
+            );
+        }
+        counters.packets += batch.packets.len() as u64;
+        counters.peak_live_flows = counters.peak_live_flows.max(table.len() as u64);
+        let end_seq = batch.end_seq;
+        let mut on_end = |flow: &crate::flow::Flow, reason| {
+            if emit {
+                events.push(Event {
+                    order: sweep_order(end_seq, flow.first_seq),
+                    kind: EventKind::FlowEnd {
+                        flow: flow.clone(),
+                        reason,
+                    },
+                });
+            }
+        };
+        if batch.last {
+            table.flush(batch.now, &mut on_end);
+        } else {
+            table.expire(batch.now, &mut on_end);
+        }
+        counters.batches += 1;
+        let elapsed = started.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64;
+        let _ = counters.batch_latency.record(elapsed.max(1));
+        let last = batch.last;
+        let out = WorkerOutput {
+            epoch: batch.epoch,
+            last,
+            events,
+        };
+        if output.send(out).is_err() {
+            break;
+        }
+        batch.clear();
+        // The reader may already be gone at the end of input.
+        let _ = recycle.send(batch);
+        if last {
+            break;
+        }
+    }
+    counters.table = table.counters();
+    counters
+}

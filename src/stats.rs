@@ -1,0 +1,216 @@
+//! Run counters, per-batch latency histograms and the end-of-run summary.
+//!
+//! Each thread keeps its own counters (no shared atomics on the packet path)
+//! and hands them over when it finishes; the summary merges them.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+
+use crate::capture::FileOutcome;
+use crate::decode::DecodeError;
+use crate::flow::TableCounters;
+
+/// What the reader/dispatcher counted.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderCounters {
+    pub packets: u64,
+    /// On-the-wire bytes (the record's original length).
+    pub wire_bytes: u64,
+    /// Bytes actually captured.
+    pub captured_bytes: u64,
+    pub ip_packets: u64,
+    pub arp_packets: u64,
+    /// Non-first IP fragments (counted, not attributed to flows).
+    pub later_fragments: u64,
+    pub decode_errors: [u64; DecodeError::ALL.len()],
+}
+
+impl ReaderCounters {
+    pub fn decode_failures(&self) -> u64 {
+        self.decode_errors.iter().sum()
+    }
+}
+
+/// What a worker counted, plus its batch latency histogram (nanoseconds).
+#[derive(Debug, Clone)]
+pub struct WorkerCounters {
+    pub table: TableCounters,
+    pub batches: u64,
+    pub packets: u64,
+    pub peak_live_flows: u64,
+    pub batch_latency: Histogram<u64>,
+}
+
+impl Default for WorkerCounters {
+    fn default() -> Self {
+        WorkerCounters {
+            table: TableCounters::default(),
+            batches: 0,
+            packets: 0,
+            peak_live_flows: 0,
+            // 3 significant figures from 1 ns to 60 s.
+            batch_latency: Histogram::new_with_bounds(1, 60_000_000_000, 3)
+                .expect("static histogram bounds are valid"),
+        }
+    }
+}
+
+impl WorkerCounters {
+    pub fn merge(&mut self, other: &WorkerCounters) {
+        self.table.created += other.table.created;
+        self.table.expired += other.table.expired;
+        self.table.evicted += other.table.evicted;
+        self.table.flushed += other.table.flushed;
+        self.batches += other.batches;
+        self.packets += other.packets;
+        self.peak_live_flows += other.peak_live_flows;
+        // Both histograms share bounds, so adding cannot fail.
+        let _ = self.batch_latency.add(&other.batch_latency);
+    }
+}
+
+/// Everything the end-of-run summary reports.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub files: Vec<FileOutcome>,
+    pub reader: ReaderCounters,
+    pub workers: WorkerCounters,
+    pub worker_threads: usize,
+    pub flow_records: u64,
+    pub elapsed: Duration,
+}
+
+impl RunSummary {
+    pub fn files_failed(&self) -> usize {
+        self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+
+    fn rates(&self) -> (f64, f64) {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        (
+            self.reader.packets as f64 / secs,
+            self.reader.wire_bytes as f64 * 8.0 / secs / 1e9,
+        )
+    }
+
+    fn latency_us(&self, quantile: f64) -> f64 {
+        self.workers.batch_latency.value_at_quantile(quantile) as f64 / 1000.0
+    }
+
+    /// The human summary written to stderr at the end of a run.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        let r = &self.reader;
+        let (pps, gbps) = self.rates();
+        let _ = writeln!(
+            out,
+            "camsentry: {} file(s) ({} failed), {} packets, {} bytes on the wire, {:.3} s",
+            self.files.len(),
+            self.files_failed(),
+            r.packets,
+            r.wire_bytes,
+            self.elapsed.as_secs_f64()
+        );
+        let _ = writeln!(
+            out,
+            "  decoded: {} ip, {} arp, {} later fragments; decode failures: {}",
+            r.ip_packets,
+            r.arp_packets,
+            r.later_fragments,
+            r.decode_failures()
+        );
+        for reason in DecodeError::ALL {
+            let n = r.decode_errors[reason.index()];
+            if n > 0 {
+                let _ = writeln!(out, "    {:<22} {n}", reason.name());
+            }
+        }
+        let t = &self.workers.table;
+        let _ = writeln!(
+            out,
+            "  flows: {} created, {} expired, {} evicted, {} flushed at end; {} records written",
+            t.created, t.expired, t.evicted, t.flushed, self.flow_records
+        );
+        let _ = writeln!(
+            out,
+            "  throughput: {pps:.0} packets/s, {gbps:.3} Gbit/s with {} worker(s)",
+            self.worker_threads
+        );
+        let _ = writeln!(
+            out,
+            "  batch latency (us): p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1} over {} batches",
+            self.latency_us(0.5),
+            self.latency_us(0.9),
+            self.latency_us(0.99),
+            self.workers.batch_latency.max() as f64 / 1000.0,
+            self.workers.batches
+        );
+        for file in self.files.iter().filter(|f| f.error.is_some()) {
+            let _ = writeln!(
+                out,
+                "  error: {}: {} (after {} packets)",
+                file.path.display(),
+                file.error.as_deref().unwrap_or_default(),
+                file.packets
+            );
+        }
+        out
+    }
+
+    /// The same figures as JSON (`--stats-json`).
+    pub fn to_json(&self) -> Value {
+        let r = &self.reader;
+        let (pps, gbps) = self.rates();
+        let mut failures = serde_json::Map::new();
+        for reason in DecodeError::ALL {
+            failures.insert(reason.name().into(), r.decode_errors[reason.index()].into());
+        }
+        let files: Vec<Value> = self
+            .files
+            .iter()
+            .map(|f| {
+                json!({
+                    "path": f.path.display().to_string(),
+                    "link_type": f.link_name,
+                    "packets": f.packets,
+                    "bytes": f.bytes,
+                    "error": f.error,
+                })
+            })
+            .collect();
+        let t = &self.workers.table;
+        let h = &self.workers.batch_latency;
+        json!({
+            "files": files,
+            "files_failed": self.files_failed(),
+            "packets": r.packets,
+            "wire_bytes": r.wire_bytes,
+            "captured_bytes": r.captured_bytes,
+            "ip_packets": r.ip_packets,
+            "arp_packets": r.arp_packets,
+            "later_fragments": r.later_fragments,
+            "decode_failures": failures,
+            "flows": {
+                "created": t.created,
+                "expired": t.expired,
+                "evicted": t.evicted,
+                "flushed": t.flushed,
+                "records_written": self.flow_records,
+            },
+            "workers": self.worker_threads,
+            "elapsed_seconds": self.elapsed.as_secs_f64(),
+            "packets_per_second": pps,
+            "gbits_per_second": gbps,
+            "batch_latency_us": {
+                "batches": self.workers.batches,
+                "p50": h.value_at_quantile(0.5) as f64 / 1000.0,
+                "p90": h.value_at_quantile(0.9) as f64 / 1000.0,
+                "p99": h.value_at_quantile(0.99) as f64 / 1000.0,
+                "max": h.max() as f64 / 1000.0,
+            },
+        })
+    }
+}
