@@ -243,3 +243,189 @@ fn arp_view(arp: &etherparse::ArpPacketSlice<'_>, vlan: u16) -> Result<Decoded, 
         vlan,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::tcp_flags::{ACK, SYN};
+    use etherparse::PacketBuilder;
+    use proptest::prelude::*;
+
+    macro_rules! build {
+        ($builder:expr, $payload:expr $(,)?) => {{
+            let mut out = Vec::new();
+            $builder.write(&mut out, $payload).unwrap();
+            out
+        }};
+    }
+
+    fn tcp_syn_frame() -> Vec<u8> {
+        let builder = PacketBuilder::ethernet2([0xc0, 0x56, 0xe3, 1, 2, 3], [0, 0, 0, 0, 0, 2])
+            .single_vlan(20.try_into().unwrap())
+            .ipv4([10, 20, 0, 11], [10, 20, 0, 2], 64)
+            .tcp(40000, 554, 1, 1000)
+            .syn()
+            .ack(7);
+        build!(builder, b"OPTIONS rtsp://x RTSP/1.0\r\n\r\n")
+    }
+
+    #[test]
+    fn ethernet_vlan_ipv4_tcp() {
+        let frame = tcp_syn_frame();
+        let Ok(Decoded::Ip(view)) = decode(LinkType::Ethernet, &frame) else {
+            panic!("decodes");
+        };
+        assert_eq!(view.src, IpAddr::from([10, 20, 0, 11]));
+        assert_eq!(view.dst_port, 554);
+        assert_eq!(view.vlan, 20);
+        assert_eq!(view.inner_vlan, 0);
+        assert_eq!(view.tcp_flags, SYN | ACK);
+        assert_eq!(view.src_mac, [0xc0, 0x56, 0xe3, 1, 2, 3]);
+        let start = usize::from(view.payload_offset);
+        assert_eq!(&frame[start..start + 7], b"OPTIONS");
+        assert_eq!(usize::from(view.payload_len), 29);
+    }
+
+    #[test]
+    fn double_tagged_ipv6_udp_and_truncation() {
+        let builder = PacketBuilder::ethernet2([1; 6], [2; 6])
+            .double_vlan(100.try_into().unwrap(), 20.try_into().unwrap())
+            .ipv6([0xfd; 16], [0xfe; 16], 64)
+            .udp(5353, 53);
+        let frame = build!(builder, &[0u8; 12]);
+        let Ok(Decoded::Ip(view)) = decode(LinkType::Ethernet, &frame) else {
+            panic!("decodes");
+        };
+        assert_eq!((view.vlan, view.inner_vlan), (100, 20));
+        assert_eq!((view.proto, view.src_port, view.dst_port), (17, 5353, 53));
+        // Cut inside the IPv6 header, then inside the Ethernet header.
+        assert_eq!(decode(LinkType::Ethernet, &frame[..30]), Err(DecodeError::Truncated));
+        assert_eq!(decode(LinkType::Ethernet, &frame[..10]), Err(DecodeError::Truncated));
+    }
+
+    #[test]
+    fn raw_sll_sll2_and_null_links() {
+        let ip = build!(
+            PacketBuilder::ipv4([192, 168, 1, 5], [8, 8, 8, 8], 64).udp(33000, 53),
+            b"q",
+        );
+        let expect = |decoded: Result<Decoded, DecodeError>| {
+            let Ok(Decoded::Ip(view)) = decoded else {
+                panic!("decodes: {decoded:?}");
+            };
+            assert_eq!(view.dst, IpAddr::from([8, 8, 8, 8]));
+            assert_eq!(view.dst_port, 53);
+            view
+        };
+        expect(decode(LinkType::RawIp, &ip));
+        let mut sll = vec![0, 0, 0, 1, 0, 6, 0xc0, 0x56, 0xe3, 9, 9, 9, 0, 0, 0x08, 0x00];
+        sll.extend_from_slice(&ip);
+        let view = expect(decode(LinkType::LinuxSll, &sll));
+        assert_eq!(view.src_mac, [0xc0, 0x56, 0xe3, 9, 9, 9]);
+        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 3, 0, 1, 0, 6];
+        sll2.extend_from_slice(&[0xc0, 0x56, 0xe3, 7, 7, 7, 0, 0]);
+        sll2.extend_from_slice(&ip);
+        let view = expect(decode(LinkType::LinuxSll2, &sll2));
+        assert_eq!(view.src_mac, [0xc0, 0x56, 0xe3, 7, 7, 7]);
+        for header in [[2u8, 0, 0, 0], [0, 0, 0, 2]] {
+            let mut null = header.to_vec();
+            null.extend_from_slice(&ip);
+            expect(decode(LinkType::Null, &null));
+        }
+        let mut looped = vec![0, 0, 0, 2];
+        looped.extend_from_slice(&ip);
+        expect(decode(LinkType::Loop, &looped));
+        assert_eq!(decode(LinkType::from_dlt(147), &ip), Err(DecodeError::UnsupportedLinkType));
+    }
+
+    #[test]
+    fn arp_and_non_ip() {
+        let arp = etherparse::ArpPacket::new(
+            etherparse::ArpHardwareId::ETHERNET,
+            EtherType::IPV4,
+            etherparse::ArpOperation::REQUEST,
+            &[0xc0, 0x56, 0xe3, 1, 2, 3],
+            &[10, 20, 0, 11],
+            &[0; 6],
+            &[10, 20, 0, 77],
+        )
+        .unwrap();
+        let mut frame = vec![0xff; 6];
+        frame.extend_from_slice(&[0xc0, 0x56, 0xe3, 1, 2, 3, 0x08, 0x06]);
+        frame.extend_from_slice(&arp.to_bytes());
+        let Ok(Decoded::Arp(view)) = decode(LinkType::Ethernet, &frame) else {
+            panic!("arp decodes");
+        };
+        assert_eq!(view.target_ip, [10, 20, 0, 77]);
+        assert_eq!(view.operation, 1);
+        // LLDP.
+        let mut lldp = vec![0x01, 0x80, 0xc2, 0, 0, 0x0e, 1, 2, 3, 4, 5, 6, 0x88, 0xcc];
+        lldp.extend_from_slice(&[0; 40]);
+        assert_eq!(decode(LinkType::Ethernet, &lldp), Err(DecodeError::NonIp));
+    }
+
+    #[test]
+    fn fragments_first_keys_later_counted() {
+        let frame = tcp_syn_frame();
+        let ip_start = 18;
+        // Set MF on the first fragment (flags byte at IP offset 6).
+        let mut first = frame.clone();
+        first[ip_start + 6] = 0x20;
+        let Ok(Decoded::Ip(view)) = decode(LinkType::Ethernet, &first) else {
+            panic!("first fragment keys");
+        };
+        assert_eq!(view.fragment, Fragment::First);
+        assert_eq!(view.dst_port, 554);
+        let mut later = frame.clone();
+        later[ip_start + 6] = 0x00;
+        later[ip_start + 7] = 0x10;
+        assert_eq!(decode(LinkType::Ethernet, &later), Ok(Decoded::LaterFragment));
+    }
+
+    #[test]
+    fn icmp_unreachable_quotes_the_probe() {
+        let probe = build!(PacketBuilder::ipv4([10, 20, 0, 11], [10, 20, 0, 40], 64).udp(40000, 161), b"x");
+        let mut icmp = vec![3u8, 3, 0, 0, 0, 0, 0, 0];
+        icmp.extend_from_slice(&probe[..28]);
+        let frame = build!(
+            PacketBuilder::ipv4([10, 20, 0, 40], [10, 20, 0, 11], 64)
+                .icmpv4(etherparse::Icmpv4Type::Unknown {
+                    type_u8: 99,
+                    code_u8: 0,
+                    bytes5to8: [0; 4],
+                }),
+            &[],
+        );
+        // Replace the builder's ICMP with the unreachable message.
+        let mut frame = frame[..20].to_vec();
+        frame[2..4].copy_from_slice(&((20 + icmp.len()) as u16).to_be_bytes());
+        frame.extend_from_slice(&icmp);
+        let Ok(Decoded::Ip(view)) = decode(LinkType::RawIp, &frame) else {
+            panic!("decodes");
+        };
+        assert!(view.icmp_one_way);
+        let quoted = view.quoted.expect("quoted header");
+        assert_eq!(quoted.dst, IpAddr::from([10, 20, 0, 40]));
+        assert_eq!((quoted.proto, quoted.src_port, quoted.dst_port), (17, 40000, 161));
+    }
+
+    proptest! {
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200),
+                                                 link in 0usize..6) {
+            let link = [LinkType::Ethernet, LinkType::LinuxSll, LinkType::LinuxSll2,
+                        LinkType::RawIp, LinkType::Null, LinkType::Loop][link];
+            let _ = decode(link, &bytes);
+        }
+
+        #[test]
+        fn mutated_real_frames_never_panic(at in 0usize..80, value in any::<u8>(), cut in 0usize..90) {
+            let mut frame = tcp_syn_frame();
+            if at < frame.len() {
+                frame[at] = value;
+            }
+            frame.truncate(cut.min(frame.len()));
+            let _ = decode(LinkType::Ethernet, &frame);
+        }
+    }
+}

@@ -21,6 +21,7 @@ mod error;
 mod link;
 mod packet;
 mod transport;
+pub mod tunnel;
 
 pub use error::DecodeError;
 pub use link::{LinkType, decode};

@@ -1292,7 +1292,7 @@ mod tests {
             );
         }
         // A one-byte protocol needs only 7 bytes.
-        assert_eq!(pppoe_session(&PPPOE_PFC[..7]).unwrap().payload, []);
+        assert!(pppoe_session(&PPPOE_PFC[..7]).unwrap().payload.is_empty());
         let mut version2 = PPPOE_QINQ;
         version2[0] = 0x21;
         assert_eq!(

@@ -72,6 +72,24 @@ pub fn community_id_v1(
     dst_port: u16,
     one_way: bool,
 ) -> String {
+    let digest = digest_v1(seed, proto, src, dst, src_port, dst_port, one_way);
+    let mut out = String::with_capacity(30);
+    out.push_str("1:");
+    base64::engine::general_purpose::STANDARD.encode_string(digest, &mut out);
+    out
+}
+
+/// The raw SHA-1 behind [`community_id_v1`] (the spec's "no base64" form is
+/// its hex).
+pub fn digest_v1(
+    seed: u16,
+    proto: u8,
+    src: IpAddr,
+    dst: IpAddr,
+    src_port: u16,
+    dst_port: u16,
+    one_way: bool,
+) -> [u8; 20] {
     let has_ports = matches!(proto, TCP | UDP | SCTP | ICMP | ICMPV6);
     let (mut src, mut dst, mut src_port, mut dst_port) = (src, dst, src_port, dst_port);
     let ordered =
@@ -89,11 +107,7 @@ pub fn community_id_v1(
         hasher.update(src_port.to_be_bytes());
         hasher.update(dst_port.to_be_bytes());
     }
-    let digest = hasher.finalize();
-    let mut out = String::with_capacity(30);
-    out.push_str("1:");
-    base64::engine::general_purpose::STANDARD.encode_string(digest, &mut out);
-    out
+    hasher.finalize().into()
 }
 
 fn update_addr(hasher: &mut Sha1, addr: IpAddr) {

@@ -1,0 +1,180 @@
+//! Replay end to end through the real binary: every public capture, bad
+//! inputs, and identical output for any number of workers.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use camsentry::flow::FlowRecord;
+use serde_json::Value;
+
+/// Packets libpcap itself reads from a file before EOF or its first error.
+fn libpcap_count(path: &Path) -> (u64, bool) {
+    let Ok(mut capture) = pcap::Capture::from_file(path) else {
+        return (0, false);
+    };
+    let mut packets = 0;
+    loop {
+        match capture.next_packet() {
+            Ok(_) => packets += 1,
+            Err(pcap::Error::NoMorePackets) => return (packets, true),
+            Err(_) => return (packets, false),
+        }
+    }
+}
+
+fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            all_files(&entry, out);
+        } else if entry.extension().is_some_and(|e| e != "md") {
+            out.push(entry);
+        }
+    }
+}
+
+#[test]
+fn every_public_capture_replays_without_panic_and_counts_what_libpcap_reads() {
+    let Some(dir) = common::shared("pcaps") else { return };
+    let mut files = Vec::new();
+    all_files(&dir, &mut files);
+    assert!(files.len() > 100, "the public capture set is there");
+    let stats = tempfile::NamedTempFile::new().unwrap();
+    let mut failed = 0;
+    for file in &files {
+        let output = common::run(&[
+            "replay",
+            "-q",
+            "--workers",
+            "2",
+            "--stats-json",
+            stats.path().to_str().unwrap(),
+            file.to_str().unwrap(),
+        ]);
+        let err = common::stderr(&output);
+        assert!(!err.contains("panicked"), "{}: {err}", file.display());
+        let (expected, clean) = libpcap_count(file);
+        let code = output.status.code();
+        if clean {
+            assert_eq!(code, Some(0), "{}: {err}", file.display());
+        } else {
+            failed += 1;
+            assert_eq!(code, Some(3), "{}: {err}", file.display());
+            let name = file.file_name().unwrap().to_str().unwrap();
+            assert!(err.contains(name), "error names the file: {err}");
+        }
+        let summary: Value = serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
+        assert_eq!(summary["packets"], expected, "{}", file.display());
+        let counted = summary["ip_packets"].as_u64().unwrap()
+            + summary["arp_packets"].as_u64().unwrap()
+            + summary["later_fragments"].as_u64().unwrap()
+            + summary["decode_failures"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|v| v.as_u64().unwrap())
+                .sum::<u64>();
+        assert_eq!(counted, expected, "every packet is accounted for: {}", file.display());
+    }
+    assert!(failed > 5, "the malformed captures are refused ({failed})");
+}
+
+#[test]
+fn a_truncated_file_keeps_its_packets_and_the_run_goes_on() {
+    let Some(dir) = common::shared("pcaps") else { return };
+    let truncated = dir.join("malformed/ndpi-fuzz-2021-10-13-cut-short.pcap");
+    let good = dir.join("camera/iotsentinel-dlinkcam-setup-A-1.pcap");
+    let stats = tempfile::NamedTempFile::new().unwrap();
+    let output = common::run(&[
+        "replay",
+        "-q",
+        "--stats-json",
+        stats.path().to_str().unwrap(),
+        truncated.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    let err = common::stderr(&output);
+    assert!(err.contains("ndpi-fuzz-2021-10-13-cut-short.pcap"), "{err}");
+    assert!(err.contains("truncated"), "{err}");
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
+    let (before_cut, _) = libpcap_count(&truncated);
+    assert!(before_cut > 0);
+    assert_eq!(summary["packets"], before_cut + 624);
+    assert_eq!(summary["files"][0]["packets"], before_cut);
+    assert_eq!(summary["files_failed"], 1);
+}
+
+#[test]
+fn unsupported_link_type_is_reported_once_and_counted() {
+    let Some(dir) = common::shared("pcaps") else { return };
+    let file = dir.join("malformed/tcpdump-unsupported-link-type-160.pcap");
+    let stats = tempfile::NamedTempFile::new().unwrap();
+    let output = common::run(&[
+        "replay",
+        "-q",
+        "--stats-json",
+        stats.path().to_str().unwrap(),
+        file.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let err = common::stderr(&output);
+    assert_eq!(err.matches("is not supported").count(), 1, "{err}");
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
+    let (count, _) = libpcap_count(&file);
+    assert_eq!(summary["decode_failures"]["unsupported_link_type"], 2 * count);
+}
+
+#[test]
+fn bad_inputs_get_clear_errors_and_documented_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.pcap");
+    let output = common::run(&["replay", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(common::stderr(&output).contains("missing.pcap: no such file"));
+
+    let empty = dir.path().join("empty.pcap");
+    std::fs::write(&empty, b"").unwrap();
+    let output = common::run(&["replay", empty.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3));
+    let err = common::stderr(&output);
+    assert!(err.contains("empty.pcap") && err.contains("truncated"), "{err}");
+
+    let notes = dir.path().join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    std::fs::write(notes.join("readme.txt"), b"no captures here").unwrap();
+    let output = common::run(&["replay", notes.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(common::stderr(&output).contains("holds no pcap or pcapng files"));
+
+    let output = common::run(&["replay", "--timeout", "udp=soon", empty.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(common::stderr(&output).contains("bad duration `soon`"));
+}
+
+fn flows_with_workers(inputs: &[&Path], workers: usize) -> Vec<String> {
+    let mut args = vec!["replay".to_string(), "-q".into(), "--flows".into(), "-".into()];
+    args.extend(["--workers".to_string(), workers.to_string()]);
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
+    let output = common::camsentry().args(&args).output().unwrap();
+    assert!(output.status.code().is_some_and(|c| c == 0 || c == 3));
+    common::stdout_lines(&output)
+}
+
+#[test]
+fn flow_records_are_identical_for_1_2_and_4_workers() {
+    let Some(dir) = common::shared("pcaps") else { return };
+    let inputs = [dir.join("camera"), dir.join("scan"), dir.join("encap")];
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let one = flows_with_workers(&inputs, 1);
+    assert!(one.len() > 500, "a real amount of flows ({})", one.len());
+    for line in &one {
+        let record: FlowRecord = serde_json::from_str(line).expect("typed flow record");
+        assert!(record.community_id.starts_with("1:"));
+    }
+    assert_eq!(one, flows_with_workers(&inputs, 2));
+    assert_eq!(one, flows_with_workers(&inputs, 4));
+}
