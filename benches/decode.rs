@@ -30,7 +30,11 @@ fn frames() -> Vec<(&'static str, Vec<u8>, u16)> {
         .udp(5353, 53)
         .write(&mut v6, &[0; 40])
         .unwrap();
-    vec![("rtp_vlan_ipv4_udp", rtp, 50000), ("tcp_syn", syn, 443), ("qinq_ipv6_udp", v6, 53)]
+    vec![
+        ("rtp_vlan_ipv4_udp", rtp, 50000),
+        ("tcp_syn", syn, 443),
+        ("qinq_ipv6_udp", v6, 53),
+    ]
 }
 
 fn decode_frames(c: &mut Criterion) {

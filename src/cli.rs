@@ -37,6 +37,17 @@ pub enum Command {
     /// one. At the end a summary goes to stderr.
     #[command(after_help = EXIT_CODES)]
     Replay(ReplayArgs),
+
+    /// Check a policy file and print the effective policy.
+    ///
+    /// Prints the policy with every default filled in, as TOML, or refuses
+    /// the file with FILE:LINE:COLUMN and the reason (unknown key, bad CIDR,
+    /// bad budget, empty group, ...), exiting with status 2.
+    CheckPolicy {
+        /// The policy file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

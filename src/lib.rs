@@ -11,8 +11,10 @@
 
 #![deny(unsafe_code)]
 
+pub mod camera;
 pub mod capture;
 pub mod cli;
+pub mod config;
 pub mod decode;
 pub mod flow;
 pub mod pipeline;

@@ -11,7 +11,6 @@ use clap::Parser;
 use camsentry::cli::{Cli, Command, ReplayArgs, SensorArgs};
 use camsentry::flow::Timeouts;
 use camsentry::pipeline::{self, ReplayError, ReplayOptions};
-use camsentry::timestamp::NANOS_PER_SEC;
 
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -21,6 +20,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay(args),
+        Command::CheckPolicy { file } => check_policy(&file),
     };
     match result {
         Ok(code) => code,
@@ -65,6 +65,12 @@ fn replay(args: ReplayArgs) -> Result<ExitCode> {
     })
 }
 
+fn check_policy(file: &std::path::Path) -> Result<ExitCode> {
+    let policy = camsentry::config::Policy::load(file).map_err(|e| UsageError(e.to_string()))?;
+    print!("{}", policy.render());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn workers(sensor: &SensorArgs) -> usize {
     sensor.workers.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -92,9 +98,10 @@ fn timeouts(sensor: &SensorArgs) -> Result<Timeouts> {
                 "--timeout {spec}: expected CLASS=DURATION"
             )));
         };
-        let nanos = parse_seconds(duration)
-            .ok_or_else(|| UsageError(format!("--timeout {spec}: bad duration `{duration}`")))?
-            * NANOS_PER_SEC;
+        let nanos = camsentry::config::budget::parse_duration(duration)
+            .map_err(|e| UsageError(format!("--timeout {spec}: bad duration `{duration}`: {e}")))?
+            .as_nanos()
+            .min(u128::from(u64::MAX)) as u64;
         let slot = match class {
             "tcp-opening" => &mut timeouts.tcp_opening,
             "tcp-established" => &mut timeouts.tcp_established,
@@ -109,21 +116,4 @@ fn timeouts(sensor: &SensorArgs) -> Result<Timeouts> {
         *slot = nanos;
     }
     Ok(timeouts)
-}
-
-/// `90`, `90s`, `5m`, `2h`, `1d` to seconds.
-fn parse_seconds(text: &str) -> Option<u64> {
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let value: u64 = digits.parse().ok()?;
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return None,
-    };
-    value.checked_mul(scale)
 }

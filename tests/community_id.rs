@@ -69,28 +69,52 @@ fn baseline_vectors_default_seed1_and_hex() {
 
 #[test]
 fn flow_records_of_the_baseline_capture_carry_the_baseline_ids() {
-    let Some(dir) = common::shared("vectors/community-id") else { return };
-    let Some(vectors) = vectors("baseline_deflt.json") else { return };
+    let Some(dir) = common::shared("vectors/community-id") else {
+        return;
+    };
+    let Some(vectors) = vectors("baseline_deflt.json") else {
+        return;
+    };
     let expected: BTreeSet<String> = vectors.into_iter().map(|v| v.communityid).collect();
     let capture = dir.join("combined.pcap");
     let output = common::run(&["replay", "-q", "--flows", "-", capture.to_str().unwrap()]);
     assert!(output.status.success(), "{}", common::stderr(&output));
     let seen: BTreeSet<String> = common::stdout_lines(&output)
         .iter()
-        .map(|line| serde_json::from_str::<FlowRecord>(line).expect("flow record").community_id)
+        .map(|line| {
+            serde_json::from_str::<FlowRecord>(line)
+                .expect("flow record")
+                .community_id
+        })
         .collect();
     assert_eq!(seen, expected);
 }
 
 #[test]
 fn per_protocol_spec_captures_give_baseline_ids() {
-    let Some(dir) = common::shared("vectors/community-id") else { return };
-    let Some(vectors) = vectors("baseline_deflt.json") else { return };
+    let Some(dir) = common::shared("vectors/community-id") else {
+        return;
+    };
+    let Some(vectors) = vectors("baseline_deflt.json") else {
+        return;
+    };
     let known: BTreeSet<String> = vectors.into_iter().map(|v| v.communityid).collect();
-    for name in ["tcp.pcap", "udp.pcap", "icmp.pcap", "icmp6.pcap", "sctp.pcap", "rsvp.pcap", "ipv6.pcap"] {
+    for name in [
+        "tcp.pcap",
+        "udp.pcap",
+        "icmp.pcap",
+        "icmp6.pcap",
+        "sctp.pcap",
+        "rsvp.pcap",
+        "ipv6.pcap",
+    ] {
         let capture = dir.join(name);
         let output = common::run(&["replay", "-q", "--flows", "-", capture.to_str().unwrap()]);
-        assert!(output.status.success(), "{name}: {}", common::stderr(&output));
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            common::stderr(&output)
+        );
         let lines = common::stdout_lines(&output);
         assert!(!lines.is_empty(), "{name} gives flows");
         for line in lines {

@@ -24,7 +24,10 @@ fn libpcap_count(path: &Path) -> (u64, bool) {
 }
 
 fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for entry in entries {
         if entry.is_dir() {
@@ -37,7 +40,9 @@ fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_public_capture_replays_without_panic_and_counts_what_libpcap_reads() {
-    let Some(dir) = common::shared("pcaps") else { return };
+    let Some(dir) = common::shared("pcaps") else {
+        return;
+    };
     let mut files = Vec::new();
     all_files(&dir, &mut files);
     assert!(files.len() > 100, "the public capture set is there");
@@ -65,7 +70,8 @@ fn every_public_capture_replays_without_panic_and_counts_what_libpcap_reads() {
             let name = file.file_name().unwrap().to_str().unwrap();
             assert!(err.contains(name), "error names the file: {err}");
         }
-        let summary: Value = serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
+        let summary: Value =
+            serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
         assert_eq!(summary["packets"], expected, "{}", file.display());
         let counted = summary["ip_packets"].as_u64().unwrap()
             + summary["arp_packets"].as_u64().unwrap()
@@ -76,14 +82,21 @@ fn every_public_capture_replays_without_panic_and_counts_what_libpcap_reads() {
                 .values()
                 .map(|v| v.as_u64().unwrap())
                 .sum::<u64>();
-        assert_eq!(counted, expected, "every packet is accounted for: {}", file.display());
+        assert_eq!(
+            counted,
+            expected,
+            "every packet is accounted for: {}",
+            file.display()
+        );
     }
     assert!(failed > 5, "the malformed captures are refused ({failed})");
 }
 
 #[test]
 fn a_truncated_file_keeps_its_packets_and_the_run_goes_on() {
-    let Some(dir) = common::shared("pcaps") else { return };
+    let Some(dir) = common::shared("pcaps") else {
+        return;
+    };
     let truncated = dir.join("malformed/ndpi-fuzz-2021-10-13-cut-short.pcap");
     let good = dir.join("camera/iotsentinel-dlinkcam-setup-A-1.pcap");
     let stats = tempfile::NamedTempFile::new().unwrap();
@@ -99,7 +112,8 @@ fn a_truncated_file_keeps_its_packets_and_the_run_goes_on() {
     let err = common::stderr(&output);
     assert!(err.contains("ndpi-fuzz-2021-10-13-cut-short.pcap"), "{err}");
     assert!(err.contains("truncated"), "{err}");
-    let summary: Value = serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
     let (before_cut, _) = libpcap_count(&truncated);
     assert!(before_cut > 0);
     assert_eq!(summary["packets"], before_cut + 624);
@@ -109,7 +123,9 @@ fn a_truncated_file_keeps_its_packets_and_the_run_goes_on() {
 
 #[test]
 fn unsupported_link_type_is_reported_once_and_counted() {
-    let Some(dir) = common::shared("pcaps") else { return };
+    let Some(dir) = common::shared("pcaps") else {
+        return;
+    };
     let file = dir.join("malformed/tcpdump-unsupported-link-type-160.pcap");
     let stats = tempfile::NamedTempFile::new().unwrap();
     let output = common::run(&[
@@ -123,9 +139,13 @@ fn unsupported_link_type_is_reported_once_and_counted() {
     assert_eq!(output.status.code(), Some(0));
     let err = common::stderr(&output);
     assert_eq!(err.matches("is not supported").count(), 1, "{err}");
-    let summary: Value = serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
     let (count, _) = libpcap_count(&file);
-    assert_eq!(summary["decode_failures"]["unsupported_link_type"], 2 * count);
+    assert_eq!(
+        summary["decode_failures"]["unsupported_link_type"],
+        2 * count
+    );
 }
 
 #[test]
@@ -141,7 +161,10 @@ fn bad_inputs_get_clear_errors_and_documented_exit_codes() {
     let output = common::run(&["replay", empty.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(3));
     let err = common::stderr(&output);
-    assert!(err.contains("empty.pcap") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("empty.pcap") && err.contains("truncated"),
+        "{err}"
+    );
 
     let notes = dir.path().join("notes");
     std::fs::create_dir(&notes).unwrap();
@@ -156,7 +179,12 @@ fn bad_inputs_get_clear_errors_and_documented_exit_codes() {
 }
 
 fn flows_with_workers(inputs: &[&Path], workers: usize) -> Vec<String> {
-    let mut args = vec!["replay".to_string(), "-q".into(), "--flows".into(), "-".into()];
+    let mut args = vec![
+        "replay".to_string(),
+        "-q".into(),
+        "--flows".into(),
+        "-".into(),
+    ];
     args.extend(["--workers".to_string(), workers.to_string()]);
     args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
     let output = common::camsentry().args(&args).output().unwrap();
@@ -166,7 +194,9 @@ fn flows_with_workers(inputs: &[&Path], workers: usize) -> Vec<String> {
 
 #[test]
 fn flow_records_are_identical_for_1_2_and_4_workers() {
-    let Some(dir) = common::shared("pcaps") else { return };
+    let Some(dir) = common::shared("pcaps") else {
+        return;
+    };
     let inputs = [dir.join("camera"), dir.join("scan"), dir.join("encap")];
     let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     let one = flows_with_workers(&inputs, 1);

@@ -299,8 +299,14 @@ mod tests {
         assert_eq!((view.vlan, view.inner_vlan), (100, 20));
         assert_eq!((view.proto, view.src_port, view.dst_port), (17, 5353, 53));
         // Cut inside the IPv6 header, then inside the Ethernet header.
-        assert_eq!(decode(LinkType::Ethernet, &frame[..30]), Err(DecodeError::Truncated));
-        assert_eq!(decode(LinkType::Ethernet, &frame[..10]), Err(DecodeError::Truncated));
+        assert_eq!(
+            decode(LinkType::Ethernet, &frame[..30]),
+            Err(DecodeError::Truncated)
+        );
+        assert_eq!(
+            decode(LinkType::Ethernet, &frame[..10]),
+            Err(DecodeError::Truncated)
+        );
     }
 
     #[test]
@@ -318,7 +324,9 @@ mod tests {
             view
         };
         expect(decode(LinkType::RawIp, &ip));
-        let mut sll = vec![0, 0, 0, 1, 0, 6, 0xc0, 0x56, 0xe3, 9, 9, 9, 0, 0, 0x08, 0x00];
+        let mut sll = vec![
+            0, 0, 0, 1, 0, 6, 0xc0, 0x56, 0xe3, 9, 9, 9, 0, 0, 0x08, 0x00,
+        ];
         sll.extend_from_slice(&ip);
         let view = expect(decode(LinkType::LinuxSll, &sll));
         assert_eq!(view.src_mac, [0xc0, 0x56, 0xe3, 9, 9, 9]);
@@ -335,7 +343,10 @@ mod tests {
         let mut looped = vec![0, 0, 0, 2];
         looped.extend_from_slice(&ip);
         expect(decode(LinkType::Loop, &looped));
-        assert_eq!(decode(LinkType::from_dlt(147), &ip), Err(DecodeError::UnsupportedLinkType));
+        assert_eq!(
+            decode(LinkType::from_dlt(147), &ip),
+            Err(DecodeError::UnsupportedLinkType)
+        );
     }
 
     #[test]
@@ -379,21 +390,28 @@ mod tests {
         let mut later = frame.clone();
         later[ip_start + 6] = 0x00;
         later[ip_start + 7] = 0x10;
-        assert_eq!(decode(LinkType::Ethernet, &later), Ok(Decoded::LaterFragment));
+        assert_eq!(
+            decode(LinkType::Ethernet, &later),
+            Ok(Decoded::LaterFragment)
+        );
     }
 
     #[test]
     fn icmp_unreachable_quotes_the_probe() {
-        let probe = build!(PacketBuilder::ipv4([10, 20, 0, 11], [10, 20, 0, 40], 64).udp(40000, 161), b"x");
+        let probe = build!(
+            PacketBuilder::ipv4([10, 20, 0, 11], [10, 20, 0, 40], 64).udp(40000, 161),
+            b"x"
+        );
         let mut icmp = vec![3u8, 3, 0, 0, 0, 0, 0, 0];
         icmp.extend_from_slice(&probe[..28]);
         let frame = build!(
-            PacketBuilder::ipv4([10, 20, 0, 40], [10, 20, 0, 11], 64)
-                .icmpv4(etherparse::Icmpv4Type::Unknown {
+            PacketBuilder::ipv4([10, 20, 0, 40], [10, 20, 0, 11], 64).icmpv4(
+                etherparse::Icmpv4Type::Unknown {
                     type_u8: 99,
                     code_u8: 0,
                     bytes5to8: [0; 4],
-                }),
+                }
+            ),
             &[],
         );
         // Replace the builder's ICMP with the unreachable message.
@@ -406,7 +424,10 @@ mod tests {
         assert!(view.icmp_one_way);
         let quoted = view.quoted.expect("quoted header");
         assert_eq!(quoted.dst, IpAddr::from([10, 20, 0, 40]));
-        assert_eq!((quoted.proto, quoted.src_port, quoted.dst_port), (17, 40000, 161));
+        assert_eq!(
+            (quoted.proto, quoted.src_port, quoted.dst_port),
+            (17, 40000, 161)
+        );
     }
 
     proptest! {

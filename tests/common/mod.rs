@@ -20,7 +20,10 @@ pub fn run(args: &[&str]) -> Output {
 /// `../shared/<sub>` next to the checkout, or `None` (and a message) when
 /// this machine does not have it.
 pub fn shared(sub: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join(sub);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join(sub);
     if path.exists() {
         Some(path)
     } else {
