@@ -18,5 +18,6 @@ pub mod config;
 pub mod decode;
 pub mod flow;
 pub mod pipeline;
+pub mod protocols;
 pub mod stats;
 pub mod timestamp;
