@@ -38,6 +38,28 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Replay(ReplayArgs),
 
+    /// Write a synthetic camera-network capture (deterministic).
+    ///
+    /// The same scenario and seed always give a byte-identical pcap file.
+    /// Small scenarios are the fixtures under fixtures/; `cctv-mix` and
+    /// `small-flows` are the large benchmark captures (about 5 GB and 130 MB
+    /// at their default sizes). `camsentry synth --list` names them all.
+    Synth(SynthArgs),
+
+    /// Learn each camera's normal peers and upload volume from captures.
+    ///
+    /// Replays the captures with every camera in learning mode and writes
+    /// the baseline (peers by address and DNS name, port, transport; largest
+    /// hourly upload per destination class) as JSON. Load it later with
+    /// `--baseline`; it combines with the policy.
+    Learn(LearnArgs),
+
+    /// List the cameras found in captures.
+    ///
+    /// Address, MAC, vendor, how each was identified (oui, rtsp, onvif,
+    /// policy), its peers and bytes each way; a table, or JSON with --json.
+    Inventory(InventoryArgs),
+
     /// Check a policy file and print the effective policy.
     ///
     /// Prints the policy with every default filled in, as TOML, or refuses
@@ -58,6 +80,22 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub sensor: SensorArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// Write alerts to PATH (`-` for stdout).
+    #[arg(long, value_name = "PATH|-", default_value = "-")]
+    pub alerts: String,
+
+    /// Alert encoding: `ecs` (Elastic Common Schema) or `eve` (Suricata EVE
+    /// compatible).
+    #[arg(long, value_name = "FORMAT", default_value = "ecs", value_parser = ["ecs", "eve"])]
+    pub format: String,
+
+    /// Track flows only: no camera inventory, no detectors, no alerts.
+    #[arg(long)]
+    pub no_detect: bool,
 
     /// Write the run summary as JSON to this file.
     #[arg(long, value_name = "PATH")]
@@ -96,4 +134,91 @@ pub struct SensorArgs {
     /// like 90s, 5m, 1h. Repeatable.
     #[arg(long = "timeout", value_name = "CLASS=DURATION")]
     pub timeouts: Vec<String>,
+}
+
+/// Detection inputs shared by `replay`, `learn` and `inventory`.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Site policy (TOML): networks, recorders, camera groups and what each
+    /// may reach. See fixtures/policy/example.toml. Without one, cameras are
+    /// found passively and their normal peers are learned.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// A baseline written by `camsentry learn`; combines with the policy.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Learn each camera's peers for this long (packet time, from the
+    /// camera's first packet) before alerting on it [default: 1h without
+    /// --policy or --baseline, else the policy's `[learn] duration`, 0s].
+    #[arg(long, value_name = "DURATION")]
+    pub learn_for: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// Capture files or directories of them.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Where to write the baseline (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub sensor: SensorArgs,
+
+    /// Site policy (TOML), to place recorders and internal networks.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// No progress line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Capture files or directories of them.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print JSON (one object with a `cameras` array) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub sensor: SensorArgs,
+
+    /// Site policy (TOML): policy groups also identify cameras.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// No progress line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Scenario to write (see --list).
+    #[arg(value_name = "SCENARIO", required_unless_present = "list")]
+    pub scenario: Option<String>,
+
+    /// Output pcap file.
+    #[arg(short, long, value_name = "PATH", required_unless_present = "list")]
+    pub out: Option<PathBuf>,
+
+    /// Packets to write (bulk scenarios only).
+    #[arg(long, value_name = "N")]
+    pub packets: Option<u64>,
+
+    /// Seed of the scenario's random choices.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// List the scenarios and exit.
+    #[arg(long)]
+    pub list: bool,
 }

@@ -11,13 +11,18 @@
 
 #![deny(unsafe_code)]
 
+pub mod alert;
 pub mod camera;
 pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod detect;
 pub mod flow;
+pub mod observation;
 pub mod pipeline;
 pub mod protocols;
+pub mod report;
 pub mod stats;
+pub mod synth;
 pub mod timestamp;

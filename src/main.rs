@@ -3,24 +3,40 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use camsentry::cli::{Cli, Command, ReplayArgs, SensorArgs};
+use camsentry::alert::{Encoder, Format, Observer};
+use camsentry::cli::{
+    Cli, Command, DetectArgs, InventoryArgs, LearnArgs, ReplayArgs, SensorArgs, SynthArgs,
+};
+use camsentry::config::Policy;
+use camsentry::config::budget::parse_duration;
+use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::pipeline::{self, ReplayError, ReplayOptions};
+use camsentry::pipeline::{self, Detection, ReplayError, ReplayOptions, RunOutcome};
+use camsentry::report;
+use camsentry::stats::RunSummary;
 
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_PARTIAL: u8 = 3;
 
+/// Learning period when neither a policy nor a baseline says what is
+/// normal: long enough to see a camera's daily cloud check-ins start.
+const DEFAULT_LEARN_SECS: u64 = 3600;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay(args),
+        Command::Learn(args) => learn(args),
+        Command::Inventory(args) => inventory(args),
         Command::CheckPolicy { file } => check_policy(&file),
+        Command::Synth(args) => synth(args),
     };
     match result {
         Ok(code) => code,
@@ -37,36 +53,190 @@ fn main() -> ExitCode {
     }
 }
 
-/// A bad flag value, reported with exit status 2 like clap's own errors.
+/// A bad flag value or input file, reported with exit status 2 like clap's
+/// own errors.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct UsageError(String);
 
-fn replay(args: ReplayArgs) -> Result<ExitCode> {
-    let options = ReplayOptions {
-        inputs: args.paths,
-        workers: workers(&args.sensor),
-        max_flows: args.sensor.max_flows,
-        timeouts: timeouts(&args.sensor)?,
-        vlan_in_key: !args.sensor.no_vlan_key,
-        flows: open_output(args.sensor.flows.as_deref())?,
-        progress: !args.quiet && io::stderr().is_terminal(),
-    };
-    let summary = pipeline::replay(options)?;
-    eprint!("{}", summary.render_text());
-    if let Some(path) = &args.stats_json {
-        let text = serde_json::to_string_pretty(&summary.to_json())?;
-        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+fn load_policy(path: Option<&Path>) -> Result<Policy> {
+    match path {
+        None => Ok(Policy::default()),
+        Some(path) => Policy::load(path).map_err(|e| UsageError(e.to_string()).into()),
     }
-    Ok(if summary.files_failed() > 0 {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
+}
+
+fn nanos(duration: std::time::Duration) -> u64 {
+    duration.as_nanos().min(u128::from(u64::MAX)) as u64
+}
+
+/// Builds the detection engine from `--policy`, `--baseline`,
+/// `--learn-for`.
+fn engine(detect: &DetectArgs, encoder: Option<Encoder>) -> Result<Engine> {
+    let policy = load_policy(detect.policy.as_deref())?;
+    let baseline = match &detect.baseline {
+        Some(path) => Baseline::load(path).map_err(|e| UsageError(e.to_string()))?,
+        None => Baseline::default(),
+    };
+    let learn_for = match &detect.learn_for {
+        Some(text) => {
+            nanos(parse_duration(text).map_err(|e| UsageError(format!("--learn-for {text}: {e}")))?)
+        }
+        None if detect.policy.is_none() && detect.baseline.is_none() => {
+            DEFAULT_LEARN_SECS * 1_000_000_000
+        }
+        None => nanos(policy.learn().duration),
+    };
+    Ok(Engine::new(
+        policy,
+        baseline,
+        EngineOptions { learn_for },
+        encoder,
+    ))
+}
+
+fn sensor_options(
+    paths: Vec<PathBuf>,
+    sensor: &SensorArgs,
+    quiet: bool,
+    detection: Option<Detection>,
+) -> Result<ReplayOptions> {
+    Ok(ReplayOptions {
+        inputs: paths,
+        workers: workers(sensor),
+        max_flows: sensor.max_flows,
+        timeouts: timeouts(sensor)?,
+        vlan_in_key: !sensor.no_vlan_key,
+        flows: open_output(sensor.flows.as_deref())?,
+        detection,
+        progress: !quiet && io::stderr().is_terminal(),
     })
 }
 
-fn check_policy(file: &std::path::Path) -> Result<ExitCode> {
-    let policy = camsentry::config::Policy::load(file).map_err(|e| UsageError(e.to_string()))?;
+fn exit_code(summary: &RunSummary) -> ExitCode {
+    if summary.files_failed() > 0 {
+        ExitCode::from(EXIT_PARTIAL)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn replay(args: ReplayArgs) -> Result<ExitCode> {
+    let detection = if args.no_detect {
+        None
+    } else {
+        let format = if args.format == "eve" {
+            Format::Eve
+        } else {
+            Format::Ecs
+        };
+        let encoder = Encoder::new(format, Observer::local());
+        Some(Detection {
+            engine: engine(&args.detect, Some(encoder))?,
+            alerts: open_output(Some(&args.alerts))?,
+        })
+    };
+    let options = sensor_options(args.paths, &args.sensor, args.quiet, detection)?;
+    let RunOutcome { summary, engine } = pipeline::replay(options)?;
+    eprint!("{}", summary.render_text());
+    if let Some(engine) = &engine {
+        eprint!("{}", report::detection_text(engine));
+    }
+    if let Some(path) = &args.stats_json {
+        let mut json = summary.to_json();
+        if let Some(engine) = &engine {
+            json["detection"] = report::detection_json(engine);
+        }
+        let text = serde_json::to_string_pretty(&json)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(exit_code(&summary))
+}
+
+fn learn(args: LearnArgs) -> Result<ExitCode> {
+    let detect = DetectArgs {
+        policy: args.policy.clone(),
+        baseline: None,
+        // Everything in the captures is normal by definition.
+        learn_for: Some(format!("{}d", 365 * 100)),
+    };
+    let detection = Detection {
+        engine: engine(&detect, None)?,
+        alerts: None,
+    };
+    let options = sensor_options(args.paths, &args.sensor, args.quiet, Some(detection))?;
+    let RunOutcome { summary, engine } = pipeline::replay(options)?;
+    let engine = engine.context("detection engine missing after the run")?;
+    std::fs::write(&args.out, engine.baseline().to_json())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    eprint!("{}", summary.render_text());
+    eprintln!(
+        "camsentry: baseline of {} camera(s) written to {}",
+        engine.baseline().cameras.len(),
+        args.out.display()
+    );
+    Ok(exit_code(&summary))
+}
+
+fn inventory(args: InventoryArgs) -> Result<ExitCode> {
+    let detect = DetectArgs {
+        policy: args.policy.clone(),
+        baseline: None,
+        learn_for: Some("0s".into()),
+    };
+    let detection = Detection {
+        engine: engine(&detect, None)?,
+        alerts: None,
+    };
+    let options = sensor_options(args.paths, &args.sensor, args.quiet, Some(detection))?;
+    let RunOutcome { summary, engine } = pipeline::replay(options)?;
+    let engine = engine.context("detection engine missing after the run")?;
+    let mut out = io::stdout().lock();
+    let text = if args.json {
+        serde_json::to_string_pretty(&report::inventory_json(&engine))? + "\n"
+    } else {
+        report::inventory_table(&engine)
+    };
+    if let Err(e) = out.write_all(text.as_bytes())
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
+    }
+    if !args.quiet {
+        eprint!("{}", summary.render_text());
+    }
+    Ok(exit_code(&summary))
+}
+
+fn synth(args: SynthArgs) -> Result<ExitCode> {
+    use camsentry::synth::{SynthOptions, generate, scenario_names};
+    if args.list {
+        for (name, description) in scenario_names() {
+            println!("{name:<20} {description}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(name), Some(out)) = (args.scenario, args.out) else {
+        bail!(UsageError("a scenario and --out are required".into()));
+    };
+    if !scenario_names().iter().any(|(n, _)| *n == name) {
+        bail!(UsageError(format!(
+            "unknown scenario `{name}` (see --list)"
+        )));
+    }
+    let file = File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+    let options = SynthOptions {
+        seed: args.seed,
+        packets: args.packets,
+    };
+    let packets = generate(&name, &options, BufWriter::with_capacity(1 << 20, file))
+        .with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("camsentry: wrote {packets} packets to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_policy(file: &Path) -> Result<ExitCode> {
+    let policy = Policy::load(file).map_err(|e| UsageError(e.to_string()))?;
     print!("{}", policy.render());
     Ok(ExitCode::SUCCESS)
 }
@@ -98,10 +268,9 @@ fn timeouts(sensor: &SensorArgs) -> Result<Timeouts> {
                 "--timeout {spec}: expected CLASS=DURATION"
             )));
         };
-        let nanos = camsentry::config::budget::parse_duration(duration)
-            .map_err(|e| UsageError(format!("--timeout {spec}: bad duration `{duration}`: {e}")))?
-            .as_nanos()
-            .min(u128::from(u64::MAX)) as u64;
+        let value = nanos(parse_duration(duration).map_err(|e| {
+            UsageError(format!("--timeout {spec}: bad duration `{duration}`: {e}"))
+        })?);
         let slot = match class {
             "tcp-opening" => &mut timeouts.tcp_opening,
             "tcp-established" => &mut timeouts.tcp_established,
@@ -113,7 +282,7 @@ fn timeouts(sensor: &SensorArgs) -> Result<Timeouts> {
                 "--timeout {spec}: unknown class `{class}`"
             ))),
         };
-        *slot = nanos;
+        *slot = value;
     }
     Ok(timeouts)
 }

@@ -80,6 +80,7 @@ pub struct RunSummary {
     pub workers: WorkerCounters,
     pub worker_threads: usize,
     pub flow_records: u64,
+    pub alerts: u64,
     pub elapsed: Duration,
 }
 
@@ -200,6 +201,7 @@ impl RunSummary {
                 "flushed": t.flushed,
                 "records_written": self.flow_records,
             },
+            "alerts": self.alerts,
             "workers": self.worker_threads,
             "elapsed_seconds": self.elapsed.as_secs_f64(),
             "packets_per_second": pps,

@@ -1,6 +1,13 @@
 //! Who is a camera, and what names its peers have.
 //!
-//! Today: the MAC-vendor table (IEEE OUI registry filtered to video
-//! surveillance makers), one source of camera evidence.
+//! The inventory accumulates evidence per host (MAC vendor, RTSP replies,
+//! ONVIF discovery answers, policy groups); the name table remembers which
+//! DNS name or TLS SNI each client used for each address. Both live in the
+//! collector thread, fed with observations in input order.
 
+pub mod inventory;
+pub mod names;
 pub mod oui;
+
+pub use inventory::{Host, Inventory};
+pub use names::Names;

@@ -578,7 +578,7 @@ pub struct LearnSettings {
 impl Default for LearnSettings {
     fn default() -> LearnSettings {
         LearnSettings {
-            duration: Duration::from_secs(86_400),
+            duration: Duration::ZERO,
         }
     }
 }
@@ -657,7 +657,7 @@ match = { mac = ["c0:56:e3:00:00:11"] }
         }
         assert!(!p.is_recorder(ip("10.0.0.1")));
         assert_eq!(p.detect().scan.theta0, 0.8);
-        assert_eq!(p.learn().duration, Duration::from_secs(86_400));
+        assert_eq!(p.learn().duration, Duration::ZERO);
         assert_eq!(policy(""), p);
     }
 

@@ -207,6 +207,8 @@ pub struct ExfilSection {
 #[serde(deny_unknown_fields)]
 pub struct LearnSection {
     /// Length of the learning period; `"0s"` turns learning off.
-    /// Default: `"24h"`.
+    /// Default: `"0s"`: a policy file is itself the allowlist. (Without any
+    /// policy file or baseline, the sensor learns for 1 hour; the
+    /// `--learn-for` flag overrides both.)
     pub duration: Option<Spanned<String>>,
 }

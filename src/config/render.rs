@@ -206,7 +206,7 @@ default_budget = "10MB/1h"
 slow_window = "6h"
 
 [learn]
-duration = "1d"
+duration = "0s"
 "#;
         assert_eq!(Policy::default().render(), want);
     }

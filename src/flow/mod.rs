@@ -6,7 +6,7 @@
 
 pub mod community_id;
 mod key;
-mod record;
+pub mod record;
 mod state;
 mod table;
 

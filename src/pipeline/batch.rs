@@ -6,7 +6,8 @@
 //! it again.
 
 use crate::decode::{ArpView, PacketView};
-use crate::flow::{EndReason, Flow, FlowKey};
+use crate::flow::FlowKey;
+use crate::observation::Observation;
 use crate::timestamp::Timestamp;
 
 /// Application payload bytes kept per packet for the workers' protocol
@@ -82,14 +83,9 @@ pub fn sweep_order(end_seq: u64, first_seq: u64) -> EventOrder {
 }
 
 #[derive(Debug, Clone)]
-pub enum EventKind {
-    FlowEnd { flow: Flow, reason: EndReason },
-}
-
-#[derive(Debug, Clone)]
 pub struct Event {
     pub order: EventOrder,
-    pub kind: EventKind,
+    pub observation: Observation,
 }
 
 /// A worker's events for one epoch.

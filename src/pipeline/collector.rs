@@ -11,25 +11,61 @@ use std::io::{self, Write};
 
 use crossbeam_channel::Receiver;
 
-use super::batch::{Event, EventKind, WorkerOutput};
+use super::Detection;
+use super::batch::{Event, WorkerOutput};
+use crate::detect::Engine;
 use crate::flow::FlowRecord;
+use crate::observation::Observation;
 
 pub struct CollectorReport {
     pub flow_records: u64,
+    pub alerts: u64,
     /// The first output error (other than a closed pipe), if any.
     pub output_error: Option<io::Error>,
+    pub engine: Option<Engine>,
+}
+
+/// Writes `bytes` to `out`; on failure stops using the output. A reader
+/// that went away (`| head`) is not an error; anything else is reported
+/// at the end of the run.
+fn write_or_close(
+    out: &mut Option<Box<dyn Write + Send>>,
+    bytes: &[u8],
+    error: &mut Option<io::Error>,
+) -> bool {
+    let Some(writer) = out.as_mut() else {
+        return false;
+    };
+    match writer.write_all(bytes) {
+        Ok(()) => true,
+        Err(e) => {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                error.get_or_insert(e);
+            }
+            *out = None;
+            false
+        }
+    }
 }
 
 pub fn run(
     outputs: Vec<Receiver<WorkerOutput>>,
     mut flows: Option<Box<dyn Write + Send>>,
+    detection: Option<Detection>,
 ) -> CollectorReport {
+    let (mut engine, mut alerts_out) = match detection {
+        Some(d) => (Some(d.engine), d.alerts),
+        None => (None, None),
+    };
     let mut report = CollectorReport {
         flow_records: 0,
+        alerts: 0,
         output_error: None,
+        engine: None,
     };
     let mut merged: Vec<Event> = Vec::new();
     let mut line = Vec::with_capacity(512);
+    let mut alert_lines = Vec::with_capacity(4096);
     'epochs: loop {
         merged.clear();
         let mut last = false;
@@ -45,22 +81,21 @@ pub fn run(
         }
         merged.sort_unstable_by_key(|event| event.order);
         for event in &merged {
-            match &event.kind {
-                EventKind::FlowEnd { flow, reason } => {
-                    let Some(out) = flows.as_mut() else { continue };
-                    line.clear();
-                    FlowRecord::new(flow, *reason).write_line(&mut line);
-                    match out.write_all(&line) {
-                        Ok(()) => report.flow_records += 1,
-                        Err(error) => {
-                            // A reader that went away (`| head`) is not an
-                            // error; anything else is reported at the end.
-                            if error.kind() != io::ErrorKind::BrokenPipe {
-                                report.output_error.get_or_insert(error);
-                            }
-                            flows = None;
-                        }
-                    }
+            if let Some(engine) = engine.as_mut() {
+                alert_lines.clear();
+                let raised = engine.observe(&event.observation, &mut alert_lines);
+                if raised > 0 {
+                    report.alerts += raised as u64;
+                    write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
+                }
+            }
+            if flows.is_some()
+                && let Observation::FlowEnd { flow, reason } = &event.observation
+            {
+                line.clear();
+                FlowRecord::new(flow, *reason).write_line(&mut line);
+                if write_or_close(&mut flows, &line, &mut report.output_error) {
+                    report.flow_records += 1;
                 }
             }
         }
@@ -68,11 +103,18 @@ pub fn run(
             break;
         }
     }
-    if let Some(out) = flows.as_mut()
-        && let Err(error) = out.flush()
-        && error.kind() != io::ErrorKind::BrokenPipe
-    {
-        report.output_error.get_or_insert(error);
+    if let Some(engine) = engine.as_mut() {
+        alert_lines.clear();
+        report.alerts += engine.finish(&mut alert_lines) as u64;
+        write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
     }
+    for out in [&mut flows, &mut alerts_out].into_iter().flatten() {
+        if let Err(error) = out.flush()
+            && error.kind() != io::ErrorKind::BrokenPipe
+        {
+            report.output_error.get_or_insert(error);
+        }
+    }
+    report.engine = engine;
     report
 }

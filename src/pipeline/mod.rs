@@ -13,6 +13,7 @@
 mod batch;
 mod collector;
 mod dispatcher;
+mod observe;
 mod progress;
 mod worker;
 
@@ -23,10 +24,11 @@ use std::time::Instant;
 
 use crossbeam_channel::bounded;
 
-pub use batch::{Batch, Event, EventKind, PacketRecord, WorkerOutput};
+pub use batch::{Batch, Event, PacketRecord, WorkerOutput};
 pub use dispatcher::{Backpressure, Dispatcher, EPOCH_PACKETS};
 
 use crate::capture::{self, InputError};
+use crate::detect::Engine;
 use crate::flow::Timeouts;
 use crate::stats::{RunSummary, WorkerCounters};
 
@@ -42,7 +44,16 @@ pub struct ReplayOptions {
     pub timeouts: Timeouts,
     pub vlan_in_key: bool,
     pub flows: Option<Box<dyn Write + Send>>,
+    /// The detection engine and where its alerts go (`None`: detection off).
+    pub detection: Option<Detection>,
     pub progress: bool,
+}
+
+/// Detection for a run: the engine, and the alert output (`None` when only
+/// the engine's state is wanted, as for `inventory` and `learn`).
+pub struct Detection {
+    pub engine: Engine,
+    pub alerts: Option<Box<dyn Write + Send>>,
 }
 
 /// Why a replay could not produce a summary.
@@ -50,18 +61,19 @@ pub struct ReplayOptions {
 pub enum ReplayError {
     #[error(transparent)]
     Input(#[from] InputError),
-    #[error("writing flow records: {0}")]
+    #[error("writing output: {0}")]
     Output(std::io::Error),
     #[error("a pipeline thread panicked")]
     ThreadPanicked,
 }
 
 /// Replays capture files, in the order given, as one packet source.
-pub fn replay(options: ReplayOptions) -> Result<RunSummary, ReplayError> {
+pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
     let files = capture::expand_inputs(&options.inputs)?;
     let started = Instant::now();
     let workers = options.workers.max(1);
     let emit_flow_ends = options.flows.is_some();
+    let observe = options.detection.is_some();
     let per_worker_capacity = options.max_flows.div_ceil(workers).max(1);
 
     let (recycle_tx, recycle_rx) = bounded(workers * (QUEUE_BATCHES + 2));
@@ -77,6 +89,7 @@ pub fn replay(options: ReplayOptions) -> Result<RunSummary, ReplayError> {
             capacity: per_worker_capacity,
             timeouts: options.timeouts,
             emit_flow_ends,
+            observe,
         };
         let recycle = recycle_tx.clone();
         let handle = thread::Builder::new()
@@ -87,9 +100,10 @@ pub fn replay(options: ReplayOptions) -> Result<RunSummary, ReplayError> {
     }
     drop(recycle_tx);
     let flows_out = options.flows;
+    let detection = options.detection;
     let collector = thread::Builder::new()
         .name("camsentry-collector".into())
-        .spawn(move || collector::run(output_receivers, flows_out))
+        .spawn(move || collector::run(output_receivers, flows_out, detection))
         .map_err(|_| ReplayError::ThreadPanicked)?;
 
     let mut dispatcher = Dispatcher::new(
@@ -144,12 +158,23 @@ pub fn replay(options: ReplayOptions) -> Result<RunSummary, ReplayError> {
     if let Some(error) = report.output_error {
         return Err(ReplayError::Output(error));
     }
-    Ok(RunSummary {
-        files: outcomes,
-        reader,
-        workers: merged,
-        worker_threads: workers,
-        flow_records: report.flow_records,
-        elapsed: started.elapsed(),
+    Ok(RunOutcome {
+        summary: RunSummary {
+            files: outcomes,
+            reader,
+            workers: merged,
+            worker_threads: workers,
+            flow_records: report.flow_records,
+            alerts: report.alerts,
+            elapsed: started.elapsed(),
+        },
+        engine: report.engine,
     })
+}
+
+/// A finished run: its summary, and the detection engine with everything it
+/// learned (inventory, baseline, per-detector figures).
+pub struct RunOutcome {
+    pub summary: RunSummary,
+    pub engine: Option<Engine>,
 }

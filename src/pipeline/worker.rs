@@ -6,8 +6,10 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::batch::{Batch, Event, EventKind, WorkerOutput, packet_order, sweep_order};
-use crate::flow::{FlowTable, Timeouts};
+use super::batch::{Batch, Event, WorkerOutput, packet_order, sweep_order};
+use super::observe::{self, Emitter};
+use crate::flow::{EndReason, Flow, FlowTable, Timeouts};
+use crate::observation::Observation;
 use crate::stats::WorkerCounters;
 
 pub struct WorkerConfig {
@@ -15,6 +17,18 @@ pub struct WorkerConfig {
     pub timeouts: Timeouts,
     /// Whether anything downstream wants finished flows.
     pub emit_flow_ends: bool,
+    /// Whether detection runs (flow starts, answers, bytes, payload hints).
+    pub observe: bool,
+}
+
+fn flow_end(order: (u64, u64), flow: &Flow, reason: EndReason) -> Event {
+    Event {
+        order,
+        observation: Observation::FlowEnd {
+            flow: Box::new(flow.clone()),
+            reason,
+        },
+    }
 }
 
 pub fn run(
@@ -25,44 +39,49 @@ pub fn run(
 ) -> WorkerCounters {
     let mut table = FlowTable::new(config.capacity, config.timeouts);
     let mut counters = WorkerCounters::default();
-    let emit = config.emit_flow_ends;
+    let emit_ends = config.emit_flow_ends || config.observe;
     while let Ok(mut batch) = batches.recv() {
         let started = Instant::now();
         let mut events: Vec<Event> = Vec::new();
         for record in &batch.packets {
             let mut sub = 0u64;
-            table.update(
+            let outcome = table.update(
                 &record.view,
                 (record.key, record.src_is_lo),
                 record.wire_len,
                 record.ts,
                 record.seq,
                 &mut |flow, reason| {
-                    if emit {
-                        events.push(Event {
-                            order: packet_order(record.seq, sub),
-                            kind: EventKind::FlowEnd {
-                                flow: flow.clone(),
-                                reason,
-                            },
-                        });
+                    if emit_ends {
+                        events.push(flow_end(packet_order(record.seq, sub), flow, reason));
                         sub += 1;
                     }
                 },
             );
+            if config.observe {
+                let mut emitter = Emitter {
+                    events: &mut events,
+                    seq: record.seq,
+                    sub,
+                };
+                observe::flow_events(record, &outcome, table.flow(outcome.index), &mut emitter);
+                observe::payload_events(record, batch.payload_of(record), &mut emitter);
+            }
+        }
+        if config.observe {
+            for arp in &batch.arps {
+                events.push(Event {
+                    order: packet_order(arp.seq, 0),
+                    observation: observe::arp_event(arp),
+                });
+            }
         }
         counters.packets += batch.packets.len() as u64;
         counters.peak_live_flows = counters.peak_live_flows.max(table.len() as u64);
         let end_seq = batch.end_seq;
-        let mut on_end = |flow: &crate::flow::Flow, reason| {
-            if emit {
-                events.push(Event {
-                    order: sweep_order(end_seq, flow.first_seq),
-                    kind: EventKind::FlowEnd {
-                        flow: flow.clone(),
-                        reason,
-                    },
-                });
+        let mut on_end = |flow: &Flow, reason| {
+            if emit_ends {
+                events.push(flow_end(sweep_order(end_seq, flow.first_seq), flow, reason));
             }
         };
         if batch.last {

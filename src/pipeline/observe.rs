@@ -1,0 +1,206 @@
+//! Turning one packet's effect on its flow into observations for detection:
+//! flow start, first answer, byte chunks, and the hints its payload carries
+//! (DNS answers, TLS SNI, RTSP replies, WS-Discovery, DHCP, ICMP errors).
+//!
+//! Runs in the worker, on the packet path: it allocates only when it emits
+//! a name (a DNS answer or an SNI), which is rare next to video packets.
+
+use std::net::IpAddr;
+
+use super::batch::{ArpRecord, Event, PacketRecord, packet_order};
+use crate::decode::tcp_flags::{ACK, RST, SYN};
+use crate::flow::{Flow, PacketOutcome};
+use crate::observation::{BYTES_CHUNK, Endpoint, FlowId, Observation};
+use crate::protocols::{dhcp, dns, onvif, rtsp, tls};
+
+/// Collects the events of one packet with consecutive sub-orders.
+pub struct Emitter<'a> {
+    pub events: &'a mut Vec<Event>,
+    pub seq: u64,
+    pub sub: u64,
+}
+
+impl Emitter<'_> {
+    pub fn push(&mut self, observation: Observation) {
+        self.events.push(Event {
+            order: packet_order(self.seq, self.sub),
+            observation,
+        });
+        self.sub += 1;
+    }
+}
+
+fn flow_id(flow: &Flow) -> FlowId {
+    FlowId {
+        key: flow.key,
+        first_seq: flow.first_seq,
+    }
+}
+
+/// Observations about the flow itself.
+pub fn flow_events(
+    record: &PacketRecord,
+    outcome: &PacketOutcome,
+    flow: &Flow,
+    out: &mut Emitter<'_>,
+) {
+    let view = &record.view;
+    let ts = record.ts;
+    let id = flow_id(flow);
+    if outcome.new_flow {
+        let (src, dst) = (
+            Endpoint {
+                ip: view.src,
+                port: view.src_port,
+                mac: view.src_mac,
+            },
+            Endpoint {
+                ip: view.dst,
+                port: view.dst_port,
+                mac: view.dst_mac,
+            },
+        );
+        let (initiator, responder) = if outcome.from_initiator {
+            (src, dst)
+        } else {
+            (dst, src)
+        };
+        out.push(Observation::FlowStart {
+            id,
+            ts,
+            initiator,
+            responder,
+            proto: view.proto,
+            vlan: view.vlan,
+            icmp_one_way: view.icmp_one_way,
+        });
+    }
+    if outcome.first_answer {
+        let refused = view.proto == 6 && view.tcp_flags & RST != 0 && view.tcp_flags & SYN == 0;
+        out.push(Observation::FirstAnswer { id, ts, refused });
+    }
+    let direction = usize::from(!outcome.from_initiator);
+    let after = flow.bytes[direction];
+    let before = after.saturating_sub(u64::from(record.wire_len));
+    let chunks = after / BYTES_CHUNK - before / BYTES_CHUNK;
+    if chunks > 0 {
+        out.push(Observation::Bytes {
+            id,
+            ts,
+            from_initiator: outcome.from_initiator,
+            chunks: chunks.min(u64::from(u32::MAX)) as u32,
+        });
+    }
+}
+
+/// Observations from the packet's payload and ICMP quote.
+pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'_>) {
+    let view = &record.view;
+    let ts = record.ts;
+    if let Some(quoted) = view.quoted {
+        out.push(Observation::Unreachable {
+            ts,
+            reporter: view.src,
+            src: quoted.src,
+            dst: quoted.dst,
+            dst_port: quoted.dst_port,
+            proto: quoted.proto,
+        });
+        return;
+    }
+    if payload.is_empty() {
+        return;
+    }
+    let src = Endpoint {
+        ip: view.src,
+        port: view.src_port,
+        mac: view.src_mac,
+    };
+    match (view.proto, view.src_port, view.dst_port) {
+        (17, 53, _) => dns_answers(ts, view.dst, payload, out),
+        (6, 53, _) => {
+            if let Some(message) = dns::strip_tcp_length(payload) {
+                dns_answers(ts, view.dst, message, out);
+            }
+        }
+        (17, 67 | 68, _) | (17, _, 67 | 68) => {
+            if let Some(info) = dhcp::parse(payload)
+                && let Some(mac) = info.client_mac
+            {
+                out.push(Observation::Dhcp {
+                    ts,
+                    mac,
+                    address: info.claimed_addr().map(IpAddr::V4),
+                    host_name: info.host_name.map(Box::from),
+                    vendor_class: info.vendor_class.map(Box::from),
+                });
+            }
+        }
+        (17, _, _) if view.src_port == 3702 || view.dst_port == 3702 => {
+            if let Some(message) = onvif::parse(payload) {
+                use onvif::WsdMessage;
+                match message.message {
+                    WsdMessage::Probe => out.push(Observation::OnvifProbe { ts, prober: src }),
+                    WsdMessage::ProbeMatches | WsdMessage::Hello | WsdMessage::ResolveMatches
+                        if message.onvif =>
+                    {
+                        out.push(Observation::OnvifDevice {
+                            ts,
+                            device: src,
+                            hardware: message.hardware.map(Box::from),
+                            name: message.name.map(Box::from),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (6, _, _) => {
+            if view.tcp_flags & ACK != 0
+                && let Some(reply) = rtsp::response_server(payload)
+            {
+                out.push(Observation::RtspServer {
+                    ts,
+                    server: src,
+                    banner: reply.server.map(Box::from),
+                });
+            } else if let Some(name) = tls::client_hello_sni(payload) {
+                out.push(Observation::TlsSni {
+                    ts,
+                    client: view.src,
+                    server: view.dst,
+                    name: Box::from(name),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn dns_answers(
+    ts: crate::timestamp::Timestamp,
+    client: IpAddr,
+    message: &[u8],
+    out: &mut Emitter<'_>,
+) {
+    let _ = dns::for_each_answer(message, |name, address, _ttl| {
+        out.push(Observation::DnsAnswer {
+            ts,
+            client,
+            name: Box::from(name.as_str()),
+            address,
+        });
+    });
+}
+
+pub fn arp_event(record: &ArpRecord) -> Observation {
+    let arp = &record.arp;
+    Observation::Arp {
+        ts: record.ts,
+        operation: arp.operation,
+        sender_mac: arp.sender_mac,
+        sender_ip: IpAddr::from(arp.sender_ip),
+        target_ip: IpAddr::from(arp.target_ip),
+        vlan: arp.vlan,
+    }
+}

@@ -1,0 +1,142 @@
+//! Human and JSON reports built from a finished detection engine: the
+//! detection part of the run summary, and the camera inventory.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::alert::{Category, ecs_mac};
+use crate::detect::{Engine, category_index};
+
+const CATEGORIES: [Category; 3] = [Category::Egress, Category::Scan, Category::Exfil];
+
+/// Alerts per detector and the packet-time delay between the evidence that
+/// crossed a threshold and the alert.
+pub fn detection_text(engine: &Engine) -> String {
+    let stats = &engine.stats;
+    let mut out = String::new();
+    let cameras = engine.inventory().cameras(engine.policy()).len();
+    let _ = writeln!(out, "  detection: {cameras} camera(s) identified");
+    for category in CATEGORIES {
+        let index = category_index(category);
+        let histogram = &stats.delay_us[index];
+        let _ = writeln!(
+            out,
+            "    {:<7} {:>6} alert(s); delay evidence->alert (s): p50 {:.3}  max {:.3}",
+            category.as_str(),
+            stats.alerts[index],
+            if stats.alerts[index] > 0 {
+                histogram.value_at_quantile(0.5) as f64 / 1e6
+            } else {
+                0.0
+            },
+            if stats.alerts[index] > 0 {
+                histogram.max() as f64 / 1e6
+            } else {
+                0.0
+            },
+        );
+    }
+    out
+}
+
+pub fn detection_json(engine: &Engine) -> Value {
+    let stats = &engine.stats;
+    let mut detectors = serde_json::Map::new();
+    for category in CATEGORIES {
+        let index = category_index(category);
+        let histogram = &stats.delay_us[index];
+        let seconds = |q: f64| {
+            if stats.alerts[index] == 0 {
+                0.0
+            } else {
+                histogram.value_at_quantile(q) as f64 / 1e6
+            }
+        };
+        detectors.insert(
+            category.as_str().into(),
+            json!({
+                "alerts": stats.alerts[index],
+                "delay_seconds": { "p50": seconds(0.5), "p90": seconds(0.9), "max": seconds(1.0) },
+            }),
+        );
+    }
+    json!({
+        "cameras": engine.inventory().cameras(engine.policy()).len(),
+        "detectors": detectors,
+    })
+}
+
+/// The cameras as JSON: `{"cameras": [...]}` in address order.
+pub fn inventory_json(engine: &Engine) -> Value {
+    let cameras: Vec<Value> = engine
+        .inventory()
+        .cameras(engine.policy())
+        .into_iter()
+        .map(|host| {
+            let peers: Vec<Value> = host
+                .peers
+                .iter()
+                .map(|(ip, peer)| {
+                    json!({
+                        "ip": ip.to_string(),
+                        "name": peer.name.as_deref(),
+                        "flows": peer.flows,
+                        "bytes_sent": peer.bytes_sent,
+                        "bytes_received": peer.bytes_received,
+                    })
+                })
+                .collect();
+            json!({
+                "ip": host.ip.to_string(),
+                "mac": host.mac.map(ecs_mac),
+                "vendor": host.vendor.map(|v| v.name),
+                "identified_by": host.identified_by(),
+                "name": host.display_name(),
+                "rtsp_server": host.rtsp_banner.as_deref(),
+                "onvif_hardware": host.onvif_hardware.as_deref(),
+                "first_seen": host.first_seen.rfc3339_micros().to_string(),
+                "last_seen": host.last_seen.rfc3339_micros().to_string(),
+                "bytes_sent": host.bytes_sent,
+                "bytes_received": host.bytes_received,
+                "peers": peers,
+            })
+        })
+        .collect();
+    json!({ "cameras": cameras })
+}
+
+/// The cameras as an aligned text table.
+pub fn inventory_table(engine: &Engine) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<16} {:<18} {:<12} {:<16} {:>5} {:>12} {:>12}  top peers",
+        "ADDRESS", "MAC", "VENDOR", "IDENTIFIED BY", "PEERS", "BYTES OUT", "BYTES IN"
+    );
+    for host in engine.inventory().cameras(engine.policy()) {
+        let mut peers: Vec<_> = host.peers.iter().collect();
+        peers.sort_by_key(|(ip, p)| (std::cmp::Reverse(p.bytes_sent + p.bytes_received), **ip));
+        let top: Vec<String> = peers
+            .iter()
+            .take(3)
+            .map(|(ip, p)| match &p.name {
+                Some(name) => format!("{ip} ({name})"),
+                None => ip.to_string(),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<16} {:<18} {:<12} {:<16} {:>5} {:>12} {:>12}  {}",
+            host.ip.to_string(),
+            host.mac.map(ecs_mac).unwrap_or_else(|| "-".into()),
+            host.vendor.map(|v| v.name).unwrap_or("-"),
+            host.identified_by().join(","),
+            host.peers.len(),
+            host.bytes_sent,
+            host.bytes_received,
+            top.join(", ")
+        );
+    }
+    out
+}
