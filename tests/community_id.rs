@@ -77,7 +77,14 @@ fn flow_records_of_the_baseline_capture_carry_the_baseline_ids() {
     };
     let expected: BTreeSet<String> = vectors.into_iter().map(|v| v.communityid).collect();
     let capture = dir.join("combined.pcap");
-    let output = common::run(&["replay", "-q", "--flows", "-", capture.to_str().unwrap()]);
+    let output = common::run(&[
+        "replay",
+        "-q",
+        "--no-detect",
+        "--flows",
+        "-",
+        capture.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", common::stderr(&output));
     let seen: BTreeSet<String> = common::stdout_lines(&output)
         .iter()
@@ -109,7 +116,14 @@ fn per_protocol_spec_captures_give_baseline_ids() {
         "ipv6.pcap",
     ] {
         let capture = dir.join(name);
-        let output = common::run(&["replay", "-q", "--flows", "-", capture.to_str().unwrap()]);
+        let output = common::run(&[
+            "replay",
+            "-q",
+            "--no-detect",
+            "--flows",
+            "-",
+            capture.to_str().unwrap(),
+        ]);
         assert!(
             output.status.success(),
             "{name}: {}",

@@ -208,3 +208,65 @@ fn flow_records_are_identical_for_1_2_and_4_workers() {
     assert_eq!(one, flows_with_workers(&inputs, 2));
     assert_eq!(one, flows_with_workers(&inputs, 4));
 }
+
+#[test]
+fn the_bundled_sample_is_what_the_generator_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = common::synth(dir.path(), "camera-network");
+    let bundled = common::fixture("camera-network.pcap");
+    assert_eq!(
+        std::fs::read(&fresh).unwrap(),
+        std::fs::read(&bundled).unwrap(),
+        "regenerate with: camsentry synth camera-network --out fixtures/camera-network.pcap"
+    );
+}
+
+#[test]
+fn sample_replay_prints_flows_and_summary() {
+    let sample = common::fixture("camera-network.pcap");
+    let stats = tempfile::NamedTempFile::new().unwrap();
+    let output = common::run(&[
+        "replay",
+        "--no-detect",
+        "--flows",
+        "-",
+        "--stats-json",
+        stats.path().to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let records: Vec<FlowRecord> = common::stdout_lines(&output)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(stats.path()).unwrap()).unwrap();
+    assert_eq!(summary["flows"]["records_written"], records.len());
+    assert_eq!(summary["flows"]["created"], records.len());
+    assert_eq!(summary["decode_failures"]["truncated"], 0);
+    // RTSP from the recorder to the first camera: initiated by the NVR,
+    // answered, on VLAN 20.
+    let rtsp = records
+        .iter()
+        .find(|r| r.dest_ip == "10.20.0.11" && r.dest_port == 554)
+        .expect("an RTSP flow");
+    assert_eq!(rtsp.src_ip, "10.20.0.2");
+    assert!(rtsp.answered);
+    assert_eq!(rtsp.vlan, Some(20));
+    assert_eq!(
+        rtsp.tcp.as_ref().unwrap().orig_flags.chars().next(),
+        Some('S')
+    );
+    // Video: camera to recorder over UDP, many packets one way.
+    let video = records
+        .iter()
+        .filter(|r| r.src_ip == "10.20.0.11" && r.transport == "udp" && r.dest_ip == "10.20.0.2")
+        .max_by_key(|r| r.orig_packets)
+        .expect("an RTP flow");
+    assert!(video.orig_packets > 50 && video.orig_bytes > video.orig_packets * 1000);
+    let err = common::stderr(&output);
+    assert!(
+        err.contains("packets/s") && err.contains("batch latency"),
+        "{err}"
+    );
+}

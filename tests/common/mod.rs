@@ -42,3 +42,119 @@ pub fn stdout_lines(output: &Output) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// The ECS alert fields tests compare (decoded, not string-matched).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EcsAlert {
+    #[serde(rename = "@timestamp")]
+    pub timestamp: String,
+    pub event: EcsEvent,
+    pub rule: EcsRule,
+    pub source: EcsEndpoint,
+    #[serde(default)]
+    pub destination: Option<EcsEndpoint>,
+    #[serde(default)]
+    pub network: Option<EcsNetwork>,
+    pub observer: EcsObserver,
+    pub camsentry: CamsentryFields,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EcsEvent {
+    pub kind: String,
+    pub category: Vec<String>,
+    pub action: String,
+    pub severity: u8,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EcsRule {
+    pub id: String,
+    pub name: String,
+    pub category: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EcsEndpoint {
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub mac: Option<String>,
+    #[serde(default)]
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EcsNetwork {
+    #[serde(default)]
+    pub transport: Option<String>,
+    #[serde(default)]
+    pub community_id: Option<String>,
+    #[serde(default)]
+    pub vlan: Option<EcsVlan>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EcsVlan {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct EcsObserver {
+    pub hostname: String,
+    pub product: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct CamsentryFields {
+    pub camera: CameraFields,
+    pub evidence: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct CameraFields {
+    pub name: Option<String>,
+    pub vendor: Option<String>,
+    pub group: Option<String>,
+    pub identified_by: Vec<String>,
+}
+
+/// Path of a repository fixture.
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(relative)
+}
+
+/// Writes synthetic scenario `name` into `dir` and returns its path.
+pub fn synth(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.pcap"));
+    let output = run(&["synth", name, "--out", path.to_str().unwrap()]);
+    assert!(output.status.success(), "synth {name}: {}", stderr(&output));
+    path
+}
+
+/// Replays `capture` with `args` (detection on, alerts on stdout) and
+/// decodes every alert line.
+pub fn alerts(capture: &Path, args: &[&str]) -> Vec<EcsAlert> {
+    let mut command = camsentry();
+    command
+        .args(["replay", "-q", "--alerts", "-"])
+        .args(args)
+        .arg(capture);
+    let output = command.output().expect("camsentry runs");
+    assert!(
+        output.status.success(),
+        "replay {}: {}",
+        capture.display(),
+        stderr(&output)
+    );
+    stdout_lines(&output)
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
