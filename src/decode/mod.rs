@@ -18,11 +18,12 @@
 //! practically never produce, and a mirror port sees both fragments anyway.
 
 mod error;
+mod fast;
 mod link;
 mod packet;
 mod transport;
 pub mod tunnel;
 
 pub use error::DecodeError;
-pub use link::{LinkType, decode};
+pub use link::{LinkType, decode, decode_ethernet_slow};
 pub use packet::{ArpView, Decoded, Fragment, PacketView, QuotedHeader, tcp_flags};
