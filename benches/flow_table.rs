@@ -31,6 +31,7 @@ fn view(i: u32) -> PacketView {
         payload_offset: 0,
         payload_len: 0,
         quoted: None,
+        encap: 0,
     }
 }
 

@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
 use crate::capture::FileOutcome;
-use crate::decode::DecodeError;
+use crate::decode::{DecodeError, TUNNEL_KINDS};
 use crate::flow::TableCounters;
 
 /// What the reader/dispatcher counted.
@@ -26,6 +26,9 @@ pub struct ReaderCounters {
     /// Non-first IP fragments (counted, not attributed to flows).
     pub later_fragments: u64,
     pub decode_errors: [u64; DecodeError::ALL.len()],
+    /// IP packets that arrived inside each tunnel kind (see
+    /// `decode::TUNNEL_KINDS`; a packet nested in two counts in both).
+    pub tunnelled: [u64; 8],
 }
 
 impl ReaderCounters {
@@ -129,6 +132,15 @@ impl RunSummary {
                 let _ = writeln!(out, "    {:<22} {n}", reason.name());
             }
         }
+        let tunnels: Vec<String> = TUNNEL_KINDS
+            .iter()
+            .zip(r.tunnelled)
+            .filter(|(_, n)| *n > 0)
+            .map(|(kind, n)| format!("{} {n}", kind.name()))
+            .collect();
+        if !tunnels.is_empty() {
+            let _ = writeln!(out, "  decapsulated: {}", tunnels.join(", "));
+        }
         let t = &self.workers.table;
         let _ = writeln!(
             out,
@@ -169,6 +181,10 @@ impl RunSummary {
         for reason in DecodeError::ALL {
             failures.insert(reason.name().into(), r.decode_errors[reason.index()].into());
         }
+        let mut tunnels = serde_json::Map::new();
+        for (kind, n) in TUNNEL_KINDS.iter().zip(r.tunnelled) {
+            tunnels.insert(kind.name().into(), n.into());
+        }
         let files: Vec<Value> = self
             .files
             .iter()
@@ -194,6 +210,7 @@ impl RunSummary {
             "arp_packets": r.arp_packets,
             "later_fragments": r.later_fragments,
             "decode_failures": failures,
+            "decapsulated": tunnels,
             "flows": {
                 "created": t.created,
                 "expired": t.expired,

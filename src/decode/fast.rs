@@ -52,10 +52,19 @@ pub fn ethernet_ipv4(frame: &[u8]) -> Option<PacketView> {
     if be16(frame, ip + 6) & 0x3fff != 0 || total_len < 20 {
         return None;
     }
+    // GRE and everything but TCP/UDP go the slow way.
     let proto = frame[ip + 9];
     let l4 = ip + 20;
     let (header_len, tcp_flags) = match proto {
-        17 => (8, 0),
+        // UDP, unless it is a tunnel the slow path unwraps.
+        17 => {
+            if matches!(be16(frame, l4 + 2), 4789 | 6081 | 6635)
+                || matches!(be16(frame, l4), 4789 | 6081 | 6635)
+            {
+                return None;
+            }
+            (8, 0)
+        }
         6 => {
             if frame.len() < l4 + 20 {
                 return None;
@@ -107,5 +116,6 @@ pub fn ethernet_ipv4(frame: &[u8]) -> Option<PacketView> {
         payload_offset: payload_start.min(usize::from(u16::MAX)) as u16,
         payload_len: (ip_end - payload_start).min(usize::from(u16::MAX)) as u16,
         quoted: None,
+        encap: 0,
     })
 }

@@ -8,6 +8,7 @@ use etherparse::{EtherType, LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket, LinkS
 use super::error::DecodeError;
 use super::packet::{ArpView, Decoded, Fragment, PacketView};
 use super::transport;
+use super::tunnel::{self, Decap, Inner, TunnelError, TunnelKind};
 
 /// The link types camsentry decodes, from the capture's DLT/LINKTYPE value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +56,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
             if let Some(view) = super::fast::ethernet_ipv4(frame) {
                 return Ok(Decoded::Ip(view));
             }
-            decode_ethernet_slow(frame)
+            from_ethernet(frame, base, 0)
         }
         LinkType::LinuxSll => {
             // 16-byte header: packet type, ARPHRD type, address length,
@@ -67,7 +68,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
             if u16::from_be_bytes([header[4], header[5]]) == 6 {
                 src_mac.copy_from_slice(&header[6..12]);
             }
-            from_ether_type(protocol, &frame[16..], base, src_mac)
+            from_ether_type(protocol, &frame[16..], base, src_mac, 0)
         }
         LinkType::LinuxSll2 => {
             // 20-byte header: protocol first, then interface index, ARPHRD
@@ -78,9 +79,9 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
             if header[11] == 6 {
                 src_mac.copy_from_slice(&header[12..18]);
             }
-            from_ether_type(protocol, &frame[20..], base, src_mac)
+            from_ether_type(protocol, &frame[20..], base, src_mac, 0)
         }
-        LinkType::RawIp => from_ip(frame, base),
+        LinkType::RawIp => from_ip(frame, base, 0),
         LinkType::Null | LinkType::Loop => {
             let header = frame.get(..4).ok_or(DecodeError::Truncated)?;
             let family = if link == LinkType::Loop {
@@ -97,7 +98,7 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
             };
             match family {
                 // AF_INET everywhere; AF_INET6 on Linux, *BSD, FreeBSD, macOS.
-                2 | 10 | 24 | 28 | 30 => from_ip(&frame[4..], base),
+                2 | 10 | 24 | 28 | 30 => from_ip(&frame[4..], base, 0),
                 _ => Err(DecodeError::NonIp),
             }
         }
@@ -108,11 +109,84 @@ pub fn decode(link: LinkType, frame: &[u8]) -> Result<Decoded, DecodeError> {
 /// Ethernet through etherparse only: the reference the fast path is
 /// checked against.
 pub fn decode_ethernet_slow(frame: &[u8]) -> Result<Decoded, DecodeError> {
-    let sliced = LaxSlicedPacket::from_ethernet(frame).map_err(|_| DecodeError::Truncated)?;
-    from_sliced(&sliced, frame.as_ptr() as usize)
+    from_ethernet(frame, frame.as_ptr() as usize, 0)
 }
 
-fn from_ip(bytes: &[u8], base: usize) -> Result<Decoded, DecodeError> {
+fn from_ethernet(frame: &[u8], base: usize, depth: u8) -> Result<Decoded, DecodeError> {
+    let sliced = LaxSlicedPacket::from_ethernet(frame).map_err(|_| DecodeError::Truncated)?;
+    from_sliced(&sliced, base, depth)
+}
+
+/// Tunnels inside tunnels deeper than this are not followed (each level
+/// costs a decode; real mirror setups nest two or three).
+const MAX_TUNNEL_DEPTH: u8 = 4;
+
+/// Decodes what a tunnel carries and marks the tunnel in the view.
+fn from_decap(decap: Decap<'_>, base: usize, depth: u8) -> Result<Decoded, DecodeError> {
+    let mut decoded = match decap.inner {
+        Inner::Ethernet => from_ethernet(decap.payload, base, depth + 1),
+        Inner::Ipv4 | Inner::Ipv6 => from_ip(decap.payload, base, depth + 1),
+        Inner::Other(ether_type) => {
+            from_ether_type(ether_type, decap.payload, base, [0; 6], depth + 1)
+        }
+    }?;
+    if let Decoded::Ip(view) = &mut decoded {
+        view.encap |= 1 << tunnel_index(decap.kind);
+        // ERSPAN II/III carry the mirrored frame's VLAN in their header;
+        // use it when the frame itself arrived untagged.
+        if view.vlan == 0
+            && let Some(vlan) = decap.vlan
+        {
+            view.vlan = vlan;
+        }
+    }
+    Ok(decoded)
+}
+
+/// Bit position of each tunnel kind in [`PacketView::encap`].
+pub fn tunnel_index(kind: TunnelKind) -> usize {
+    match kind {
+        TunnelKind::Gre => 0,
+        TunnelKind::ErspanI => 1,
+        TunnelKind::ErspanII => 2,
+        TunnelKind::ErspanIII => 3,
+        TunnelKind::Vxlan => 4,
+        TunnelKind::Geneve => 5,
+        TunnelKind::Mpls => 6,
+        TunnelKind::Pppoe => 7,
+    }
+}
+
+/// The tunnel kinds in bit order, for counters.
+pub const TUNNEL_KINDS: [TunnelKind; 8] = [
+    TunnelKind::Gre,
+    TunnelKind::ErspanI,
+    TunnelKind::ErspanII,
+    TunnelKind::ErspanIII,
+    TunnelKind::Vxlan,
+    TunnelKind::Geneve,
+    TunnelKind::Mpls,
+    TunnelKind::Pppoe,
+];
+
+/// The EtherType and payload after the last link header, for protocols
+/// etherparse does not decode (MPLS, PPPoE).
+fn ether_payload<'a>(sliced: &LaxSlicedPacket<'a>) -> Option<(u16, &'a [u8])> {
+    if let Some(last) = sliced.link_exts.last() {
+        let payload = last.payload()?;
+        return Some((payload.ether_type.0, payload.payload));
+    }
+    match &sliced.link {
+        Some(LinkSlice::Ethernet2(eth)) => {
+            let payload = eth.payload();
+            Some((payload.ether_type.0, payload.payload))
+        }
+        Some(LinkSlice::EtherPayload(payload)) => Some((payload.ether_type.0, payload.payload)),
+        _ => None,
+    }
+}
+
+fn from_ip(bytes: &[u8], base: usize, depth: u8) -> Result<Decoded, DecodeError> {
     match bytes.first().map(|b| b >> 4) {
         None => Err(DecodeError::Truncated),
         Some(4) | Some(6) => {
@@ -123,7 +197,7 @@ fn from_ip(bytes: &[u8], base: usize) -> Result<Decoded, DecodeError> {
                     LaxHeaderSliceError::Content(_) => DecodeError::Malformed,
                 }
             })?;
-            from_sliced(&sliced, base)
+            from_sliced(&sliced, base, depth)
         }
         Some(_) => Err(DecodeError::Malformed),
     }
@@ -134,16 +208,23 @@ fn from_ether_type(
     bytes: &[u8],
     base: usize,
     src_mac: [u8; 6],
+    depth: u8,
 ) -> Result<Decoded, DecodeError> {
     let sliced = LaxSlicedPacket::from_ether_type(EtherType(ether_type), bytes);
-    let mut decoded = from_sliced(&sliced, base)?;
-    if let Decoded::Ip(view) = &mut decoded {
+    let mut decoded = from_sliced(&sliced, base, depth)?;
+    if let Decoded::Ip(view) = &mut decoded
+        && src_mac != [0; 6]
+    {
         view.src_mac = src_mac;
     }
     Ok(decoded)
 }
 
-fn from_sliced(sliced: &LaxSlicedPacket<'_>, base: usize) -> Result<Decoded, DecodeError> {
+fn from_sliced(
+    sliced: &LaxSlicedPacket<'_>,
+    base: usize,
+    depth: u8,
+) -> Result<Decoded, DecodeError> {
     let (src_mac, dst_mac) = match &sliced.link {
         Some(LinkSlice::Ethernet2(eth)) => (eth.source(), eth.destination()),
         _ => ([0; 6], [0; 6]),
@@ -160,7 +241,28 @@ fn from_sliced(sliced: &LaxSlicedPacket<'_>, base: usize) -> Result<Decoded, Dec
     }
     let net = match &sliced.net {
         Some(net) => net,
-        None => return Err(stop_reason(sliced)),
+        None => {
+            // MPLS and PPPoE sessions: peel them and decode what they carry.
+            if depth < MAX_TUNNEL_DEPTH
+                && sliced.stop_err.is_none()
+                && let Some((ether_type, payload)) = ether_payload(sliced)
+            {
+                let decap = match ether_type {
+                    tunnel::ETHERTYPE_MPLS_UNICAST | tunnel::ETHERTYPE_MPLS_MULTICAST => {
+                        Some(tunnel::mpls(payload))
+                    }
+                    tunnel::ETHERTYPE_PPPOE_SESSION => Some(tunnel::pppoe_session(payload)),
+                    _ => None,
+                };
+                match decap {
+                    Some(Ok(decap)) => return from_decap(decap, base, depth),
+                    Some(Err(TunnelError::Truncated)) => return Err(DecodeError::Truncated),
+                    Some(Err(_)) => return Err(DecodeError::Malformed),
+                    None => {}
+                }
+            }
+            return Err(stop_reason(sliced));
+        }
     };
     let (src, dst, payload, fragment) = match net {
         LaxNetSlice::Ipv4(ip) => {
@@ -204,6 +306,21 @@ fn from_sliced(sliced: &LaxSlicedPacket<'_>, base: usize) -> Result<Decoded, Dec
         LaxNetSlice::Arp(arp) => return arp_view(arp, vlans[0]),
     };
     let proto = payload.ip_number.0;
+    // Mirror-port encapsulations: decode the inner packet and key the flow
+    // on it. What does not decode as the tunnel it claims to be stays an
+    // ordinary flow of the outer packet.
+    if depth < MAX_TUNNEL_DEPTH && fragment == Fragment::None {
+        let decap = match proto {
+            tunnel::IP_PROTO_GRE => tunnel::gre(payload.payload).ok(),
+            17 => udp_tunnel(payload.payload),
+            _ => None,
+        };
+        if let Some(decap) = decap
+            && let Ok(inner) = from_decap(decap, base, depth)
+        {
+            return Ok(inner);
+        }
+    }
     let ports = transport::parse(proto, payload.payload, src.is_ipv6())?;
     let payload_start = ports.payload.as_ptr() as usize - base;
     Ok(Decoded::Ip(PacketView {
@@ -222,7 +339,24 @@ fn from_sliced(sliced: &LaxSlicedPacket<'_>, base: usize) -> Result<Decoded, Dec
         payload_offset: payload_start.min(u16::MAX as usize) as u16,
         payload_len: ports.payload.len().min(u16::MAX as usize) as u16,
         quoted: ports.quoted,
+        encap: 0,
     }))
+}
+
+/// A UDP tunnel is recognised by its well-known port on either side (as
+/// Wireshark does: a VTEP may reply from the port), then must parse.
+fn udp_tunnel(udp: &[u8]) -> Option<Decap<'_>> {
+    let ports = [
+        u16::from_be_bytes([*udp.get(2)?, *udp.get(3)?]),
+        u16::from_be_bytes([*udp.first()?, *udp.get(1)?]),
+    ];
+    let body = udp.get(8..)?;
+    ports.iter().find_map(|port| match *port {
+        tunnel::UDP_PORT_VXLAN => tunnel::vxlan(body).ok(),
+        tunnel::UDP_PORT_GENEVE => tunnel::geneve(body).ok(),
+        tunnel::UDP_PORT_MPLS => tunnel::mpls(body).ok(),
+        _ => None,
+    })
 }
 
 fn stop_reason(sliced: &LaxSlicedPacket<'_>) -> DecodeError {

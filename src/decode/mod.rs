@@ -25,5 +25,5 @@ mod transport;
 pub mod tunnel;
 
 pub use error::DecodeError;
-pub use link::{LinkType, decode, decode_ethernet_slow};
+pub use link::{LinkType, TUNNEL_KINDS, decode, decode_ethernet_slow, tunnel_index};
 pub use packet::{ArpView, Decoded, Fragment, PacketView, QuotedHeader, tcp_flags};

@@ -50,6 +50,9 @@ pub struct PacketView {
     /// source, destination, ports, protocol), used to see UDP probes that
     /// were refused.
     pub quoted: Option<QuotedHeader>,
+    /// Tunnels the packet arrived in, one bit per kind (see
+    /// `decode::TUNNEL_KINDS`); the flow is keyed on the inner headers.
+    pub encap: u8,
 }
 
 /// The IP + transport header an ICMP error quotes back to the sender.

@@ -504,6 +504,7 @@ mod tests {
             payload_offset: 0,
             payload_len: 0,
             quoted: None,
+            encap: 0,
         }
     }
 

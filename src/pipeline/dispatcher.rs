@@ -79,6 +79,11 @@ impl Dispatcher {
         match decode::decode(link, frame) {
             Ok(Decoded::Ip(view)) => {
                 self.counters.ip_packets += 1;
+                if view.encap != 0 {
+                    for (bit, count) in self.counters.tunnelled.iter_mut().enumerate() {
+                        *count += u64::from(view.encap >> bit & 1);
+                    }
+                }
                 self.push_ip(view, ts, wire_len, frame);
             }
             Ok(Decoded::Arp(arp)) => {
