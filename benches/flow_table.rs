@@ -126,7 +126,9 @@ fn expiry_sweep(c: &mut Criterion) {
             },
             |mut table| {
                 let mut ended = 0u32;
-                table.expire(Timestamp::from_secs(1_767_600_000 + 3600), &mut |_, _| ended += 1);
+                table.expire(Timestamp::from_secs(1_767_600_000 + 3600), &mut |_, _| {
+                    ended += 1
+                });
                 assert_eq!(ended, live);
                 table
             },

@@ -15,7 +15,8 @@ use std::time::Duration;
 use camsentry::config::Policy;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::pipeline::{Detection, ReplayOptions, replay};
+use camsentry::output::Output;
+use camsentry::pipeline::{Control, Detection, ReplayOptions, SensorOptions, replay};
 use camsentry::synth::{SynthOptions, generate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -72,17 +73,22 @@ fn bench_replay(c: &mut Criterion) {
                             camsentry::alert::Observer::local(),
                         )),
                     ),
-                    alerts: Some(Box::new(std::io::sink())),
+                    alerts: Some(Output::from_writer(Box::new(std::io::sink()))),
+                    policy_path: None,
                 });
                 let outcome = replay(ReplayOptions {
                     inputs: vec![path.clone()],
-                    workers,
-                    max_flows: 2_000_000,
-                    timeouts: Timeouts::default(),
-                    vlan_in_key: true,
-                    flows: None,
-                    detection,
-                    progress: false,
+                    sensor: SensorOptions {
+                        workers,
+                        max_flows: 2_000_000,
+                        timeouts: Timeouts::default(),
+                        vlan_in_key: true,
+                        flows: None,
+                        detection,
+                        progress: false,
+                        control: Control::default(),
+                        telemetry: None,
+                    },
                 })
                 .expect("replay succeeds");
                 assert_eq!(outcome.summary.reader.packets, packets);

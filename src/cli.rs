@@ -38,6 +38,18 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Replay(ReplayArgs),
 
+    /// Capture live from network interfaces (mirror/SPAN ports).
+    ///
+    /// Same pipeline, detectors and outputs as `replay`. Runs until SIGINT or
+    /// SIGTERM, then flushes flows and alerts, prints the summary and exits
+    /// 0. SIGHUP reopens output files (for logrotate) and reloads the
+    /// policy; an invalid policy is refused and the old one stays. Needs
+    /// CAP_NET_RAW and CAP_NET_ADMIN (or root, with --user to drop it).
+    /// Packets the reader cannot hand to a busy worker are dropped and
+    /// counted; libpcap's own drop counters are reported too.
+    #[command(after_help = EXIT_CODES)]
+    Live(LiveArgs),
+
     /// Write a synthetic camera-network capture (deterministic).
     ///
     /// The same scenario and seed always give a byte-identical pcap file.
@@ -84,7 +96,59 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub detect: DetectArgs,
 
-    /// Write alerts to PATH (`-` for stdout).
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+
+    /// No progress line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Interface to capture on (a mirror/SPAN port); repeat for several.
+    #[arg(short, long = "interface", value_name = "IFACE", required = true)]
+    pub interfaces: Vec<String>,
+
+    /// BPF filter (tcpdump syntax), compiled by libpcap; refused with
+    /// libpcap's message when invalid.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Bytes kept of each packet [default: whole packets, 262144].
+    #[arg(long, value_name = "BYTES", default_value_t = 262_144)]
+    pub snaplen: i32,
+
+    /// Kernel capture buffer per interface, in MiB: absorbs bursts while
+    /// workers are busy (64 MiB is about half a second of a saturated
+    /// gigabit port).
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub buffer_mib: i32,
+
+    /// Do not put the interface in promiscuous mode.
+    #[arg(long)]
+    pub no_promisc: bool,
+
+    /// Drop root privileges to this user (and its group) once the
+    /// interfaces are open.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    #[command(flatten)]
+    pub sensor: SensorArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+}
+
+/// Where results go; shared by `replay` and `live`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write alerts to PATH (`-` for stdout). Files are appended to and
+    /// reopened on SIGHUP.
     #[arg(long, value_name = "PATH|-", default_value = "-")]
     pub alerts: String,
 
@@ -97,13 +161,22 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub no_detect: bool,
 
-    /// Write the run summary as JSON to this file.
+    /// Write the end-of-run summary as JSON to this file.
     #[arg(long, value_name = "PATH")]
     pub stats_json: Option<PathBuf>,
 
-    /// No progress line on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// Write a stats record (JSON line) this often, wall clock, e.g. 10s.
+    #[arg(long, value_name = "DURATION")]
+    pub stats_interval: Option<String>,
+
+    /// Where stats records go [default: stderr].
+    #[arg(long, value_name = "PATH|-")]
+    pub stats_log: Option<String>,
+
+    /// Serve Prometheus metrics over HTTP on ADDR:PORT (e.g.
+    /// 127.0.0.1:9477). Off by default.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Options shared by every command that runs the sensor.

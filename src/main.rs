@@ -3,21 +3,27 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 use camsentry::alert::{Encoder, Format, Observer};
+use camsentry::capture::CaptureSettings;
 use camsentry::cli::{
-    Cli, Command, DetectArgs, InventoryArgs, LearnArgs, ReplayArgs, SensorArgs, SynthArgs,
+    Cli, Command, DetectArgs, InventoryArgs, LearnArgs, LiveArgs, OutputArgs, ReplayArgs,
+    SensorArgs, SynthArgs,
 };
 use camsentry::config::Policy;
 use camsentry::config::budget::parse_duration;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::pipeline::{self, Detection, ReplayError, ReplayOptions, RunOutcome};
+use camsentry::output::Output;
+use camsentry::pipeline::{
+    self, Control, Detection, LiveInterface, LiveOptions, ReplayError, ReplayOptions, RunOutcome,
+    SensorOptions, Telemetry,
+};
 use camsentry::report;
 use camsentry::stats::RunSummary;
 
@@ -33,6 +39,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay(args),
+        Command::Live(args) => live(args),
         Command::Learn(args) => learn(args),
         Command::Inventory(args) => inventory(args),
         Command::CheckPolicy { file } => check_policy(&file),
@@ -96,13 +103,12 @@ fn engine(detect: &DetectArgs, encoder: Option<Encoder>) -> Result<Engine> {
 }
 
 fn sensor_options(
-    paths: Vec<PathBuf>,
     sensor: &SensorArgs,
     quiet: bool,
     detection: Option<Detection>,
-) -> Result<ReplayOptions> {
-    Ok(ReplayOptions {
-        inputs: paths,
+    telemetry: Option<Telemetry>,
+) -> Result<SensorOptions> {
+    Ok(SensorOptions {
         workers: workers(sensor),
         max_flows: sensor.max_flows,
         timeouts: timeouts(sensor)?,
@@ -110,7 +116,76 @@ fn sensor_options(
         flows: open_output(sensor.flows.as_deref())?,
         detection,
         progress: !quiet && io::stderr().is_terminal(),
+        control: Control::with_signals().context("installing signal handlers")?,
+        telemetry,
     })
+}
+
+/// Detection with alerts, as `replay` and `live` run it.
+fn alerting(detect: &DetectArgs, outputs: &OutputArgs) -> Result<Option<Detection>> {
+    if outputs.no_detect {
+        return Ok(None);
+    }
+    let format = if outputs.format == "eve" {
+        Format::Eve
+    } else {
+        Format::Ecs
+    };
+    let encoder = Encoder::new(format, Observer::local());
+    Ok(Some(Detection {
+        engine: engine(detect, Some(encoder))?,
+        alerts: open_output(Some(&outputs.alerts))?,
+        policy_path: detect.policy.clone(),
+    }))
+}
+
+fn telemetry(outputs: &OutputArgs) -> Result<Option<Telemetry>> {
+    let interval = match &outputs.stats_interval {
+        Some(text) => Some(
+            parse_duration(text)
+                .map_err(|e| UsageError(format!("--stats-interval {text}: {e}")))?,
+        ),
+        None => None,
+    };
+    let metrics = match outputs.metrics_listen {
+        Some(address) => {
+            let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+            camsentry::telemetry::serve_metrics(address, std::sync::Arc::clone(&text))
+                .with_context(|| format!("--metrics-listen {address}"))?;
+            Some(text)
+        }
+        None => None,
+    };
+    if interval.is_none() && metrics.is_none() {
+        return Ok(None);
+    }
+    let stats_out = match (&interval, &outputs.stats_log) {
+        (None, _) => None,
+        (Some(_), None) => Some(Output::stderr()),
+        (Some(_), Some(spec)) => open_output(Some(spec))?,
+    };
+    Ok(Some(Telemetry {
+        interval,
+        stats_out,
+        metrics,
+    }))
+}
+
+/// Prints the summary (and writes `--stats-json`).
+fn report_run(outcome: &RunOutcome, stats_json: Option<&Path>) -> Result<()> {
+    eprint!("{}", outcome.summary.render_text());
+    if let Some(engine) = &outcome.engine {
+        eprint!("{}", report::detection_text(engine));
+    }
+    if let Some(path) = stats_json {
+        let mut json = outcome.summary.to_json();
+        if let Some(engine) = &outcome.engine {
+            json["detection"] = report::detection_json(engine);
+        }
+        let text = serde_json::to_string_pretty(&json)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn exit_code(summary: &RunSummary) -> ExitCode {
@@ -122,35 +197,38 @@ fn exit_code(summary: &RunSummary) -> ExitCode {
 }
 
 fn replay(args: ReplayArgs) -> Result<ExitCode> {
-    let detection = if args.no_detect {
-        None
-    } else {
-        let format = if args.format == "eve" {
-            Format::Eve
-        } else {
-            Format::Ecs
-        };
-        let encoder = Encoder::new(format, Observer::local());
-        Some(Detection {
-            engine: engine(&args.detect, Some(encoder))?,
-            alerts: open_output(Some(&args.alerts))?,
-        })
-    };
-    let options = sensor_options(args.paths, &args.sensor, args.quiet, detection)?;
-    let RunOutcome { summary, engine } = pipeline::replay(options)?;
-    eprint!("{}", summary.render_text());
-    if let Some(engine) = &engine {
-        eprint!("{}", report::detection_text(engine));
-    }
-    if let Some(path) = &args.stats_json {
-        let mut json = summary.to_json();
-        if let Some(engine) = &engine {
-            json["detection"] = report::detection_json(engine);
-        }
-        let text = serde_json::to_string_pretty(&json)?;
-        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(exit_code(&summary))
+    let detection = alerting(&args.detect, &args.outputs)?;
+    let telemetry = telemetry(&args.outputs)?;
+    let sensor = sensor_options(&args.sensor, args.quiet, detection, telemetry)?;
+    let outcome = pipeline::replay(ReplayOptions {
+        inputs: args.paths,
+        sensor,
+    })?;
+    report_run(&outcome, args.outputs.stats_json.as_deref())?;
+    Ok(exit_code(&outcome.summary))
+}
+
+fn live(args: LiveArgs) -> Result<ExitCode> {
+    let detection = alerting(&args.detect, &args.outputs)?;
+    let telemetry = telemetry(&args.outputs)?;
+    let sensor = sensor_options(&args.sensor, true, detection, telemetry)?;
+    let outcome = pipeline::live(LiveOptions {
+        interfaces: args
+            .interfaces
+            .iter()
+            .map(|name| LiveInterface { name: name.clone() })
+            .collect(),
+        capture: CaptureSettings {
+            promiscuous: !args.no_promisc,
+            snaplen: args.snaplen,
+            buffer_bytes: args.buffer_mib.saturating_mul(1 << 20),
+            filter: args.filter.clone(),
+        },
+        user: args.user.clone(),
+        sensor,
+    })?;
+    report_run(&outcome, args.outputs.stats_json.as_deref())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn learn(args: LearnArgs) -> Result<ExitCode> {
@@ -163,9 +241,13 @@ fn learn(args: LearnArgs) -> Result<ExitCode> {
     let detection = Detection {
         engine: engine(&detect, None)?,
         alerts: None,
+        policy_path: None,
     };
-    let options = sensor_options(args.paths, &args.sensor, args.quiet, Some(detection))?;
-    let RunOutcome { summary, engine } = pipeline::replay(options)?;
+    let sensor = sensor_options(&args.sensor, args.quiet, Some(detection), None)?;
+    let RunOutcome { summary, engine } = pipeline::replay(ReplayOptions {
+        inputs: args.paths,
+        sensor,
+    })?;
     let engine = engine.context("detection engine missing after the run")?;
     std::fs::write(&args.out, engine.baseline().to_json())
         .with_context(|| format!("writing {}", args.out.display()))?;
@@ -187,9 +269,13 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
     let detection = Detection {
         engine: engine(&detect, None)?,
         alerts: None,
+        policy_path: None,
     };
-    let options = sensor_options(args.paths, &args.sensor, args.quiet, Some(detection))?;
-    let RunOutcome { summary, engine } = pipeline::replay(options)?;
+    let sensor = sensor_options(&args.sensor, args.quiet, Some(detection), None)?;
+    let RunOutcome { summary, engine } = pipeline::replay(ReplayOptions {
+        inputs: args.paths,
+        sensor,
+    })?;
     let engine = engine.context("detection engine missing after the run")?;
     let mut out = io::stdout().lock();
     let text = if args.json {
@@ -249,15 +335,13 @@ fn workers(sensor: &SensorArgs) -> usize {
     })
 }
 
-fn open_output(target: Option<&str>) -> Result<Option<Box<dyn Write + Send>>> {
-    Ok(match target {
-        None => None,
-        Some("-") => Some(Box::new(BufWriter::with_capacity(1 << 16, io::stdout()))),
-        Some(path) => {
-            let file = File::create(path).with_context(|| format!("creating {path}"))?;
-            Some(Box::new(BufWriter::with_capacity(1 << 16, file)))
-        }
-    })
+fn open_output(target: Option<&str>) -> Result<Option<Output>> {
+    match target {
+        None => Ok(None),
+        Some(spec) => Output::open(spec)
+            .map(Some)
+            .with_context(|| format!("opening {spec}")),
+    }
 }
 
 fn timeouts(sensor: &SensorArgs) -> Result<Timeouts> {

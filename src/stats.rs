@@ -29,6 +29,14 @@ pub struct ReaderCounters {
     /// IP packets that arrived inside each tunnel kind (see
     /// `decode::TUNNEL_KINDS`; a packet nested in two counts in both).
     pub tunnelled: [u64; 8],
+    /// Live capture: packets the reader dropped because a worker's queue
+    /// was full.
+    pub queue_dropped: u64,
+    /// Live capture: libpcap's counters summed over interfaces (packets the
+    /// kernel received, dropped for lack of buffer, dropped by the NIC).
+    pub kernel_received: u64,
+    pub kernel_dropped: u64,
+    pub interface_dropped: u64,
 }
 
 impl ReaderCounters {
@@ -141,6 +149,13 @@ impl RunSummary {
         if !tunnels.is_empty() {
             let _ = writeln!(out, "  decapsulated: {}", tunnels.join(", "));
         }
+        if r.kernel_received > 0 || r.queue_dropped > 0 {
+            let _ = writeln!(
+                out,
+                "  capture: {} received by libpcap, dropped {} (kernel buffer), {} (interface), {} (worker queues full)",
+                r.kernel_received, r.kernel_dropped, r.interface_dropped, r.queue_dropped
+            );
+        }
         let t = &self.workers.table;
         let _ = writeln!(
             out,
@@ -211,6 +226,12 @@ impl RunSummary {
             "later_fragments": r.later_fragments,
             "decode_failures": failures,
             "decapsulated": tunnels,
+            "dropped": {
+                "queue_full": r.queue_dropped,
+                "kernel": r.kernel_dropped,
+                "interface": r.interface_dropped,
+            },
+            "kernel_received": r.kernel_received,
             "flows": {
                 "created": t.created,
                 "expired": t.expired,

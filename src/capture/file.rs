@@ -25,11 +25,12 @@ pub struct FileOutcome {
 }
 
 /// Reads every packet of `path`, calling `on_packet(link, ts, wire_len,
-/// frame)`. `on_progress(bytes_read, packets_read)` is called every few thousand packets.
+/// frame)`. `on_progress(bytes_read, packets_read)` is called every few
+/// thousand packets; returning `false` stops reading (an interrupt).
 pub fn replay_file(
     path: &Path,
     on_packet: &mut impl FnMut(LinkType, Timestamp, u32, &[u8]),
-    on_progress: &mut impl FnMut(u64, u64),
+    on_progress: &mut impl FnMut(u64, u64) -> bool,
 ) -> FileOutcome {
     let mut outcome = FileOutcome {
         path: path.to_path_buf(),
@@ -66,8 +67,9 @@ pub fn replay_file(
                 // corrupt; trust the larger figure.
                 let wire_len = header.len.max(packet.data.len() as u32);
                 on_packet(link, ts, wire_len, packet.data);
-                if outcome.packets.is_multiple_of(8192) {
-                    on_progress(read_bytes, outcome.packets);
+                if outcome.packets.is_multiple_of(8192) && !on_progress(read_bytes, outcome.packets)
+                {
+                    break;
                 }
             }
             Err(pcap::Error::NoMorePackets) => break,
@@ -77,6 +79,6 @@ pub fn replay_file(
             }
         }
     }
-    on_progress(read_bytes, outcome.packets);
+    let _ = on_progress(read_bytes, outcome.packets);
     outcome
 }

@@ -60,7 +60,7 @@ pub enum QuantityError {
     TooLarge(String),
 }
 
-/// Parses a duration such as `30s`, `10m`, `2h` or `1d`.
+/// Parses a duration such as `500ms`, `30s`, `10m`, `2h` or `1d`.
 ///
 /// Zero (`0s`) is accepted; callers that need a positive duration check for
 /// it, because for some settings zero legitimately means "off".
@@ -79,6 +79,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, QuantityError> {
     }
     if number.contains('.') {
         return Err(QuantityError::WholeNumber(number.to_string()));
+    }
+    if unit == "ms" {
+        return number
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| QuantityError::TooLarge(t.to_string()));
     }
     let scale: u64 = match unit {
         "s" => 1,
@@ -335,6 +341,7 @@ mod tests {
         assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration(" 0s "), Ok(Duration::ZERO));
         assert_eq!(parse_duration("5 m"), Ok(Duration::from_secs(300)));
     }

@@ -47,6 +47,10 @@ pub trait Detector: Send {
 
     /// End of input: report what is still pending.
     fn finish(&mut self, _context: &Context<'_>, _now: Timestamp, _alerts: &mut Vec<Alert>) {}
+
+    /// Adds what the detector learned (upload volumes) to the baseline that
+    /// `camsentry learn` writes.
+    fn learned(&self, _baseline: &mut Baseline) {}
 }
 
 /// Why a destination is acceptable for a camera.
@@ -184,6 +188,8 @@ pub struct EngineOptions {
 /// Per-category alert counts and detection delays.
 pub struct DetectionStats {
     pub alerts: [u64; 3],
+    /// Alerts per rule id.
+    pub by_rule: std::collections::BTreeMap<&'static str, u64>,
     /// Packet-time delay (microseconds) between the evidence that crossed a
     /// threshold and the alert, per category.
     pub delay_us: [Histogram<u64>; 3],
@@ -194,6 +200,7 @@ impl Default for DetectionStats {
         let histogram = || Histogram::new_with_bounds(1, 86_400_000_000, 3).expect("static bounds");
         DetectionStats {
             alerts: [0; 3],
+            by_rule: std::collections::BTreeMap::new(),
             delay_us: [histogram(), histogram(), histogram()],
         }
     }
@@ -350,6 +357,9 @@ impl Engine {
         for detector in &mut self.detectors {
             detector.finish(&context, self.now, &mut self.pending);
         }
+        for detector in &self.detectors {
+            detector.learned(&mut self.baseline);
+        }
         self.inventory.name_peers(&self.names);
         self.flush_alerts(out)
     }
@@ -359,6 +369,7 @@ impl Engine {
         for alert in self.pending.drain(..) {
             let index = category_index(alert.rule.category);
             self.stats.alerts[index] += 1;
+            *self.stats.by_rule.entry(alert.rule.id).or_default() += 1;
             let delay = alert.ts.since(alert.evidence_ts) / 1000;
             let _ = self.stats.delay_us[index].record(delay.max(1));
             if let Some(encoder) = &mut self.encoder {

@@ -6,8 +6,9 @@
 //! it again.
 
 use crate::decode::{ArpView, PacketView};
-use crate::flow::FlowKey;
+use crate::flow::{FlowKey, TableCounters};
 use crate::observation::Observation;
+use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
 
 /// Application payload bytes kept per packet for the workers' protocol
@@ -51,6 +52,9 @@ pub struct Batch {
     pub packets: Vec<PacketRecord>,
     pub arps: Vec<ArpRecord>,
     pub payload: Vec<u8>,
+    /// The reader's counters when the epoch closed, passed on to the
+    /// collector for periodic stats.
+    pub reader: ReaderCounters,
 }
 
 impl Batch {
@@ -88,10 +92,15 @@ pub struct Event {
     pub observation: Observation,
 }
 
-/// A worker's events for one epoch.
+/// A worker's events for one epoch, with its counters at the end of it.
 #[derive(Debug, Default)]
 pub struct WorkerOutput {
     pub epoch: u64,
     pub last: bool,
     pub events: Vec<Event>,
+    pub reader: ReaderCounters,
+    pub table: TableCounters,
+    pub live_flows: u64,
+    /// Time the worker spent on this epoch's batch.
+    pub batch_nanos: u64,
 }

@@ -5,17 +5,33 @@
 //! them for epoch `e` before handling it, then sorts the events by their
 //! input order. That single ordering point is what makes the output
 //! identical for any number of workers, and it is where cross-flow state
-//! (per-camera detection) can live without locks.
+//! (per-camera detection) lives without locks. It also owns the outputs, so
+//! reopening them on SIGHUP and writing periodic telemetry need no locks
+//! either.
 
-use std::io::{self, Write};
+use std::io;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::Receiver;
+use hdrhistogram::Histogram;
 
-use super::Detection;
 use super::batch::{Event, WorkerOutput};
+use super::{Control, Detection, Telemetry};
+use crate::config::Policy;
 use crate::detect::Engine;
-use crate::flow::FlowRecord;
+use crate::flow::{FlowRecord, TableCounters};
 use crate::observation::Observation;
+use crate::output::Output;
+use crate::stats::ReaderCounters;
+use crate::telemetry::Snapshot;
+
+pub struct Outputs {
+    pub flows: Option<Output>,
+    pub detection: Option<Detection>,
+    pub control: Control,
+    pub telemetry: Option<Telemetry>,
+}
 
 pub struct CollectorReport {
     pub flow_records: u64,
@@ -25,18 +41,14 @@ pub struct CollectorReport {
     pub engine: Option<Engine>,
 }
 
-/// Writes `bytes` to `out`; on failure stops using the output. A reader
+/// Writes `lines` to `out`; on failure stops using the output. A reader
 /// that went away (`| head`) is not an error; anything else is reported
 /// at the end of the run.
-fn write_or_close(
-    out: &mut Option<Box<dyn Write + Send>>,
-    bytes: &[u8],
-    error: &mut Option<io::Error>,
-) -> bool {
+fn write_or_close(out: &mut Option<Output>, lines: &[u8], error: &mut Option<io::Error>) -> bool {
     let Some(writer) = out.as_mut() else {
         return false;
     };
-    match writer.write_all(bytes) {
+    match writer.write_lines(lines) {
         Ok(()) => true,
         Err(e) => {
             if e.kind() != io::ErrorKind::BrokenPipe {
@@ -48,14 +60,43 @@ fn write_or_close(
     }
 }
 
-pub fn run(
-    outputs: Vec<Receiver<WorkerOutput>>,
-    mut flows: Option<Box<dyn Write + Send>>,
-    detection: Option<Detection>,
-) -> CollectorReport {
-    let (mut engine, mut alerts_out) = match detection {
-        Some(d) => (Some(d.engine), d.alerts),
-        None => (None, None),
+/// What the collector knows of the counters, for telemetry.
+struct Counters {
+    reader: ReaderCounters,
+    tables: Vec<TableCounters>,
+    live_flows: Vec<u64>,
+    latency: Histogram<u64>,
+}
+
+impl Counters {
+    fn snapshot(&self, engine: Option<&Engine>) -> Snapshot {
+        let mut table = TableCounters::default();
+        for t in &self.tables {
+            table.created += t.created;
+            table.expired += t.expired;
+            table.evicted += t.evicted;
+            table.flushed += t.flushed;
+        }
+        Snapshot {
+            reader: self.reader.clone(),
+            table,
+            live_flows: self.live_flows.iter().sum(),
+            batch_latency: self.latency.clone(),
+            alerts_by_rule: engine.map(|e| e.stats.by_rule.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> CollectorReport {
+    let Outputs {
+        mut flows,
+        detection,
+        control,
+        mut telemetry,
+    } = outputs;
+    let (mut engine, mut alerts_out, policy_path) = match detection {
+        Some(d) => (Some(d.engine), d.alerts, d.policy_path),
+        None => (None, None, None),
     };
     let mut report = CollectorReport {
         flow_records: 0,
@@ -63,17 +104,32 @@ pub fn run(
         output_error: None,
         engine: None,
     };
+    let mut counters = Counters {
+        reader: ReaderCounters::default(),
+        tables: vec![TableCounters::default(); receivers.len()],
+        live_flows: vec![0; receivers.len()],
+        latency: Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("static bounds"),
+    };
+    let started = Instant::now();
+    let mut last_stats = started;
+    let mut last_metrics = started;
     let mut merged: Vec<Event> = Vec::new();
     let mut line = Vec::with_capacity(512);
     let mut alert_lines = Vec::with_capacity(4096);
     'epochs: loop {
         merged.clear();
         let mut last = false;
-        for receiver in &outputs {
+        for (index, receiver) in receivers.iter().enumerate() {
             match receiver.recv() {
                 Ok(mut output) => {
                     last |= output.last;
                     merged.append(&mut output.events);
+                    if index == 0 {
+                        counters.reader = std::mem::take(&mut output.reader);
+                    }
+                    counters.tables[index] = output.table;
+                    counters.live_flows[index] = output.live_flows;
+                    let _ = counters.latency.record(output.batch_nanos.max(1));
                 }
                 // A worker is gone: nothing more will come.
                 Err(_) => break 'epochs,
@@ -99,6 +155,46 @@ pub fn run(
                 }
             }
         }
+        if control.reload.swap(false, Ordering::Relaxed) {
+            reload(
+                &mut flows,
+                &mut alerts_out,
+                &mut telemetry,
+                engine.as_mut(),
+                policy_path.as_deref(),
+            );
+        }
+        if let Some(telemetry) = telemetry.as_mut() {
+            let now = Instant::now();
+            if let Some(metrics) = &telemetry.metrics
+                && (now.duration_since(last_metrics) >= Duration::from_secs(1) || last)
+            {
+                last_metrics = now;
+                let text = counters.snapshot(engine.as_ref()).prometheus();
+                if let Ok(mut shared) = metrics.lock() {
+                    *shared = text;
+                }
+            }
+            if let Some(interval) = telemetry.interval
+                && (now.duration_since(last_stats) >= interval || last)
+            {
+                last_stats = now;
+                line.clear();
+                let value = counters.snapshot(engine.as_ref()).json(SystemTime::now());
+                if serde_json::to_writer(&mut line, &value).is_ok() {
+                    line.push(b'\n');
+                    write_or_close(&mut telemetry.stats_out, &line, &mut report.output_error);
+                }
+            }
+            if let Some(out) = telemetry.stats_out.as_mut() {
+                let _ = out.flush();
+            }
+        }
+        // Live runs can be quiet for hours: let alerts reach their file
+        // or pipe promptly instead of waiting for a full buffer.
+        for out in [&mut flows, &mut alerts_out].into_iter().flatten() {
+            let _ = out.flush();
+        }
         if last {
             break;
         }
@@ -117,4 +213,33 @@ pub fn run(
     }
     report.engine = engine;
     report
+}
+
+/// SIGHUP: reopen every file output (logrotate), reload the policy. An
+/// invalid policy is refused with its error and the old one stays.
+fn reload(
+    flows: &mut Option<Output>,
+    alerts: &mut Option<Output>,
+    telemetry: &mut Option<Telemetry>,
+    engine: Option<&mut Engine>,
+    policy_path: Option<&std::path::Path>,
+) {
+    let stats = telemetry.as_mut().and_then(|t| t.stats_out.as_mut());
+    for out in [flows.as_mut(), alerts.as_mut(), stats]
+        .into_iter()
+        .flatten()
+    {
+        if let Err(error) = out.reopen() {
+            eprintln!("camsentry: reopening an output after SIGHUP: {error}");
+        }
+    }
+    if let (Some(engine), Some(path)) = (engine, policy_path) {
+        match Policy::load(path) {
+            Ok(policy) => {
+                engine.set_policy(policy);
+                eprintln!("camsentry: SIGHUP: reloaded {}", path.display());
+            }
+            Err(error) => eprintln!("camsentry: SIGHUP: keeping the current policy: {error}"),
+        }
+    }
 }

@@ -8,7 +8,7 @@
 //! epoch length does not depend on the number of workers, which is what
 //! makes the output the same for any `--workers`.
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 
 use super::batch::{ArpRecord, Batch, MAX_PAYLOAD_COPY, PacketRecord};
 use crate::decode::{self, Decoded, LinkType, PacketView};
@@ -18,6 +18,11 @@ use crate::timestamp::Timestamp;
 
 /// Packets per epoch.
 pub const EPOCH_PACKETS: u64 = 4096;
+
+/// Live capture: most packets one worker's batch may hold while an epoch
+/// cannot close (another worker's queue is full); beyond it packets for
+/// that worker are dropped and counted, so memory stays bounded.
+const MAX_DEFERRED_BATCH: usize = 64 * 1024;
 
 /// What to do when a worker's queue is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +44,6 @@ pub struct Dispatcher {
     vlan_in_key: bool,
     backpressure: Backpressure,
     pub counters: ReaderCounters,
-    /// Packets dropped because a worker's queue was full (live only).
-    pub dropped_packets: u64,
 }
 
 impl Dispatcher {
@@ -62,7 +65,6 @@ impl Dispatcher {
             vlan_in_key,
             backpressure,
             counters: ReaderCounters::default(),
-            dropped_packets: 0,
         }
     }
 
@@ -103,9 +105,24 @@ impl Dispatcher {
             Err(reason) => self.counters.decode_errors[reason.index()] += 1,
         }
         self.in_epoch += 1;
-        if self.in_epoch == EPOCH_PACKETS {
+        if self.in_epoch >= EPOCH_PACKETS {
             self.close_epoch(false);
         }
+    }
+
+    /// Live capture: called when the network is quiet. Moves the clock to
+    /// `wall` (the clock libpcap stamps packets with) so idle flows still
+    /// expire, and closes the epoch so workers sweep and alerts go out.
+    pub fn idle(&mut self, wall: Timestamp) {
+        if wall > self.now {
+            self.now = wall;
+        }
+        self.close_epoch(false);
+    }
+
+    /// Packets read so far.
+    pub fn packets(&self) -> u64 {
+        self.counters.packets
     }
 
     fn push_ip(&mut self, view: PacketView, ts: Timestamp, wire_len: u32, frame: &[u8]) {
@@ -124,6 +141,13 @@ impl Dispatcher {
             inner_vlan,
         );
         let worker = key.worker(self.senders.len());
+        if self.backpressure == Backpressure::Drop
+            && (self.senders[worker].is_full()
+                || self.batches[worker].packets.len() >= MAX_DEFERRED_BATCH)
+        {
+            self.counters.queue_dropped += 1;
+            return;
+        }
         let batch = &mut self.batches[worker];
         let payload_start = batch.payload.len() as u32;
         let start = usize::from(view.payload_offset);
@@ -147,7 +171,20 @@ impl Dispatcher {
     }
 
     /// Sends every worker its batch for the current epoch.
+    ///
+    /// Replay waits for room in each queue. Live capture never waits: while
+    /// any worker's queue is full the epoch stays open (every worker needs
+    /// one batch per epoch for the collector's merge), packets for the full
+    /// worker are dropped and counted, and the next packet or idle tick
+    /// tries again. A send then cannot block, as the dispatcher is each
+    /// queue's only producer.
     pub fn close_epoch(&mut self, last: bool) {
+        if self.backpressure == Backpressure::Drop
+            && !last
+            && self.senders.iter().any(|sender| sender.is_full())
+        {
+            return;
+        }
         for worker in 0..self.senders.len() {
             let fresh = self.recycle.try_recv().unwrap_or_default();
             let mut batch = std::mem::replace(&mut self.batches[worker], fresh);
@@ -155,39 +192,19 @@ impl Dispatcher {
             batch.now = self.now;
             batch.end_seq = self.seq;
             batch.last = last;
-            match self.backpressure {
-                Backpressure::Block => {
-                    // A send fails only when the worker is gone, which
-                    // happens only after the run is already failing.
-                    let _ = self.senders[worker].send(batch);
-                }
-                Backpressure::Drop => match self.senders[worker].try_send(batch) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(mut batch)) => {
-                        if last {
-                            let _ = self.senders[worker].send(batch);
-                        } else {
-                            self.dropped_packets += batch.packets.len() as u64;
-                            // Keep the epoch structure intact: send the
-                            // empty batch so the worker still sweeps.
-                            batch.packets.clear();
-                            batch.arps.clear();
-                            batch.payload.clear();
-                            let _ = self.senders[worker].send(batch);
-                        }
-                    }
-                    Err(TrySendError::Disconnected(_)) => {}
-                },
-            }
+            batch.reader = self.counters.clone();
+            // A send fails only when the worker is gone, which happens only
+            // after the run is already failing.
+            let _ = self.senders[worker].send(batch);
         }
         self.epoch += 1;
         self.in_epoch = 0;
     }
 
     /// Ends the input: the last epoch tells workers to flush.
-    pub fn finish(mut self) -> (ReaderCounters, u64) {
+    pub fn finish(mut self) -> ReaderCounters {
         self.close_epoch(true);
-        (self.counters, self.dropped_packets)
+        self.counters
     }
 }
 

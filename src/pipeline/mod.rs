@@ -7,69 +7,134 @@
 //!    └────────────────────────────▶  worker N ─┘
 //! ```
 //!
-//! Workers own their flow tables; the only shared things are channels.
-//! Replay blocks on a full worker queue (back-pressure, nothing dropped).
+//! Workers own their flow tables; the only shared things are channels and
+//! two signal flags. Replay blocks on a full worker queue (back-pressure,
+//! nothing dropped); live capture never blocks and counts what it drops.
 
 mod batch;
 mod collector;
 mod dispatcher;
+mod live;
 mod observe;
 mod progress;
 mod worker;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::thread;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::bounded;
 
 pub use batch::{Batch, Event, PacketRecord, WorkerOutput};
 pub use dispatcher::{Backpressure, Dispatcher, EPOCH_PACKETS};
+pub use live::{LiveInterface, LiveOptions, live};
 
-use crate::capture::{self, InputError};
+use crate::capture::{self, FileOutcome, InputError};
 use crate::detect::Engine;
 use crate::flow::Timeouts;
-use crate::stats::{RunSummary, WorkerCounters};
+use crate::output::Output;
+use crate::stats::{ReaderCounters, RunSummary, WorkerCounters};
 
-/// Batches queued per worker before the reader waits.
+/// Batches queued per worker before the reader waits (replay) or drops
+/// (live).
 const QUEUE_BATCHES: usize = 4;
 
-/// Everything a replay run needs.
-pub struct ReplayOptions {
-    pub inputs: Vec<PathBuf>,
+/// Stop and reload requests, set from signal handlers.
+#[derive(Debug, Clone, Default)]
+pub struct Control {
+    /// SIGINT/SIGTERM: stop reading, flush, summarise.
+    pub stop: Arc<AtomicBool>,
+    /// SIGHUP: reopen output files and reload the policy.
+    pub reload: Arc<AtomicBool>,
+}
+
+impl Control {
+    /// Registers SIGINT, SIGTERM and SIGHUP.
+    pub fn with_signals() -> std::io::Result<Control> {
+        let control = Control::default();
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&control.stop))?;
+        }
+        signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&control.reload))?;
+        Ok(control)
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Periodic telemetry.
+pub struct Telemetry {
+    /// Write a stats record this often (wall clock) to `stats_out`.
+    pub interval: Option<Duration>,
+    pub stats_out: Option<Output>,
+    /// Text the metrics endpoint serves, refreshed every second.
+    pub metrics: Option<Arc<Mutex<String>>>,
+}
+
+/// Detection for a run: the engine, where its alerts go (`None` when only
+/// the engine's state is wanted, as for `inventory` and `learn`), and the
+/// policy file to reload on SIGHUP.
+pub struct Detection {
+    pub engine: Engine,
+    pub alerts: Option<Output>,
+    pub policy_path: Option<PathBuf>,
+}
+
+/// What every sensor run needs, whatever the packet source.
+pub struct SensorOptions {
     pub workers: usize,
     /// Live flows across all workers before the stalest is evicted.
     pub max_flows: usize,
     pub timeouts: Timeouts,
     pub vlan_in_key: bool,
-    pub flows: Option<Box<dyn Write + Send>>,
-    /// The detection engine and where its alerts go (`None`: detection off).
+    pub flows: Option<Output>,
+    /// The detection engine (`None`: detection off).
     pub detection: Option<Detection>,
     pub progress: bool,
+    pub control: Control,
+    pub telemetry: Option<Telemetry>,
 }
 
-/// Detection for a run: the engine, and the alert output (`None` when only
-/// the engine's state is wanted, as for `inventory` and `learn`).
-pub struct Detection {
-    pub engine: Engine,
-    pub alerts: Option<Box<dyn Write + Send>>,
+/// Everything a replay run needs.
+pub struct ReplayOptions {
+    pub inputs: Vec<PathBuf>,
+    pub sensor: SensorOptions,
 }
 
-/// Why a replay could not produce a summary.
+/// Why a run could not produce a summary.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
     #[error(transparent)]
     Input(#[from] InputError),
+    #[error("{0}")]
+    Capture(String),
     #[error("writing output: {0}")]
     Output(std::io::Error),
-    #[error("a pipeline thread panicked")]
+    #[error("a pipeline thread failed")]
     ThreadPanicked,
 }
 
-/// Replays capture files, in the order given, as one packet source.
-pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
-    let files = capture::expand_inputs(&options.inputs)?;
+/// A finished run: its summary, and the detection engine with everything it
+/// learned (inventory, baseline, per-detector figures).
+pub struct RunOutcome {
+    pub summary: RunSummary,
+    pub engine: Option<Engine>,
+}
+
+/// The running workers and collector, fed by a dispatcher.
+struct Running {
+    dispatcher: Dispatcher,
+    workers: Vec<JoinHandle<WorkerCounters>>,
+    collector: JoinHandle<collector::CollectorReport>,
+    worker_threads: usize,
+    started: Instant,
+}
+
+fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, ReplayError> {
     let started = Instant::now();
     let workers = options.workers.max(1);
     let emit_flow_ends = options.flows.is_some();
@@ -99,30 +164,81 @@ pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
         handles.push(handle);
     }
     drop(recycle_tx);
-    let flows_out = options.flows;
-    let detection = options.detection;
+    let outputs = collector::Outputs {
+        flows: options.flows,
+        detection: options.detection,
+        control: options.control,
+        telemetry: options.telemetry,
+    };
     let collector = thread::Builder::new()
         .name("camsentry-collector".into())
-        .spawn(move || collector::run(output_receivers, flows_out, detection))
+        .spawn(move || collector::run(output_receivers, outputs))
         .map_err(|_| ReplayError::ThreadPanicked)?;
+    let dispatcher = Dispatcher::new(batch_senders, recycle_rx, options.vlan_in_key, backpressure);
+    Ok(Running {
+        dispatcher,
+        workers: handles,
+        collector,
+        worker_threads: workers,
+        started,
+    })
+}
 
-    let mut dispatcher = Dispatcher::new(
-        batch_senders,
-        recycle_rx,
-        options.vlan_in_key,
-        Backpressure::Block,
-    );
-    let mut progress = progress::Progress::new(options.progress, files.len());
+fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, ReplayError> {
+    let reader: ReaderCounters = running.dispatcher.finish();
+    let mut merged = WorkerCounters::default();
+    for handle in running.workers {
+        let counters = handle.join().map_err(|_| ReplayError::ThreadPanicked)?;
+        merged.merge(&counters);
+    }
+    let report = running
+        .collector
+        .join()
+        .map_err(|_| ReplayError::ThreadPanicked)?;
+    if let Some(error) = report.output_error {
+        return Err(ReplayError::Output(error));
+    }
+    Ok(RunOutcome {
+        summary: RunSummary {
+            files,
+            reader,
+            workers: merged,
+            worker_threads: running.worker_threads,
+            flow_records: report.flow_records,
+            alerts: report.alerts,
+            elapsed: running.started.elapsed(),
+        },
+        engine: report.engine,
+    })
+}
+
+/// Replays capture files, in the order given, as one packet source.
+pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
+    let files = capture::expand_inputs(&options.inputs)?;
+    let progress_enabled = options.sensor.progress;
+    let control = options.sensor.control.clone();
+    let mut running = start(options.sensor, Backpressure::Block)?;
+    let mut progress = progress::Progress::new(progress_enabled, files.len());
     let mut outcomes = Vec::with_capacity(files.len());
     let mut reported_links = Vec::new();
     for (index, path) in files.iter().enumerate() {
+        if control.stopping() {
+            break;
+        }
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         progress.start_file(index, path, size);
+        let dispatcher = &mut running.dispatcher;
         let outcome = capture::replay_file(
             path,
             &mut |link, ts, wire_len, frame| dispatcher.packet(link, ts, wire_len, frame),
-            &mut |bytes, packets| progress.update(bytes, packets),
+            &mut |bytes, packets| {
+                progress.update(bytes, packets);
+                // Checked every few thousand packets: an interrupted replay
+                // still flushes its flows and prints its summary.
+                !control.stopping()
+            },
         );
+        progress.end_file(outcome.packets);
         if let Some(link) = outcome.link
             && !link.is_supported()
             && !reported_links.contains(&outcome.link_name)
@@ -143,38 +259,8 @@ pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
                 outcome.packets
             );
         }
-        progress.end_file(outcome.packets);
         outcomes.push(outcome);
     }
     progress.clear();
-    let (reader, _dropped) = dispatcher.finish();
-
-    let mut merged = WorkerCounters::default();
-    for handle in handles {
-        let counters = handle.join().map_err(|_| ReplayError::ThreadPanicked)?;
-        merged.merge(&counters);
-    }
-    let report = collector.join().map_err(|_| ReplayError::ThreadPanicked)?;
-    if let Some(error) = report.output_error {
-        return Err(ReplayError::Output(error));
-    }
-    Ok(RunOutcome {
-        summary: RunSummary {
-            files: outcomes,
-            reader,
-            workers: merged,
-            worker_threads: workers,
-            flow_records: report.flow_records,
-            alerts: report.alerts,
-            elapsed: started.elapsed(),
-        },
-        engine: report.engine,
-    })
-}
-
-/// A finished run: its summary, and the detection engine with everything it
-/// learned (inventory, baseline, per-detector figures).
-pub struct RunOutcome {
-    pub summary: RunSummary,
-    pub engine: Option<Engine>,
+    finish(running, outcomes)
 }

@@ -97,6 +97,10 @@ pub fn run(
             epoch: batch.epoch,
             last,
             events,
+            reader: std::mem::take(&mut batch.reader),
+            table: table.counters(),
+            live_flows: table.len() as u64,
+            batch_nanos: elapsed,
         };
         if output.send(out).is_err() {
             break;

@@ -1,0 +1,98 @@
+//! The live reader loop: poll every interface, feed the dispatcher, keep
+//! the clock moving when the network is quiet, read libpcap's drop
+//! counters, and stop cleanly on SIGINT/SIGTERM.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use super::{Backpressure, ReplayError, RunOutcome, SensorOptions, finish, start};
+use crate::capture::{CaptureSettings, KernelStats, LiveCapture, privileges};
+use crate::timestamp::Timestamp;
+
+/// One interface to capture on.
+#[derive(Debug, Clone)]
+pub struct LiveInterface {
+    pub name: String,
+}
+
+pub struct LiveOptions {
+    pub interfaces: Vec<LiveInterface>,
+    pub capture: CaptureSettings,
+    /// Drop to this user once the interfaces are open.
+    pub user: Option<String>,
+    pub sensor: SensorOptions,
+}
+
+/// Packets read from one interface before looking at the others.
+const DRAIN: usize = 4096;
+/// Quiet time after which the epoch closes anyway, so alerts and expiries
+/// are not held back on an idle network.
+const IDLE_TICK: Duration = Duration::from_millis(200);
+
+fn wall_clock() -> Timestamp {
+    let since = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::from_secs_nanos(since.as_secs() as i64, i64::from(since.subsec_nanos()))
+}
+
+/// Captures until SIGINT/SIGTERM, then flushes flows and alerts.
+pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
+    let mut captures = Vec::with_capacity(options.interfaces.len());
+    for interface in &options.interfaces {
+        captures.push(
+            LiveCapture::open(&interface.name, &options.capture).map_err(ReplayError::Capture)?,
+        );
+    }
+    if let Some(user) = &options.user {
+        privileges::drop_to(user).map_err(ReplayError::Capture)?;
+    }
+    let control = options.sensor.control.clone();
+    let mut running = start(options.sensor, Backpressure::Drop)?;
+    let mut kernel = vec![KernelStats::default(); captures.len()];
+    let mut last_stats = Instant::now();
+    let mut last_epoch = Instant::now();
+    let mut failure = None;
+    'capture: while !control.stopping() {
+        let ready = crate::capture::live::wait_readable(&captures, 100);
+        let before = running.dispatcher.packets();
+        for index in ready {
+            let dispatcher = &mut running.dispatcher;
+            if let Err(error) = captures[index].drain(DRAIN, &mut |link, ts, wire_len, frame| {
+                dispatcher.packet(link, ts, wire_len, frame)
+            }) {
+                failure = Some(error);
+                break 'capture;
+            }
+        }
+        let now = Instant::now();
+        if running.dispatcher.packets() != before {
+            last_epoch = now;
+        } else if now.duration_since(last_epoch) >= IDLE_TICK {
+            running.dispatcher.idle(wall_clock());
+            last_epoch = now;
+        }
+        if now.duration_since(last_stats) >= Duration::from_secs(1) {
+            last_stats = now;
+            for (stats, capture) in kernel.iter_mut().zip(captures.iter_mut()) {
+                *stats = capture.stats();
+            }
+            let counters = &mut running.dispatcher.counters;
+            counters.kernel_received = kernel.iter().map(|k| k.received).sum();
+            counters.kernel_dropped = kernel.iter().map(|k| k.dropped).sum();
+            counters.interface_dropped = kernel.iter().map(|k| k.interface_dropped).sum();
+        }
+    }
+    // Final counters, then let the pipeline drain and flush.
+    for (stats, capture) in kernel.iter_mut().zip(captures.iter_mut()) {
+        *stats = capture.stats();
+    }
+    let counters = &mut running.dispatcher.counters;
+    counters.kernel_received = kernel.iter().map(|k| k.received).sum();
+    counters.kernel_dropped = kernel.iter().map(|k| k.dropped).sum();
+    counters.interface_dropped = kernel.iter().map(|k| k.interface_dropped).sum();
+    let outcome = finish(running, Vec::new())?;
+    match failure {
+        Some(error) => Err(ReplayError::Capture(error)),
+        None => Ok(outcome),
+    }
+}
