@@ -17,6 +17,7 @@
 
 pub mod baseline;
 pub mod egress;
+pub mod scan;
 
 use std::net::IpAddr;
 
@@ -236,9 +237,10 @@ impl Engine {
         options: EngineOptions,
         encoder: Option<Encoder>,
     ) -> Engine {
-        let detectors: Vec<Box<dyn Detector>> = vec![Box::new(egress::Egress::new(
-            policy.detect().egress.realert,
-        ))];
+        let detectors: Vec<Box<dyn Detector>> = vec![
+            Box::new(egress::Egress::new(policy.detect().egress.realert)),
+            Box::new(scan::Scan::new(&policy.detect().scan)),
+        ];
         Engine {
             policy,
             inventory: Inventory::default(),
