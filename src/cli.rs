@@ -9,7 +9,8 @@ const EXIT_CODES: &str = "\
 EXIT STATUS:
     0  every input was read to its end and all outputs were written
     1  the run failed (an output could not be written, a thread failed)
-    2  usage error: bad option, missing input path, directory without captures
+    2  usage error: bad option, missing input path, directory without
+       captures, invalid policy, unknown interface, invalid BPF filter
     3  the run completed, but at least one capture file was unreadable or
        truncated (its packets before the damage were processed)";
 

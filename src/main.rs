@@ -52,7 +52,7 @@ fn main() -> ExitCode {
             let usage = error.chain().any(|cause| {
                 matches!(
                     cause.downcast_ref::<ReplayError>(),
-                    Some(ReplayError::Input(_))
+                    Some(ReplayError::Input(_) | ReplayError::Setup(_))
                 ) || cause.downcast_ref::<UsageError>().is_some()
             });
             ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILED })

@@ -274,3 +274,112 @@ fn live_capture_over_veth_matches_replay() {
     assert!(!live_keys.is_empty());
     assert_eq!(live_keys, alert_keys(&replay_alerts));
 }
+
+fn signal(child: &Child, signal: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+}
+
+fn wait_until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sighup_reopens_outputs_and_refuses_an_invalid_policy() {
+    if !nix::unistd::Uid::effective().is_root() || !have("tcpreplay") || !have("ip") {
+        eprintln!("skipped: needs root, ip and tcpreplay");
+        return;
+    }
+    let name = format!("camsentry-hup-{}", std::process::id());
+    let Some(_namespace) = Namespace::create(&name) else {
+        eprintln!("skipped: cannot create a network namespace here");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let first = common::synth(dir.path(), "egress");
+    let second = common::synth(dir.path(), "exfil");
+    let policy = dir.path().join("policy.toml");
+    std::fs::copy(common::fixture("policy/site.toml"), &policy).unwrap();
+    let alerts = dir.path().join("alerts.json");
+    let err_log = dir.path().join("stderr.log");
+    let sensor = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &name,
+            env!("CARGO_BIN_EXE_camsentry"),
+            "live",
+            "-i",
+            "cap0",
+        ])
+        .args([
+            "--policy",
+            policy.to_str().unwrap(),
+            "--alerts",
+            alerts.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&err_log).unwrap())
+        .spawn()
+        .unwrap();
+    let sensor = Killed(sensor);
+    wait_until("the alert file", 10, || alerts.exists());
+    std::thread::sleep(Duration::from_millis(300));
+    let replay = |capture: &Path| {
+        let status = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &name,
+                "tcpreplay",
+                "-q",
+                "--topspeed",
+                "-i",
+                "inj0",
+            ])
+            .arg(capture)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    replay(&first);
+    wait_until("the first alerts", 10, || {
+        std::fs::read_to_string(&alerts).is_ok_and(|t| t.contains("update.evil.example"))
+    });
+    // logrotate moves the file away; the policy is broken meanwhile.
+    let rotated = dir.path().join("alerts.json.1");
+    std::fs::rename(&alerts, &rotated).unwrap();
+    std::fs::write(&policy, "[site]\nrecorders = [\"10.20.0.300\"]\n").unwrap();
+    signal(&sensor.0, nix::sys::signal::Signal::SIGHUP);
+    wait_until("the refusal", 10, || {
+        std::fs::read_to_string(&err_log).is_ok_and(|t| t.contains("keeping the current policy"))
+    });
+    wait_until("the reopened file", 10, || alerts.exists());
+    replay(&second);
+    // The old policy still applies: the camera uploading to the unknown
+    // host is flagged, into the new file.
+    wait_until("alerts in the new file", 10, || {
+        std::fs::read_to_string(&alerts).is_ok_and(|t| t.contains("10.20.0.13"))
+    });
+    let err = std::fs::read_to_string(&err_log).unwrap();
+    assert!(
+        err.contains("policy.toml:2:"),
+        "the refusal names the line: {err}"
+    );
+    signal(&sensor.0, nix::sys::signal::Signal::SIGTERM);
+    let mut sensor = sensor;
+    wait_until("the sensor to stop", 10, || {
+        sensor.0.try_wait().unwrap().is_some()
+    });
+    assert_eq!(sensor.0.try_wait().unwrap().unwrap().code(), Some(0));
+    assert!(
+        std::fs::read_to_string(&rotated)
+            .unwrap()
+            .contains("update.evil.example")
+    );
+}

@@ -40,11 +40,11 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
     let mut captures = Vec::with_capacity(options.interfaces.len());
     for interface in &options.interfaces {
         captures.push(
-            LiveCapture::open(&interface.name, &options.capture).map_err(ReplayError::Capture)?,
+            LiveCapture::open(&interface.name, &options.capture).map_err(ReplayError::Setup)?,
         );
     }
     if let Some(user) = &options.user {
-        privileges::drop_to(user).map_err(ReplayError::Capture)?;
+        privileges::drop_to(user).map_err(ReplayError::Setup)?;
     }
     let control = options.sensor.control.clone();
     let mut running = start(options.sensor, Backpressure::Drop)?;

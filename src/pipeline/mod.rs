@@ -110,6 +110,11 @@ pub struct ReplayOptions {
 pub enum ReplayError {
     #[error(transparent)]
     Input(#[from] InputError),
+    /// An interface could not be opened, a filter was refused, privileges
+    /// could not be dropped: nothing was captured.
+    #[error("{0}")]
+    Setup(String),
+    /// Capture failed while running (the interface went away).
     #[error("{0}")]
     Capture(String),
     #[error("writing output: {0}")]
