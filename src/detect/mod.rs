@@ -17,6 +17,7 @@
 
 pub mod baseline;
 pub mod egress;
+pub mod exfil;
 pub mod scan;
 
 use std::net::IpAddr;
@@ -240,6 +241,7 @@ impl Engine {
         let detectors: Vec<Box<dyn Detector>> = vec![
             Box::new(egress::Egress::new(policy.detect().egress.realert)),
             Box::new(scan::Scan::new(&policy.detect().scan)),
+            Box::new(exfil::Exfil::new(&policy.detect().exfil)),
         ];
         Engine {
             policy,
