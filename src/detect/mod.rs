@@ -216,79 +216,42 @@ pub fn category_index(category: Category) -> usize {
     }
 }
 
-pub struct Engine {
-    policy: Policy,
-    inventory: Inventory,
-    names: Names,
-    baseline: Baseline,
-    learn_for: Nanos,
-    detectors: Vec<Box<dyn Detector>>,
-    encoder: Option<Encoder>,
-    pending: Vec<Alert>,
-    now: Timestamp,
-    pub stats: DetectionStats,
+/// What detection knows about the site: the policy, the cameras, the
+/// names, the baseline. Kept apart from the detectors so that each detector
+/// can read it (as a [`Context`]) while the detector itself is updated.
+pub struct Knowledge {
+    pub policy: Policy,
+    pub inventory: Inventory,
+    pub names: Names,
+    pub baseline: Baseline,
+    /// Learning period per camera (from its first sighting).
+    pub learn_for: Nanos,
 }
 
-impl Engine {
-    /// An engine with every detector. `encoder` is `None` when only the
-    /// inventory or baseline is wanted (`inventory`, `learn`).
-    pub fn new(
-        policy: Policy,
-        baseline: Baseline,
-        options: EngineOptions,
-        encoder: Option<Encoder>,
-    ) -> Engine {
-        let detectors: Vec<Box<dyn Detector>> = vec![
-            Box::new(egress::Egress::new(policy.detect().egress.realert)),
-            Box::new(scan::Scan::new(&policy.detect().scan)),
-            Box::new(exfil::Exfil::new(&policy.detect().exfil)),
-        ];
-        Engine {
+impl Knowledge {
+    pub fn new(policy: Policy, baseline: Baseline, learn_for: Nanos) -> Knowledge {
+        Knowledge {
             policy,
             inventory: Inventory::default(),
             names: Names::default(),
             baseline,
-            learn_for: options.learn_for,
-            detectors,
-            encoder,
-            pending: Vec::new(),
-            now: Timestamp::ZERO,
-            stats: DetectionStats::default(),
+            learn_for,
         }
     }
 
-    pub fn inventory(&self) -> &Inventory {
-        &self.inventory
-    }
-
-    pub fn inventory_mut(&mut self) -> &mut Inventory {
-        &mut self.inventory
-    }
-
-    pub fn names(&self) -> &Names {
-        &self.names
-    }
-
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
-    pub fn baseline(&self) -> &Baseline {
-        &self.baseline
-    }
-
-    /// Replaces the policy (SIGHUP reload), keeping all learned state.
-    pub fn set_policy(&mut self, policy: Policy) {
-        self.policy = policy;
-    }
-
-    /// Handles one observation; encoded alerts are appended to `out`.
-    /// Returns the number of alerts raised.
-    pub fn observe(&mut self, observation: &Observation, out: &mut Vec<u8>) -> usize {
-        let ts = observation.ts();
-        if ts > self.now {
-            self.now = ts;
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            policy: &self.policy,
+            inventory: &self.inventory,
+            names: &self.names,
+            baseline: &self.baseline,
+            learn_for: self.learn_for,
         }
+    }
+
+    /// Updates the inventory and the names and, while a camera learns,
+    /// remembers the destinations it starts flows to.
+    pub fn observe(&mut self, observation: &Observation) {
         self.inventory.observe(&self.policy, observation);
         match observation {
             Observation::DnsAnswer {
@@ -312,28 +275,10 @@ impl Engine {
             } => self.learn(*ts, initiator.ip, responder.ip, responder.port, *proto),
             _ => {}
         }
-        let context = Context {
-            policy: &self.policy,
-            inventory: &self.inventory,
-            names: &self.names,
-            baseline: &self.baseline,
-            learn_for: self.learn_for,
-        };
-        for detector in &mut self.detectors {
-            detector.observe(&context, observation, &mut self.pending);
-        }
-        self.flush_alerts(out)
     }
 
-    /// While learning, remember every destination a camera starts a flow to.
     fn learn(&mut self, ts: Timestamp, camera: IpAddr, dst: IpAddr, port: u16, proto: u8) {
-        let context = Context {
-            policy: &self.policy,
-            inventory: &self.inventory,
-            names: &self.names,
-            baseline: &self.baseline,
-            learn_for: self.learn_for,
-        };
+        let context = self.context();
         if !context.is_camera(camera) || !context.is_learning(camera, ts) || is_local_scope(dst) {
             return;
         }
@@ -348,23 +293,89 @@ impl Engine {
             },
         );
     }
+}
 
-    /// End of input: detectors report what is pending.
+pub struct Engine {
+    knowledge: Knowledge,
+    detectors: Vec<Box<dyn Detector>>,
+    encoder: Option<Encoder>,
+    pending: Vec<Alert>,
+    now: Timestamp,
+    pub stats: DetectionStats,
+}
+
+impl Engine {
+    /// An engine with every detector. `encoder` is `None` when only the
+    /// inventory or baseline is wanted (`inventory`, `learn`).
+    pub fn new(
+        policy: Policy,
+        baseline: Baseline,
+        options: EngineOptions,
+        encoder: Option<Encoder>,
+    ) -> Engine {
+        let detectors: Vec<Box<dyn Detector>> = vec![
+            Box::new(egress::Egress::new(policy.detect().egress.realert)),
+            Box::new(scan::Scan::new(&policy.detect().scan)),
+            Box::new(exfil::Exfil::new(&policy.detect().exfil)),
+        ];
+        Engine {
+            knowledge: Knowledge::new(policy, baseline, options.learn_for),
+            detectors,
+            encoder,
+            pending: Vec::new(),
+            now: Timestamp::ZERO,
+            stats: DetectionStats::default(),
+        }
+    }
+
+    pub fn inventory(&self) -> &Inventory {
+        &self.knowledge.inventory
+    }
+
+    pub fn names(&self) -> &Names {
+        &self.knowledge.names
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.knowledge.policy
+    }
+
+    pub fn baseline(&self) -> &Baseline {
+        &self.knowledge.baseline
+    }
+
+    /// Replaces the policy (SIGHUP reload), keeping all learned state.
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.knowledge.policy = policy;
+    }
+
+    /// Handles one observation; encoded alerts are appended to `out`.
+    /// Returns the number of alerts raised.
+    pub fn observe(&mut self, observation: &Observation, out: &mut Vec<u8>) -> usize {
+        let ts = observation.ts();
+        if ts > self.now {
+            self.now = ts;
+        }
+        self.knowledge.observe(observation);
+        let context = self.knowledge.context();
+        for detector in &mut self.detectors {
+            detector.observe(&context, observation, &mut self.pending);
+        }
+        self.flush_alerts(out)
+    }
+
+    /// End of input: detectors report what is pending, and add what they
+    /// learned to the baseline.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> usize {
-        let context = Context {
-            policy: &self.policy,
-            inventory: &self.inventory,
-            names: &self.names,
-            baseline: &self.baseline,
-            learn_for: self.learn_for,
-        };
+        let context = self.knowledge.context();
         for detector in &mut self.detectors {
             detector.finish(&context, self.now, &mut self.pending);
         }
+        let knowledge = &mut self.knowledge;
         for detector in &self.detectors {
-            detector.learned(&mut self.baseline);
+            detector.learned(&mut knowledge.baseline);
         }
-        self.inventory.name_peers(&self.names);
+        knowledge.inventory.name_peers(&knowledge.names);
         self.flush_alerts(out)
     }
 

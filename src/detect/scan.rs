@@ -1142,10 +1142,10 @@ impl Detector for Scan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::camera::{Inventory, Names};
     use crate::config::Policy;
     use crate::decode::{Decoded, LinkType, decode};
     use crate::detect::Baseline;
+    use crate::detect::Knowledge;
     use crate::flow::{Flow, FlowKey, FlowTable, Timeouts};
     use crate::observation::Endpoint;
 
@@ -1180,11 +1180,7 @@ mod tests {
     /// A detector with a hand-made context: 10.0.0.10 is a camera (it
     /// answered RTSP), 10.1.0.0/16 are recorders, 10.0.0.1 serves DNS/NTP.
     struct Harness {
-        policy: Policy,
-        inventory: Inventory,
-        names: Names,
-        baseline: Baseline,
-        learn_for: Nanos,
+        knowledge: Knowledge,
         scan: Scan,
         alerts: Vec<Alert>,
         seq: u64,
@@ -1197,26 +1193,19 @@ mod tests {
 
         fn with_policy(text: &str, learn_for: Nanos) -> Harness {
             let policy = Policy::from_str(text, "test").expect("valid policy");
-            let mut inventory = Inventory::default();
-            inventory.observe(
-                &policy,
-                &Observation::RtspServer {
-                    ts: at(0),
-                    server: Endpoint {
-                        ip: ip(CAM),
-                        port: 554,
-                        mac: [0; 6],
-                    },
-                    banner: None,
-                },
-            );
             let scan = Scan::new(&policy.detect().scan);
+            let mut knowledge = Knowledge::new(policy, Baseline::default(), learn_for);
+            knowledge.observe(&Observation::RtspServer {
+                ts: at(0),
+                server: Endpoint {
+                    ip: ip(CAM),
+                    port: 554,
+                    mac: [0; 6],
+                },
+                banner: None,
+            });
             Harness {
-                policy,
-                inventory,
-                names: Names::default(),
-                baseline: Baseline::default(),
-                learn_for,
+                knowledge,
                 scan,
                 alerts: Vec::new(),
                 seq: 0,
@@ -1224,25 +1213,13 @@ mod tests {
         }
 
         fn feed(&mut self, observation: Observation) {
-            self.inventory.observe(&self.policy, &observation);
-            let context = Context {
-                policy: &self.policy,
-                inventory: &self.inventory,
-                names: &self.names,
-                baseline: &self.baseline,
-                learn_for: self.learn_for,
-            };
+            self.knowledge.observe(&observation);
+            let context = self.knowledge.context();
             self.scan.observe(&context, &observation, &mut self.alerts);
         }
 
         fn finish(&mut self, now: Timestamp) {
-            let context = Context {
-                policy: &self.policy,
-                inventory: &self.inventory,
-                names: &self.names,
-                baseline: &self.baseline,
-                learn_for: self.learn_for,
-            };
+            let context = self.knowledge.context();
             self.scan.finish(&context, now, &mut self.alerts);
         }
 
@@ -1845,7 +1822,7 @@ mod tests {
         assert!(state.hosts_long.entered.len() <= MAX_WINDOW_KEYS);
         assert!(
             state.hosts_long.count()
-                >= u64::from(h.policy.detect().scan.distinct_hosts_long.count())
+                >= u64::from(h.knowledge.policy.detect().scan.distinct_hosts_long.count())
         );
         assert!(state.outcomes.len() <= MAX_OUTCOMES);
         assert!(state.capped > 0);
