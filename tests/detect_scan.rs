@@ -462,3 +462,25 @@ fn public_scan_captures() {
         assert!(found.is_empty(), "{found:#?}");
     }
 }
+
+#[test]
+fn the_walk_alert_names_the_flow_that_crossed_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = common::synth(dir.path(), "scan-tcp");
+    let policy = common::fixture("policy/site.toml");
+    let found = common::alerts(&capture, &["--policy", policy.to_str().unwrap()]);
+    let walk = found
+        .iter()
+        .find(|a| a.rule.id == "CAMSENTRY-SCAN-1")
+        .expect("a TRW alert");
+    let network = walk.network.as_ref().expect("network fields");
+    assert!(
+        network
+            .community_id
+            .as_deref()
+            .is_some_and(|c| c.starts_with("1:"))
+    );
+    assert_eq!(network.transport.as_deref(), Some("tcp"));
+    let destination = walk.destination.as_ref().expect("the crossing flow's peer");
+    assert!(destination.ip.as_deref().unwrap().starts_with("10.20.0."));
+}

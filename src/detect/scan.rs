@@ -329,6 +329,7 @@ enum Answer {
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     id: FlowId,
+    src_port: u16,
     port: u16,
     proto: u8,
     ts: Timestamp,
@@ -621,6 +622,7 @@ impl Scan {
         let contact = Contact {
             camera,
             dst,
+            src_port: pending.src_port,
             port: pending.port,
             proto: pending.proto,
             ts: pending.ts,
@@ -690,6 +692,22 @@ impl Scan {
             let mut alert = context.camera_alert(RULE_TRW, contact.camera, now);
             alert.evidence_ts = contact.ts;
             alert.vlan = (contact.vlan != 0).then_some(contact.vlan);
+            // The flow whose outcome crossed the threshold, so the alert
+            // pivots to it in Zeek, Suricata or Arkime by Community ID.
+            let ports = has_ports(contact.proto);
+            alert.source_port = ports.then_some(contact.src_port);
+            alert.destination_ip = Some(contact.dst);
+            alert.destination_port = ports.then_some(contact.port);
+            alert.transport = Some(crate::flow::record::transport_name(contact.proto));
+            alert.community_id = Some(crate::flow::community_id::community_id_v1(
+                0,
+                contact.proto,
+                contact.camera,
+                contact.dst,
+                contact.src_port,
+                contact.port,
+                false,
+            ));
             let ratio = walk.log_ratio.exp();
             let threshold = log_eta1.exp();
             let e = &mut alert.evidence;
@@ -778,6 +796,7 @@ impl Scan {
         let contact = Contact {
             camera,
             dst,
+            src_port: initiator.port,
             port: responder.port,
             proto,
             ts,
@@ -921,6 +940,7 @@ impl Scan {
             key,
             Pending {
                 id,
+                src_port: contact.src_port,
                 port: contact.port,
                 proto: contact.proto,
                 ts: contact.ts,
@@ -1015,6 +1035,7 @@ impl Scan {
 struct Contact {
     camera: IpAddr,
     dst: IpAddr,
+    src_port: u16,
     port: u16,
     proto: u8,
     ts: Timestamp,
