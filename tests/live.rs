@@ -189,6 +189,8 @@ fn live_capture_over_veth_matches_replay() {
             "--stats-log",
             stats.to_str().unwrap(),
         ])
+        // Root opens the interface, then the sensor runs as nobody.
+        .args(["--user", "nobody", "--metrics-listen", "127.0.0.1:9477"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -235,6 +237,30 @@ fn live_capture_over_veth_matches_replay() {
     while packets_in(&stats) < sent && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
+
+    // Privileges were dropped once the capture was open.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", sensor.0.id())).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        uid_line.split_whitespace().skip(1).all(|id| id == "65534"),
+        "{uid_line}"
+    );
+    // The Prometheus endpoint answers inside the namespace.
+    let metrics = Command::new("ip")
+        .args(["netns", "exec", &name, "bash", "-c"])
+        .arg("exec 3<>/dev/tcp/127.0.0.1/9477; printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3; timeout 5 cat <&3")
+        .output()
+        .unwrap();
+    let metrics = String::from_utf8_lossy(&metrics.stdout);
+    assert!(metrics.starts_with("HTTP/1.1 200 OK"), "{metrics}");
+    assert!(
+        metrics.contains("# TYPE camsentry_packets_total counter"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("camsentry_dropped_packets_total{cause=\"kernel\"} 0"),
+        "{metrics}"
+    );
 
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(sensor.0.id() as i32),

@@ -112,7 +112,8 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
     };
     let started = Instant::now();
     let mut last_stats = started;
-    let mut last_metrics = started;
+    // Rendered at the first epoch, then once a second.
+    let mut last_metrics: Option<Instant> = None;
     let mut merged: Vec<Event> = Vec::new();
     let mut line = Vec::with_capacity(512);
     let mut alert_lines = Vec::with_capacity(4096);
@@ -167,9 +168,10 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         if let Some(telemetry) = telemetry.as_mut() {
             let now = Instant::now();
             if let Some(metrics) = &telemetry.metrics
-                && (now.duration_since(last_metrics) >= Duration::from_secs(1) || last)
+                && (last_metrics.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+                    || last)
             {
-                last_metrics = now;
+                last_metrics = Some(now);
                 let text = counters.snapshot(engine.as_ref()).prometheus();
                 if let Ok(mut shared) = metrics.lock() {
                     *shared = text;
