@@ -15,7 +15,7 @@ use std::time::Duration;
 use camsentry::config::Policy;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::output::Output;
+use camsentry::output::{Destinations, Output};
 use camsentry::pipeline::{Control, Detection, ReplayOptions, SensorOptions, replay};
 use camsentry::synth::{SynthOptions, generate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -73,7 +73,10 @@ fn bench_replay(c: &mut Criterion) {
                             camsentry::alert::Observer::local(),
                         )),
                     ),
-                    alerts: Some(Output::from_writer(Box::new(std::io::sink()))),
+                    alerts: Some(Destinations::local(
+                        "sink",
+                        Output::from_writer(Box::new(std::io::sink())),
+                    )),
                     policy_path: None,
                 });
                 let outcome = replay(ReplayOptions {

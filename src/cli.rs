@@ -148,10 +148,25 @@ pub struct LiveArgs {
 /// Where results go; shared by `replay` and `live`.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Write alerts to PATH (`-` for stdout). Files are appended to and
-    /// reopened on SIGHUP.
-    #[arg(long, value_name = "PATH|-", default_value = "-")]
-    pub alerts: String,
+    /// Where alerts go; repeat for several. `-` (stdout), a file path
+    /// (appended to, reopened on SIGHUP), `syslog+tcp://HOST:PORT` (RFC 5424,
+    /// RFC 6587 octet counting), `syslog+udp://HOST:PORT`,
+    /// `unix:///path/to.sock`, or `tcp://`/`udp://` for bare JSON lines.
+    /// Network targets reconnect with backoff and spool to --spool-dir while
+    /// down.
+    #[arg(long, value_name = "SPEC", default_value = "-")]
+    pub alerts: Vec<String>,
+
+    /// Directory where network sinks queue lines while their receiver is
+    /// down (one subdirectory per sink); sent in order once it is back, or
+    /// at the next start. Without it, lines that do not fit in memory are
+    /// dropped and counted.
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+
+    /// Largest spool per network sink, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub spool_max_mib: u64,
 
     /// Alert encoding: `ecs` (Elastic Common Schema) or `eve` (Suricata EVE
     /// compatible).
@@ -170,8 +185,9 @@ pub struct OutputArgs {
     #[arg(long, value_name = "DURATION")]
     pub stats_interval: Option<String>,
 
-    /// Where stats records go [default: stderr].
-    #[arg(long, value_name = "PATH|-")]
+    /// Where stats records go (a file, `-`, or a network sink as for
+    /// --alerts) [default: stderr].
+    #[arg(long, value_name = "SPEC")]
     pub stats_log: Option<String>,
 
     /// Serve Prometheus metrics over HTTP on ADDR:PORT (e.g.
@@ -187,8 +203,9 @@ pub struct SensorArgs {
     #[arg(short, long, value_name = "N")]
     pub workers: Option<usize>,
 
-    /// Write one JSON line per finished flow to PATH (`-` for stdout).
-    #[arg(long, value_name = "PATH|-")]
+    /// Write one JSON line per finished flow to SPEC: `-` (stdout), a file
+    /// path, or a network sink as for --alerts.
+    #[arg(long, value_name = "SPEC")]
     pub flows: Option<String>,
 
     /// Live flows kept across all workers; when full, the stalest flow is

@@ -24,6 +24,7 @@ pub mod output;
 pub mod pipeline;
 pub mod protocols;
 pub mod report;
+pub mod sink;
 pub mod stats;
 pub mod synth;
 pub mod telemetry;

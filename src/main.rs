@@ -19,12 +19,13 @@ use camsentry::config::Policy;
 use camsentry::config::budget::parse_duration;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::output::Output;
+use camsentry::output::{Destinations, Output};
 use camsentry::pipeline::{
     self, Control, Detection, LiveInterface, LiveOptions, ReplayError, ReplayOptions, RunOutcome,
     SensorOptions, Telemetry,
 };
 use camsentry::report;
+use camsentry::sink::SinkOptions;
 use camsentry::stats::RunSummary;
 
 const EXIT_FAILED: u8 = 1;
@@ -107,13 +108,14 @@ fn sensor_options(
     quiet: bool,
     detection: Option<Detection>,
     telemetry: Option<Telemetry>,
+    sinks: &SinkOptions,
 ) -> Result<SensorOptions> {
     Ok(SensorOptions {
         workers: workers(sensor),
         max_flows: sensor.max_flows,
         timeouts: timeouts(sensor)?,
         vlan_in_key: !sensor.no_vlan_key,
-        flows: open_output(sensor.flows.as_deref())?,
+        flows: open_output(sensor.flows.as_deref(), sinks)?,
         detection,
         progress: !quiet && io::stderr().is_terminal(),
         control: Control::with_signals().context("installing signal handlers")?,
@@ -122,7 +124,19 @@ fn sensor_options(
 }
 
 /// Detection with alerts, as `replay` and `live` run it.
-fn alerting(detect: &DetectArgs, outputs: &OutputArgs) -> Result<Option<Detection>> {
+fn sink_options(outputs: &OutputArgs) -> SinkOptions {
+    SinkOptions {
+        spool_dir: outputs.spool_dir.clone(),
+        spool_max_bytes: outputs.spool_max_mib.saturating_mul(1 << 20),
+        ..SinkOptions::default()
+    }
+}
+
+fn alerting(
+    detect: &DetectArgs,
+    outputs: &OutputArgs,
+    sinks: &SinkOptions,
+) -> Result<Option<Detection>> {
     if outputs.no_detect {
         return Ok(None);
     }
@@ -134,12 +148,15 @@ fn alerting(detect: &DetectArgs, outputs: &OutputArgs) -> Result<Option<Detectio
     let encoder = Encoder::new(format, Observer::local());
     Ok(Some(Detection {
         engine: engine(detect, Some(encoder))?,
-        alerts: open_output(Some(&outputs.alerts))?,
+        alerts: Some(
+            Destinations::open(&outputs.alerts, sinks)
+                .map_err(|e| UsageError(format!("--alerts {e}")))?,
+        ),
         policy_path: detect.policy.clone(),
     }))
 }
 
-fn telemetry(outputs: &OutputArgs) -> Result<Option<Telemetry>> {
+fn telemetry(outputs: &OutputArgs, sinks: &SinkOptions) -> Result<Option<Telemetry>> {
     let interval = match &outputs.stats_interval {
         Some(text) => Some(
             parse_duration(text)
@@ -161,8 +178,8 @@ fn telemetry(outputs: &OutputArgs) -> Result<Option<Telemetry>> {
     }
     let stats_out = match (&interval, &outputs.stats_log) {
         (None, _) => None,
-        (Some(_), None) => Some(Output::stderr()),
-        (Some(_), Some(spec)) => open_output(Some(spec))?,
+        (Some(_), None) => Some(Destinations::local("stderr", Output::stderr())),
+        (Some(_), Some(spec)) => open_output(Some(spec), sinks)?,
     };
     Ok(Some(Telemetry {
         interval,
@@ -197,9 +214,10 @@ fn exit_code(summary: &RunSummary) -> ExitCode {
 }
 
 fn replay(args: ReplayArgs) -> Result<ExitCode> {
-    let detection = alerting(&args.detect, &args.outputs)?;
-    let telemetry = telemetry(&args.outputs)?;
-    let sensor = sensor_options(&args.sensor, args.quiet, detection, telemetry)?;
+    let sinks = sink_options(&args.outputs);
+    let detection = alerting(&args.detect, &args.outputs, &sinks)?;
+    let telemetry = telemetry(&args.outputs, &sinks)?;
+    let sensor = sensor_options(&args.sensor, args.quiet, detection, telemetry, &sinks)?;
     let outcome = pipeline::replay(ReplayOptions {
         inputs: args.paths,
         sensor,
@@ -209,9 +227,10 @@ fn replay(args: ReplayArgs) -> Result<ExitCode> {
 }
 
 fn live(args: LiveArgs) -> Result<ExitCode> {
-    let detection = alerting(&args.detect, &args.outputs)?;
-    let telemetry = telemetry(&args.outputs)?;
-    let sensor = sensor_options(&args.sensor, true, detection, telemetry)?;
+    let sinks = sink_options(&args.outputs);
+    let detection = alerting(&args.detect, &args.outputs, &sinks)?;
+    let telemetry = telemetry(&args.outputs, &sinks)?;
+    let sensor = sensor_options(&args.sensor, true, detection, telemetry, &sinks)?;
     let outcome = pipeline::live(LiveOptions {
         interfaces: args
             .interfaces
@@ -243,7 +262,13 @@ fn learn(args: LearnArgs) -> Result<ExitCode> {
         alerts: None,
         policy_path: None,
     };
-    let sensor = sensor_options(&args.sensor, args.quiet, Some(detection), None)?;
+    let sensor = sensor_options(
+        &args.sensor,
+        args.quiet,
+        Some(detection),
+        None,
+        &SinkOptions::default(),
+    )?;
     let RunOutcome { summary, engine } = pipeline::replay(ReplayOptions {
         inputs: args.paths,
         sensor,
@@ -271,7 +296,13 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
         alerts: None,
         policy_path: None,
     };
-    let sensor = sensor_options(&args.sensor, args.quiet, Some(detection), None)?;
+    let sensor = sensor_options(
+        &args.sensor,
+        args.quiet,
+        Some(detection),
+        None,
+        &SinkOptions::default(),
+    )?;
     let RunOutcome { summary, engine } = pipeline::replay(ReplayOptions {
         inputs: args.paths,
         sensor,
@@ -335,12 +366,12 @@ fn workers(sensor: &SensorArgs) -> usize {
     })
 }
 
-fn open_output(target: Option<&str>) -> Result<Option<Output>> {
+fn open_output(target: Option<&str>, sinks: &SinkOptions) -> Result<Option<Destinations>> {
     match target {
         None => Ok(None),
-        Some(spec) => Output::open(spec)
+        Some(spec) => Destinations::open(&[spec.to_string()], sinks)
             .map(Some)
-            .with_context(|| format!("opening {spec}")),
+            .map_err(|e| UsageError(e).into()),
     }
 }
 

@@ -93,6 +93,8 @@ pub struct RunSummary {
     pub flow_records: u64,
     pub alerts: u64,
     pub elapsed: Duration,
+    /// Counters of each network sink (spec, counters).
+    pub deliveries: Vec<(String, crate::sink::SinkCounters)>,
 }
 
 impl RunSummary {
@@ -176,6 +178,9 @@ impl RunSummary {
             self.workers.batch_latency.max() as f64 / 1000.0,
             self.workers.batches
         );
+        for (spec, counters) in &self.deliveries {
+            let _ = writeln!(out, "  delivery to {spec}: {counters}");
+        }
         for file in self.files.iter().filter(|f| f.error.is_some()) {
             let _ = writeln!(
                 out,

@@ -22,12 +22,13 @@ use crate::config::Policy;
 use crate::detect::Engine;
 use crate::flow::{FlowRecord, TableCounters};
 use crate::observation::Observation;
-use crate::output::Output;
+use crate::output::Destinations;
+use crate::sink::SinkCounters;
 use crate::stats::ReaderCounters;
 use crate::telemetry::Snapshot;
 
 pub struct Outputs {
-    pub flows: Option<Output>,
+    pub flows: Option<Destinations>,
     pub detection: Option<Detection>,
     pub control: Control,
     pub telemetry: Option<Telemetry>,
@@ -39,22 +40,25 @@ pub struct CollectorReport {
     /// The first output error (other than a closed pipe), if any.
     pub output_error: Option<io::Error>,
     pub engine: Option<Engine>,
+    /// Counters of every network sink, after shutdown.
+    pub deliveries: Vec<(String, SinkCounters)>,
 }
 
-/// Writes `lines` to `out`; on failure stops using the output. A reader
-/// that went away (`| head`) is not an error; anything else is reported
-/// at the end of the run.
-fn write_or_close(out: &mut Option<Output>, lines: &[u8], error: &mut Option<io::Error>) -> bool {
-    let Some(writer) = out.as_mut() else {
+/// Writes `lines` to every destination of `out`; the first local failure
+/// is kept for the end of the run. A reader that went away (`| head`) is
+/// not an error.
+fn write_or_close(
+    out: &mut Option<Destinations>,
+    lines: &[u8],
+    error: &mut Option<io::Error>,
+) -> bool {
+    let Some(destinations) = out.as_mut() else {
         return false;
     };
-    match writer.write_lines(lines) {
-        Ok(()) => true,
-        Err(e) => {
-            if e.kind() != io::ErrorKind::BrokenPipe {
-                error.get_or_insert(e);
-            }
-            *out = None;
+    match destinations.write_lines(lines) {
+        None => true,
+        Some(e) => {
+            error.get_or_insert(e);
             false
         }
     }
@@ -103,6 +107,7 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         alerts: 0,
         output_error: None,
         engine: None,
+        deliveries: Vec::new(),
     };
     let mut counters = Counters {
         reader: ReaderCounters::default(),
@@ -206,22 +211,27 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         report.alerts += engine.finish(&mut alert_lines) as u64;
         write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
     }
-    for out in [&mut flows, &mut alerts_out].into_iter().flatten() {
-        if let Err(error) = out.flush()
-            && error.kind() != io::ErrorKind::BrokenPipe
-        {
+    let stats_out = telemetry.and_then(|t| t.stats_out);
+    for out in [flows, alerts_out, stats_out].into_iter().flatten() {
+        let mut out = out;
+        if let Some(error) = out.flush() {
             report.output_error.get_or_insert(error);
         }
+        // Network sinks get a few seconds to deliver, then spool the rest.
+        report.deliveries.extend(out.shutdown(SHUTDOWN_GRACE));
     }
     report.engine = engine;
     report
 }
 
+/// How long network sinks may take to deliver at the end of a run.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 /// SIGHUP: reopen every file output (logrotate), reload the policy. An
 /// invalid policy is refused with its error and the old one stays.
 fn reload(
-    flows: &mut Option<Output>,
-    alerts: &mut Option<Output>,
+    flows: &mut Option<Destinations>,
+    alerts: &mut Option<Destinations>,
     telemetry: &mut Option<Telemetry>,
     engine: Option<&mut Engine>,
     policy_path: Option<&std::path::Path>,
@@ -231,9 +241,7 @@ fn reload(
         .into_iter()
         .flatten()
     {
-        if let Err(error) = out.reopen() {
-            eprintln!("camsentry: reopening an output after SIGHUP: {error}");
-        }
+        out.reopen();
     }
     if let (Some(engine), Some(path)) = (engine, policy_path) {
         match Policy::load(path) {

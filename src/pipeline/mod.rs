@@ -34,7 +34,7 @@ pub use live::{LiveInterface, LiveOptions, live};
 use crate::capture::{self, FileOutcome, InputError};
 use crate::detect::Engine;
 use crate::flow::Timeouts;
-use crate::output::Output;
+use crate::output::Destinations;
 use crate::stats::{ReaderCounters, RunSummary, WorkerCounters};
 
 /// Batches queued per worker before the reader waits (replay) or drops
@@ -70,7 +70,7 @@ impl Control {
 pub struct Telemetry {
     /// Write a stats record this often (wall clock) to `stats_out`.
     pub interval: Option<Duration>,
-    pub stats_out: Option<Output>,
+    pub stats_out: Option<Destinations>,
     /// Text the metrics endpoint serves, refreshed every second.
     pub metrics: Option<Arc<Mutex<String>>>,
 }
@@ -80,7 +80,7 @@ pub struct Telemetry {
 /// policy file to reload on SIGHUP.
 pub struct Detection {
     pub engine: Engine,
-    pub alerts: Option<Output>,
+    pub alerts: Option<Destinations>,
     pub policy_path: Option<PathBuf>,
 }
 
@@ -91,7 +91,7 @@ pub struct SensorOptions {
     pub max_flows: usize,
     pub timeouts: Timeouts,
     pub vlan_in_key: bool,
-    pub flows: Option<Output>,
+    pub flows: Option<Destinations>,
     /// The detection engine (`None`: detection off).
     pub detection: Option<Detection>,
     pub progress: bool,
@@ -212,6 +212,7 @@ fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, Repla
             flow_records: report.flow_records,
             alerts: report.alerts,
             elapsed: running.started.elapsed(),
+            deliveries: report.deliveries,
         },
         engine: report.engine,
     })

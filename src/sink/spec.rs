@@ -1,0 +1,482 @@
+//! Sink specifications: the URL-like strings of the command line and the
+//! configuration, parsed into a [`SinkSpec`].
+//!
+//! | spec | sink |
+//! |---|---|
+//! | `-` | stdout, JSON lines |
+//! | `/var/log/camsentry/alerts.json`, `alerts.json`, `file:///path` | file, JSON lines, append |
+//! | `syslog+tcp://HOST[:PORT]` | RFC 5424 over TCP, octet-counting frames (port 514 by default) |
+//! | `syslog+udp://HOST[:PORT]` | RFC 5424 over UDP, one message per datagram (port 514) |
+//! | `tcp://HOST:PORT` | JSON lines over TCP |
+//! | `udp://HOST:PORT` | one JSON line per datagram |
+//! | `unix:///run/camsentry.sock` | JSON lines over a Unix stream socket |
+//!
+//! HOST is a name, an IPv4 address or a bracketed IPv6 address
+//! (`[::1]:514`); names are resolved at each connection attempt, so a
+//! receiver that moves is found again. Syslog specs take options as a query:
+//! `?facility=local3&severity=warning&msgid=alert` (facility `local0`,
+//! severity `notice` and MSGID `-` by default; the severity is the default
+//! for lines sent without one). Paths are taken literally (no
+//! percent-decoding). A string without `://` is a file path.
+
+use std::fmt;
+use std::net::Ipv6Addr;
+use std::path::PathBuf;
+
+use super::syslog::{Facility, Severity};
+
+/// Where a sink writes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    Stdout,
+    File(PathBuf),
+    Tcp { host: String, port: u16 },
+    Udp { host: String, port: u16 },
+    Unix(PathBuf),
+}
+
+impl Target {
+    /// Network targets can be down and come back: they get the spool, the
+    /// reconnect backoff and (streams) the resend window.
+    pub fn is_network(&self) -> bool {
+        matches!(
+            self,
+            Target::Tcp { .. } | Target::Udp { .. } | Target::Unix(_)
+        )
+    }
+
+    /// Byte streams whose delivery the kernel only acknowledges up to its
+    /// own buffers: they keep a resend window.
+    pub fn is_stream(&self) -> bool {
+        matches!(self, Target::Tcp { .. } | Target::Unix(_))
+    }
+}
+
+/// Syslog header options of a `syslog+...` spec.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct SyslogOptions {
+    pub facility: Facility,
+    /// Used for lines sent without a severity of their own.
+    pub severity: Severity,
+    /// RFC 5424 MSGID; empty for the NILVALUE `-`.
+    pub msgid: String,
+}
+
+/// How lines are encoded on the target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// The JSON line itself: followed by `\n` on files and streams, alone
+    /// in a datagram.
+    JsonLines,
+    /// RFC 5424 messages with the JSON line as MSG: octet-counted on
+    /// streams, one per datagram.
+    Syslog(SyslogOptions),
+}
+
+/// One parsed sink specification.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SinkSpec {
+    pub target: Target,
+    pub encoding: Encoding,
+}
+
+const SCHEMES: &str = "file, unix, syslog+tcp, syslog+udp, tcp, udp";
+
+/// Parses one sink specification (see the module documentation).
+pub fn parse_spec(spec: &str) -> Result<SinkSpec, String> {
+    if spec.is_empty() {
+        return Err("empty sink spec (use `-` for stdout or a file path)".into());
+    }
+    if spec.trim() != spec {
+        return Err(format!(
+            "sink spec `{spec}` has leading or trailing whitespace"
+        ));
+    }
+    if spec == "-" {
+        return Ok(SinkSpec {
+            target: Target::Stdout,
+            encoding: Encoding::JsonLines,
+        });
+    }
+    let Some((scheme, rest)) = spec.split_once("://") else {
+        // `syslog+tcp:127.0.0.1:514` is a typo, not a file name.
+        if let Some((prefix, _)) = spec.split_once(':')
+            && is_known_scheme(prefix)
+        {
+            return Err(format!(
+                "sink spec `{spec}`: a `{prefix}` spec needs `://`, as in `{prefix}://...`"
+            ));
+        }
+        return Ok(SinkSpec {
+            target: Target::File(PathBuf::from(spec)),
+            encoding: Encoding::JsonLines,
+        });
+    };
+    let error = |what: String| format!("sink spec `{spec}`: {what}");
+    let scheme = scheme.to_ascii_lowercase();
+    let (body, query) = match rest.split_once('?') {
+        Some((body, query)) => (body, Some(query)),
+        None => (rest, None),
+    };
+    match scheme.as_str() {
+        "file" | "unix" => {
+            if query.is_some() {
+                return Err(error(format!("`{scheme}` takes no options")));
+            }
+            let path = local_path(body).map_err(error)?;
+            let target = if scheme == "file" {
+                Target::File(path)
+            } else {
+                Target::Unix(path)
+            };
+            Ok(SinkSpec {
+                target,
+                encoding: Encoding::JsonLines,
+            })
+        }
+        "syslog+tcp" | "syslog+udp" => {
+            let (host, port) = host_port(body, Some(514)).map_err(error)?;
+            let options = syslog_options(query.unwrap_or("")).map_err(error)?;
+            let target = if scheme == "syslog+tcp" {
+                Target::Tcp { host, port }
+            } else {
+                Target::Udp { host, port }
+            };
+            Ok(SinkSpec {
+                target,
+                encoding: Encoding::Syslog(options),
+            })
+        }
+        "tcp" | "udp" => {
+            if query.is_some() {
+                return Err(error(format!("`{scheme}` takes no options")));
+            }
+            let (host, port) = host_port(body, None).map_err(error)?;
+            let target = if scheme == "tcp" {
+                Target::Tcp { host, port }
+            } else {
+                Target::Udp { host, port }
+            };
+            Ok(SinkSpec {
+                target,
+                encoding: Encoding::JsonLines,
+            })
+        }
+        _ => Err(error(format!(
+            "unknown scheme `{scheme}` (expected one of {SCHEMES}, `-` or a file path)"
+        ))),
+    }
+}
+
+fn is_known_scheme(scheme: &str) -> bool {
+    matches!(
+        scheme.to_ascii_lowercase().as_str(),
+        "file" | "unix" | "syslog+tcp" | "syslog+udp" | "tcp" | "udp" | "syslog"
+    )
+}
+
+/// `/abs/path` or `localhost/abs/path` (the part after `file://`).
+fn local_path(body: &str) -> Result<PathBuf, String> {
+    let path = body.strip_prefix("localhost").unwrap_or(body);
+    if path.is_empty() {
+        return Err("missing path (write `file:///absolute/path`)".into());
+    }
+    if !path.starts_with('/') {
+        return Err(format!(
+            "the path must be absolute, with three slashes: `...:///{path}`"
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// `host:port`, `host`, `[v6]:port` or `[v6]`, with an optional trailing `/`.
+fn host_port(body: &str, default_port: Option<u16>) -> Result<(String, u16), String> {
+    let body = body.strip_suffix('/').unwrap_or(body);
+    if body.contains('/') {
+        return Err("a network sink takes no path, only `host:port`".into());
+    }
+    if body.contains('@') {
+        return Err("user information (`user@`) is not supported".into());
+    }
+    let (host, port) = if let Some(rest) = body.strip_prefix('[') {
+        let Some((v6, after)) = rest.split_once(']') else {
+            return Err("unclosed `[` in the IPv6 address".into());
+        };
+        if v6.parse::<Ipv6Addr>().is_err() {
+            return Err(format!("`{v6}` is not an IPv6 address"));
+        }
+        let port = match after {
+            "" => None,
+            _ => match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None => return Err(format!("unexpected `{after}` after the IPv6 address")),
+            },
+        };
+        (v6.to_string(), port)
+    } else {
+        match body.split_once(':') {
+            Some((host, port)) => {
+                if port.contains(':') {
+                    return Err("an IPv6 address needs brackets, as in `[::1]:514`".into());
+                }
+                (host.to_string(), Some(port))
+            }
+            None => (body.to_string(), None),
+        }
+    };
+    if host.is_empty() {
+        return Err("missing host".into());
+    }
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')))
+    {
+        return Err(format!("invalid character `{c}` in host `{host}`"));
+    }
+    let port = match port {
+        Some(text) => match text.parse::<u16>() {
+            Ok(0) => return Err("port 0 is not a valid destination".into()),
+            Ok(port) => port,
+            Err(_) => return Err(format!("invalid port `{text}` (expected 1 to 65535)")),
+        },
+        None => match default_port {
+            Some(port) => port,
+            None => return Err("missing port (write `host:port`)".into()),
+        },
+    };
+    Ok((host, port))
+}
+
+fn syslog_options(query: &str) -> Result<SyslogOptions, String> {
+    let mut options = SyslogOptions::default();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(format!("option `{pair}` needs a value (`key=value`)"));
+        };
+        match key {
+            "facility" => {
+                options.facility = match value.parse::<u8>() {
+                    Ok(code) => Facility::from_code(code),
+                    Err(_) => Facility::from_name(value),
+                }
+                .ok_or_else(|| {
+                    format!("unknown facility `{value}` (expected local0 to local7, daemon, user, ... or 0 to 23)")
+                })?;
+            }
+            "severity" => {
+                options.severity = match value.parse::<u8>() {
+                    Ok(code) => Severity::from_code(code),
+                    Err(_) => Severity::from_name(value),
+                }
+                .ok_or_else(|| {
+                    format!("unknown severity `{value}` (expected emerg, alert, crit, err, warning, notice, info, debug or 0 to 7)")
+                })?;
+            }
+            "msgid" => {
+                if value.len() > 32 || !value.chars().all(|c| c.is_ascii_graphic()) {
+                    return Err(format!(
+                        "msgid `{value}` must be 1 to 32 printable ASCII characters"
+                    ));
+                }
+                options.msgid = value.to_string();
+            }
+            _ => {
+                return Err(format!(
+                    "unknown option `{key}` (expected facility, severity, msgid)"
+                ));
+            }
+        }
+    }
+    Ok(options)
+}
+
+fn fmt_host(host: &str, port: u16, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if host.contains(':') {
+        write!(f, "[{host}]:{port}")
+    } else {
+        write!(f, "{host}:{port}")
+    }
+}
+
+impl fmt::Display for Target {
+    /// The target alone, without encoding options (`tcp://` and `udp://`
+    /// for both encodings).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Stdout => f.write_str("-"),
+            Target::File(path) if path.is_absolute() => write!(f, "file://{}", path.display()),
+            Target::File(path) => write!(f, "{}", path.display()),
+            Target::Unix(path) => write!(f, "unix://{}", path.display()),
+            Target::Tcp { host, port } => {
+                f.write_str("tcp://")?;
+                fmt_host(host, *port, f)
+            }
+            Target::Udp { host, port } => {
+                f.write_str("udp://")?;
+                fmt_host(host, *port, f)
+            }
+        }
+    }
+}
+
+impl fmt::Display for SinkSpec {
+    /// The canonical spec: `parse_spec` of it gives the same `SinkSpec`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.encoding {
+            Encoding::JsonLines => write!(f, "{}", self.target),
+            Encoding::Syslog(options) => {
+                f.write_str("syslog+")?;
+                write!(f, "{}", self.target)?;
+                let mut query = Vec::new();
+                if options.facility != Facility::default() {
+                    query.push(format!("facility={}", options.facility));
+                }
+                if options.severity != Severity::default() {
+                    query.push(format!("severity={}", options.severity));
+                }
+                if !options.msgid.is_empty() {
+                    query.push(format!("msgid={}", options.msgid));
+                }
+                if !query.is_empty() {
+                    write!(f, "?{}", query.join("&"))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(spec: &str) -> SinkSpec {
+        parse_spec(spec).unwrap_or_else(|e| panic!("{spec}: {e}"))
+    }
+
+    fn err(spec: &str) -> String {
+        match parse_spec(spec) {
+            Ok(parsed) => panic!("{spec} parsed as {parsed:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn parses_every_kind() {
+        assert_eq!(ok("-").target, Target::Stdout);
+        assert_eq!(
+            ok("/var/log/camsentry/alerts.json").target,
+            Target::File("/var/log/camsentry/alerts.json".into())
+        );
+        assert_eq!(ok("alerts.json").target, Target::File("alerts.json".into()));
+        assert_eq!(
+            ok("file:///var/log/camsentry/a.json").target,
+            Target::File("/var/log/camsentry/a.json".into())
+        );
+        assert_eq!(
+            ok("file://localhost/var/log/camsentry/a.json").target,
+            Target::File("/var/log/camsentry/a.json".into())
+        );
+        assert_eq!(
+            ok("unix:///run/camsentry.sock").target,
+            Target::Unix("/run/camsentry.sock".into())
+        );
+        let tcp = ok("syslog+tcp://127.0.0.1:6514");
+        assert_eq!(
+            tcp.target,
+            Target::Tcp {
+                host: "127.0.0.1".into(),
+                port: 6514
+            }
+        );
+        assert_eq!(tcp.encoding, Encoding::Syslog(SyslogOptions::default()));
+        assert_eq!(
+            ok("syslog+udp://siem.example").target,
+            Target::Udp {
+                host: "siem.example".into(),
+                port: 514
+            }
+        );
+        assert_eq!(
+            ok("SYSLOG+UDP://[::1]:1514/").target,
+            Target::Udp {
+                host: "::1".into(),
+                port: 1514
+            }
+        );
+        let raw = ok("tcp://collector:5170");
+        assert_eq!(raw.encoding, Encoding::JsonLines);
+        assert!(ok("udp://127.0.0.1:9000").target.is_network());
+    }
+
+    #[test]
+    fn syslog_options_from_the_query() {
+        let spec = ok("syslog+tcp://h:601?facility=local3&severity=warning&msgid=alert");
+        let Encoding::Syslog(options) = &spec.encoding else {
+            panic!("not syslog");
+        };
+        assert_eq!(options.facility, Facility::from_name("local3").unwrap());
+        assert_eq!(options.severity, Severity::Warning);
+        assert_eq!(options.msgid, "alert");
+        assert_eq!(
+            spec.to_string(),
+            "syslog+tcp://h:601?facility=local3&severity=warning&msgid=alert"
+        );
+        let numeric = ok("syslog+udp://h?facility=3&severity=6");
+        let Encoding::Syslog(options) = &numeric.encoding else {
+            panic!("not syslog");
+        };
+        assert_eq!(options.facility, Facility::DAEMON);
+        assert_eq!(options.severity, Severity::Informational);
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for spec in [
+            "-",
+            "file:///var/log/a.json",
+            "relative/alerts.json",
+            "unix:///run/camsentry.sock",
+            "syslog+tcp://127.0.0.1:6514",
+            "syslog+udp://[::1]:514",
+            "syslog+tcp://h:514?facility=daemon",
+            "tcp://collector:5170",
+            "udp://10.1.2.3:9000",
+        ] {
+            let parsed = ok(spec);
+            assert_eq!(parsed.to_string(), spec);
+            assert_eq!(ok(&parsed.to_string()), parsed);
+        }
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert!(err("").contains("empty"));
+        assert!(err(" /var/log/camsentry/a").contains("whitespace"));
+        assert!(err("ftp://h/x").contains("unknown scheme `ftp`"));
+        assert!(err("syslog+tcp:127.0.0.1:514").contains("needs `://`"));
+        assert!(err("syslog+tcp://").contains("missing host"));
+        assert!(err("syslog+tcp://:514").contains("missing host"));
+        assert!(err("syslog+tcp://h:0").contains("port 0"));
+        assert!(err("syslog+tcp://h:65536").contains("invalid port `65536`"));
+        assert!(err("syslog+tcp://h:x").contains("invalid port `x`"));
+        assert!(err("syslog+udp://::1:514").contains("brackets"));
+        assert!(err("syslog+udp://[::1:514").contains("unclosed"));
+        assert!(err("syslog+udp://[zz]:514").contains("not an IPv6"));
+        assert!(err("syslog+tcp://h:514/path").contains("no path"));
+        assert!(err("syslog+tcp://u@h:514").contains("user information"));
+        assert!(err("syslog+tcp://h o:514").contains("invalid character"));
+        assert!(err("syslog+tcp://h?facility=local9").contains("unknown facility"));
+        assert!(err("syslog+tcp://h?severity=loud").contains("unknown severity"));
+        assert!(err("syslog+tcp://h?msgid=a%20b%20c%20d%20e%20f%20g%20h%20i").contains("msgid"));
+        assert!(err("syslog+tcp://h?colour=red").contains("unknown option `colour`"));
+        assert!(err("syslog+tcp://h?facility").contains("needs a value"));
+        assert!(err("tcp://h").contains("missing port"));
+        assert!(err("tcp://h:1?facility=local0").contains("takes no options"));
+        assert!(err("file://relative/path").contains("absolute"));
+        assert!(err("file://").contains("missing path"));
+        assert!(err("unix://run/x.sock").contains("absolute"));
+        // The whole spec is quoted, so the user sees which one failed.
+        assert!(err("ftp://h/x").starts_with("sink spec `ftp://h/x`"));
+    }
+}
