@@ -74,10 +74,17 @@ impl FlowKey {
     /// does not use for its bucket index or tag, so that one worker's keys
     /// still spread over all of its buckets.
     pub fn worker(&self, workers: usize) -> usize {
-        let bits = (self.hash64() >> 24) & 0xffff_ffff;
-        ((bits * workers as u64) >> 32) as usize
+        worker_of(self.hash64(), workers)
     }
 }
+
+/// The worker that owns a key with this [`FlowKey::hash64`].
+pub fn worker_of(hash: u64, workers: usize) -> usize {
+    let bits = (hash >> 24) & 0xffff_ffff;
+    ((bits * workers as u64) >> 32) as usize
+}
+
+impl FlowKey {}
 
 fn addr_bits(addr: IpAddr) -> u128 {
     match addr {

@@ -10,7 +10,7 @@ pub mod record;
 mod state;
 mod table;
 
-pub use key::FlowKey;
+pub use key::{FlowKey, worker_of};
 pub use record::FlowRecord;
 pub use state::{EndReason, Flow, TcpState};
 pub use table::{FlowTable, PacketOutcome, TableCounters, Timeouts};

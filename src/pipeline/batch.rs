@@ -20,6 +20,9 @@ pub const MAX_PAYLOAD_COPY: usize = 2048;
 pub struct PacketRecord {
     pub view: PacketView,
     pub key: FlowKey,
+    /// `key.hash64()`, computed once by the reader for routing and reused
+    /// by the worker's table.
+    pub hash: u64,
     pub src_is_lo: bool,
     pub ts: Timestamp,
     /// Position of the packet in the whole input (1-based).

@@ -12,7 +12,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::batch::{ArpRecord, Batch, MAX_PAYLOAD_COPY, PacketRecord};
 use crate::decode::{self, Decoded, LinkType, PacketView};
-use crate::flow::FlowKey;
+use crate::flow::{FlowKey, worker_of};
 use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
 
@@ -140,7 +140,8 @@ impl Dispatcher {
             vlan,
             inner_vlan,
         );
-        let worker = key.worker(self.senders.len());
+        let hash = key.hash64();
+        let worker = worker_of(hash, self.senders.len());
         if self.backpressure == Backpressure::Drop
             && (self.senders[worker].is_full()
                 || self.batches[worker].packets.len() >= MAX_DEFERRED_BATCH)
@@ -161,6 +162,7 @@ impl Dispatcher {
         batch.packets.push(PacketRecord {
             view,
             key,
+            hash,
             src_is_lo,
             ts,
             seq: self.seq,

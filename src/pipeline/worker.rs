@@ -12,6 +12,10 @@ use crate::flow::{EndReason, Flow, FlowTable, Timeouts};
 use crate::observation::Observation;
 use crate::stats::WorkerCounters;
 
+/// Packets between a prefetch of a flow's index line and its update: far
+/// enough for the line to arrive from memory, near enough to stay cached.
+const PREFETCH_AHEAD: usize = 16;
+
 pub struct WorkerConfig {
     pub capacity: usize,
     pub timeouts: Timeouts,
@@ -43,11 +47,21 @@ pub fn run(
     while let Ok(mut batch) = batches.recv() {
         let started = Instant::now();
         let mut events: Vec<Event> = Vec::new();
-        for record in &batch.packets {
+        // Start fetching the index lines of the first packets; each update
+        // then prefetches the one PREFETCH_AHEAD packets later, so cache
+        // misses of different packets overlap (see the table's docs).
+        for record in batch.packets.iter().take(PREFETCH_AHEAD) {
+            table.prefetch(record.hash);
+        }
+        for (at, record) in batch.packets.iter().enumerate() {
+            if let Some(ahead) = batch.packets.get(at + PREFETCH_AHEAD) {
+                table.prefetch(ahead.hash);
+            }
             let mut sub = 0u64;
-            let outcome = table.update(
+            let outcome = table.update_hashed(
                 &record.view,
                 (record.key, record.src_is_lo),
+                record.hash,
                 record.wire_len,
                 record.ts,
                 record.seq,
