@@ -4,7 +4,8 @@
 #   benches/peers.sh CAPTURE [RUNS]
 #
 # Measures, side by side and RUNS times each (default 3, median reported):
-#   camsentry  replay with flow records off (flow tracking only)
+#   camsentry  replay with flow records and detection off (flow tracking
+#              only, like the Suricata run)
 #   tcpdump    -r CAPTURE -w /dev/null: the libpcap read floor
 #   ndpiReader flow tracking plus protocol detection (libndpi-bin)
 #   suricata   7, flow tracking only: no rules, no outputs, runmode single
@@ -72,7 +73,7 @@ measure() {
 }
 
 declare -A cmd
-cmd[camsentry]="$camsentry replay --quiet $capture"
+cmd[camsentry]="$camsentry replay --quiet --no-detect $capture"
 cmd[tcpdump]="tcpdump -r $capture -w /dev/null"
 cmd[ndpiReader]="ndpiReader -q -i $capture"
 cmd[suricata]="suricata -c $work/suricata.yaml -r $capture --runmode single -k none -S /dev/null -l $work"

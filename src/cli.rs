@@ -122,7 +122,9 @@ pub struct LiveArgs {
 
     /// Kernel capture buffer per interface, in MiB: absorbs bursts while
     /// workers are busy (64 MiB is about half a second of a saturated
-    /// gigabit port).
+    /// gigabit port). Also disable GRO/LRO on the capture NIC (`ethtool -K
+    /// IFACE gro off lro off`) so that the sensor sees the frames the wire
+    /// carried.
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub buffer_mib: i32,
 

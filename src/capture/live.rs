@@ -15,8 +15,8 @@ use crate::decode::LinkType;
 use crate::timestamp::Timestamp;
 
 /// Default kernel buffer: 64 MiB holds about half a second of a saturated
-/// gigabit mirror port (~80k full-size frames), enough to ride out a
-/// worker's pause without loss.
+/// gigabit mirror port (~45k full-size frames in the block ring, below),
+/// enough to ride out a worker's pause without loss.
 pub const DEFAULT_BUFFER_BYTES: i32 = 64 << 20;
 
 /// Capture settings shared by all interfaces.
@@ -65,9 +65,15 @@ impl LiveCapture {
             .snaplen(settings.snaplen)
             .buffer_size(settings.buffer_bytes)
             .precision(pcap::Precision::Nano)
-            // Deliver packets as they arrive; batching happens in the
-            // dispatcher, and a quiet port must not hold packets back.
-            .immediate_mode(true)
+            // Not immediate mode: on Linux that forces libpcap onto the
+            // TPACKET_V2 ring, whose slots are sized for the largest packet
+            // (64 KiB with offloads), so 64 MiB holds only ~1,000 frames and
+            // a short stall overflows it. The default TPACKET_V3 ring packs
+            // frames by their real size into blocks; a block is handed over
+            // when full or after this timeout, which bounds the latency a
+            // quiet port adds.
+            .immediate_mode(false)
+            .timeout(100)
             .open()
             .map_err(describe)?;
         if let Some(filter) = &settings.filter {
