@@ -244,3 +244,54 @@ fn inventory_lists_the_cameras_with_evidence() {
     assert!(text.starts_with("ADDRESS"));
     assert!(text.contains("10.20.0.11") && text.contains("Hikvision"));
 }
+
+/// A real camera's first boot (IoT Sentinel, D-Link DCS camera, MAC
+/// b0:c5:54:25:5b:0e): selected by a policy group with no allow rule, it
+/// reaches its vendor cloud and the vendor's NTP server by name, and each
+/// destination is an egress alert named by the DNS answer the camera got;
+/// allowing the vendor's domains silences them. D-Link is not a
+/// camera-only maker, so without the policy the camera is not identified
+/// (it serves no RTSP in this capture) and nothing alerts.
+#[test]
+fn public_dlink_camera_setup_reaches_its_cloud_by_name() {
+    let Some(dir) = common::shared("pcaps/camera") else {
+        return;
+    };
+    let capture = dir.join("iotsentinel-dlinkcam-setup-A-1.pcap");
+    let tmp = tempfile::tempdir().unwrap();
+    let select = "[[group]]\nname = \"dlink\"\nmatch = { mac = [\"b0:c5:54:25:5b:0e\"] }\n";
+    let strict = tmp.path().join("strict.toml");
+    std::fs::write(&strict, select).unwrap();
+    let found = alerts(&capture, &["--policy", strict.to_str().unwrap()]);
+    let destinations: BTreeSet<(Option<String>, Option<u16>)> = egress(&found)
+        .iter()
+        .map(|a| {
+            let d = a.destination.as_ref().unwrap();
+            (d.domain.clone(), d.port)
+        })
+        .collect();
+    assert_eq!(
+        destinations,
+        BTreeSet::from([
+            (Some("signal.mydlink.com".to_string()), Some(443)),
+            (Some("ntp1.dlink.com".to_string()), Some(123)),
+        ]),
+        "{found:#?}"
+    );
+    assert!(
+        egress(&found)
+            .iter()
+            .all(|a| a.source.ip.as_deref() == Some("10.10.10.37"))
+    );
+
+    let allowed = tmp.path().join("allowed.toml");
+    std::fs::write(
+        &allowed,
+        format!(
+            "{select}  [[group.allow]]\n  to = \"*.mydlink.com\"\n  ports = [443]\n  role = \"cloud\"\n  [[group.allow]]\n  to = \"*.dlink.com\"\n  ports = [123]\n  role = \"ntp\"\n"
+        ),
+    )
+    .unwrap();
+    assert!(egress(&alerts(&capture, &["--policy", allowed.to_str().unwrap()])).is_empty());
+    assert!(alerts(&capture, &["--learn-for", "0s"]).is_empty());
+}
