@@ -5,14 +5,41 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-const EXIT_CODES: &str = "\
+/// Exit status text, shared by every command's help.
+macro_rules! exit_codes {
+    () => {
+        "\
 EXIT STATUS:
     0  every input was read to its end and all outputs were written
     1  the run failed (an output could not be written, a thread failed)
     2  usage error: bad option, missing input path, directory without
        captures, invalid policy, unknown interface, invalid BPF filter
     3  the run completed, but at least one capture file was unreadable or
-       truncated (its packets before the damage were processed)";
+       truncated (its packets before the damage were processed)"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
+
+/// The top-level help's epilogue: examples, then exit status.
+const TOP_HELP: &str = concat!(
+    "\
+EXAMPLES:
+    Replay an incident capture against the site policy, alerts to a file:
+        camsentry replay --policy site.toml --alerts alerts.json incident.pcapng
+    Learn a week of normal traffic, then check new captures against it:
+        camsentry learn week/ --out baseline.json
+        camsentry replay --baseline baseline.json today.pcap
+    Which cameras are in this capture, and whom do they talk to?
+        camsentry inventory capture.pcap
+    Watch a mirror port; alerts to a file and to a syslog collector:
+        camsentry live -i eno2 --policy site.toml --user camsentry \\
+            --alerts /var/log/camsentry/alerts.json \\
+            --alerts syslog+tcp://10.0.0.5:6514 --spool-dir /var/lib/camsentry/spool
+
+",
+    exit_codes!()
+);
 
 /// Passive sensor for CCTV / IP-camera networks.
 ///
@@ -20,7 +47,7 @@ EXIT STATUS:
 /// files, tracks every flow, and reports camera traffic that breaks the
 /// site's policy. Output is JSON lines, one object per line.
 #[derive(Debug, Parser)]
-#[command(name = "camsentry", version, propagate_version = true, after_help = EXIT_CODES)]
+#[command(name = "camsentry", version, propagate_version = true, after_help = TOP_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -119,11 +119,19 @@ impl RunSummary {
         let mut out = String::new();
         let r = &self.reader;
         let (pps, gbps) = self.rates();
+        // A live run has no files: name the source instead.
+        let source = if self.files.is_empty() && r.kernel_received > 0 {
+            "live capture".to_string()
+        } else {
+            format!(
+                "{} file(s) ({} failed)",
+                self.files.len(),
+                self.files_failed()
+            )
+        };
         let _ = writeln!(
             out,
-            "camsentry: {} file(s) ({} failed), {} packets, {} bytes on the wire, {:.3} s",
-            self.files.len(),
-            self.files_failed(),
+            "camsentry: {source}, {} packets, {} bytes on the wire, {:.3} s",
             r.packets,
             r.wire_bytes,
             self.elapsed.as_secs_f64()
