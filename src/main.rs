@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -250,12 +250,19 @@ fn live(args: LiveArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn learn(args: LearnArgs) -> Result<ExitCode> {
+/// Replays captures through detection without alerting, for the engine's
+/// state afterwards (`learn`, `inventory`).
+fn study(
+    paths: Vec<PathBuf>,
+    sensor: &SensorArgs,
+    policy: Option<PathBuf>,
+    learn_for: &str,
+    quiet: bool,
+) -> Result<(RunSummary, Engine)> {
     let detect = DetectArgs {
-        policy: args.policy.clone(),
+        policy,
         baseline: None,
-        // Everything in the captures is normal by definition.
-        learn_for: Some(format!("{}d", 365 * 100)),
+        learn_for: Some(learn_for.to_string()),
     };
     let detection = Detection {
         engine: engine(&detect, None)?,
@@ -263,17 +270,24 @@ fn learn(args: LearnArgs) -> Result<ExitCode> {
         policy_path: None,
     };
     let sensor = sensor_options(
-        &args.sensor,
-        args.quiet,
+        sensor,
+        quiet,
         Some(detection),
         None,
         &SinkOptions::default(),
     )?;
     let RunOutcome { summary, engine } = pipeline::replay(ReplayOptions {
-        inputs: args.paths,
+        inputs: paths,
         sensor,
     })?;
     let engine = engine.context("detection engine missing after the run")?;
+    Ok((summary, engine))
+}
+
+fn learn(args: LearnArgs) -> Result<ExitCode> {
+    // Everything in the captures is normal by definition: learn throughout.
+    let forever = format!("{}d", 365 * 100);
+    let (summary, engine) = study(args.paths, &args.sensor, args.policy, &forever, args.quiet)?;
     std::fs::write(&args.out, engine.baseline().to_json())
         .with_context(|| format!("writing {}", args.out.display()))?;
     eprint!("{}", summary.render_text());
@@ -286,28 +300,7 @@ fn learn(args: LearnArgs) -> Result<ExitCode> {
 }
 
 fn inventory(args: InventoryArgs) -> Result<ExitCode> {
-    let detect = DetectArgs {
-        policy: args.policy.clone(),
-        baseline: None,
-        learn_for: Some("0s".into()),
-    };
-    let detection = Detection {
-        engine: engine(&detect, None)?,
-        alerts: None,
-        policy_path: None,
-    };
-    let sensor = sensor_options(
-        &args.sensor,
-        args.quiet,
-        Some(detection),
-        None,
-        &SinkOptions::default(),
-    )?;
-    let RunOutcome { summary, engine } = pipeline::replay(ReplayOptions {
-        inputs: args.paths,
-        sensor,
-    })?;
-    let engine = engine.context("detection engine missing after the run")?;
+    let (summary, engine) = study(args.paths, &args.sensor, args.policy, "0s", args.quiet)?;
     let mut out = io::stdout().lock();
     let text = if args.json {
         serde_json::to_string_pretty(&report::inventory_json(&engine))? + "\n"
