@@ -44,6 +44,8 @@ pub enum Observation {
         vlan: u16,
         /// ICMP one-way messages (type, code in the ports).
         icmp_one_way: bool,
+        /// On-the-wire bytes of the flow's first packet.
+        first_bytes: u32,
     },
     /// The responder's first packet; `refused` when it was a TCP RST
     /// without SYN-ACK (a closed port).

@@ -69,6 +69,7 @@ impl Detector for Egress {
             proto,
             vlan,
             icmp_one_way,
+            first_bytes,
             ..
         } = observation
         else {
@@ -116,7 +117,12 @@ impl Detector for Egress {
             .evidence
             .insert("name_source".into(), json!(name.map(|_| "dns_or_sni")));
         alert.evidence.insert("answered".into(), json!(false));
+        // The alert fires on the flow's first packet: that packet is all
+        // that has been sent so far.
         alert.evidence.insert("packets_so_far".into(), json!(1));
+        alert
+            .evidence
+            .insert("bytes_so_far".into(), json!(first_bytes));
         alert.evidence.insert(
             "reason".into(),
             json!("destination not allowed by policy or baseline"),

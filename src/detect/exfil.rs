@@ -1151,6 +1151,7 @@ impl Detector for Exfil {
                 proto,
                 vlan,
                 icmp_one_way,
+                ..
             } => self.flow_start(
                 context,
                 *id,
@@ -1418,6 +1419,7 @@ match = { cidr = ["10.20.0.0/24"] }
                 proto: 6,
                 vlan: 20,
                 icmp_one_way: false,
+                first_bytes: 60,
             });
             // Chunk crossings of both sides, in time order.
             let mut chunks: Vec<(Timestamp, bool)> = Vec::new();
@@ -1719,6 +1721,7 @@ match = { cidr = ["10.20.0.0/24"] }
             proto: 6,
             vlan: 20,
             icmp_one_way: false,
+            first_bytes: 60,
         });
         site.upload(EVIL, 443, 900, 1200, 6 * MB);
         site.feed(Observation::FlowEnd {
@@ -1802,6 +1805,7 @@ match = { cidr = ["10.20.0.0/24"] }
             proto: 6,
             vlan: 20,
             icmp_one_way: false,
+            first_bytes: 60,
         });
         site.feed(Observation::Bytes {
             id,

@@ -1080,6 +1080,7 @@ impl Detector for Scan {
                 proto,
                 vlan,
                 icmp_one_way: false,
+                ..
             } => {
                 self.flow_start(
                     context, *id, *ts, initiator, responder, *proto, *vlan, alerts,
@@ -1277,6 +1278,7 @@ mod tests {
                 proto,
                 vlan: 20,
                 icmp_one_way: false,
+                first_bytes: 60,
             });
             id
         }
@@ -1788,6 +1790,7 @@ mod tests {
                 proto: 6,
                 vlan: 0,
                 icmp_one_way: false,
+                first_bytes: 60,
             });
             // Subnet-directed broadcast, multicast, the outside world.
             h.flow_from(t, cam, ip([10, 0, 0, 255]), 9_000 + n as u16, 17, [0xff; 6]);

@@ -73,6 +73,7 @@ pub fn flow_events(
             proto: view.proto,
             vlan: view.vlan,
             icmp_one_way: view.icmp_one_way,
+            first_bytes: record.wire_len,
         });
     }
     if outcome.first_answer {
