@@ -17,6 +17,13 @@ pub fn detection_text(engine: &Engine) -> String {
     let mut out = String::new();
     let cameras = engine.inventory().cameras(engine.policy()).len();
     let _ = writeln!(out, "  detection: {cameras} camera(s) identified");
+    let untracked = engine.inventory().untracked();
+    if untracked > 0 {
+        let _ = writeln!(
+            out,
+            "    inventory full: {untracked} sightings of non-camera hosts not tracked"
+        );
+    }
     for category in CATEGORIES {
         let index = category_index(category);
         let histogram = &stats.delay_us[index];

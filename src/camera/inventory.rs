@@ -30,6 +30,13 @@ pub const EVIDENCE_POLICY: u8 = 8;
 /// Most peers remembered per host (the busiest are kept in flows anyway).
 const MAX_PEERS: usize = 512;
 
+/// Most hosts tracked. A sensor runs for months and addresses can be
+/// spoofed: once full, a new host is only added when it brings camera
+/// evidence of its own (a camera maker's MAC, a policy group, an RTSP or
+/// ONVIF answer, recorder behaviour), so cameras are never lost to a flood
+/// of other hosts. Hosts left out are counted.
+pub const MAX_HOSTS: usize = 100_000;
+
 #[derive(Debug, Clone, Default)]
 pub struct PeerStats {
     pub flows: u64,
@@ -123,6 +130,8 @@ impl Host {
 #[derive(Debug, Default)]
 pub struct Inventory {
     hosts: HashMap<IpAddr, Host>,
+    /// Sightings of hosts not added because the inventory was full.
+    untracked: u64,
 }
 
 impl Inventory {
@@ -163,9 +172,35 @@ impl Inventory {
         cameras
     }
 
-    fn touch(&mut self, policy: &Policy, endpoint: &Endpoint, ts: Timestamp) -> Option<&mut Host> {
+    /// Sightings of hosts left out because the inventory was full.
+    pub fn untracked(&self) -> u64 {
+        self.untracked
+    }
+
+    /// The host behind `endpoint`, added if new (see [`MAX_HOSTS`]);
+    /// `evidence` says the observation itself shows camera or recorder
+    /// behaviour.
+    fn touch(
+        &mut self,
+        policy: &Policy,
+        endpoint: &Endpoint,
+        ts: Timestamp,
+        evidence: bool,
+    ) -> Option<&mut Host> {
         if !policy.is_internal(endpoint.ip) {
             return None;
+        }
+        if self.hosts.len() >= MAX_HOSTS && !self.hosts.contains_key(&endpoint.ip) {
+            let mac = (endpoint.mac != [0; 6]).then_some(endpoint.mac);
+            let vendor = mac.and_then(oui::vendor);
+            let camera_maker = vendor.is_some_and(|v| v.kind != VendorKind::Recorder);
+            let grouped = policy
+                .group_for(endpoint.ip, mac, vendor.map(|v| v.name))
+                .is_some();
+            if !(evidence || camera_maker || grouped) {
+                self.untracked += 1;
+                return None;
+            }
         }
         let host = self
             .hosts
@@ -200,7 +235,7 @@ impl Inventory {
             } => {
                 let responder_is_camera = self.is_camera(policy, responder.ip);
                 let rtsp = matches!(responder.port, 554 | 8554);
-                if let Some(host) = self.touch(policy, initiator, *ts) {
+                if let Some(host) = self.touch(policy, initiator, *ts, false) {
                     if let Some(peer) = host.peer(responder.ip) {
                         peer.flows += 1;
                     }
@@ -208,7 +243,7 @@ impl Inventory {
                         host.acts_as_recorder = true;
                     }
                 }
-                if let Some(host) = self.touch(policy, responder, *ts)
+                if let Some(host) = self.touch(policy, responder, *ts, false)
                     && let Some(peer) = host.peer(initiator.ip)
                 {
                     peer.flows += 1;
@@ -236,7 +271,7 @@ impl Inventory {
                 }
             }
             Observation::RtspServer { ts, server, banner } => {
-                if let Some(host) = self.touch(policy, server, *ts) {
+                if let Some(host) = self.touch(policy, server, *ts, true) {
                     host.evidence |= EVIDENCE_RTSP;
                     if host.rtsp_banner.is_none() {
                         host.rtsp_banner = banner.clone();
@@ -249,14 +284,14 @@ impl Inventory {
                 hardware,
                 name,
             } => {
-                if let Some(host) = self.touch(policy, device, *ts) {
+                if let Some(host) = self.touch(policy, device, *ts, true) {
                     host.evidence |= EVIDENCE_ONVIF;
                     host.onvif_hardware = hardware.clone().or(host.onvif_hardware.take());
                     host.onvif_name = name.clone().or(host.onvif_name.take());
                 }
             }
             Observation::OnvifProbe { ts, prober } => {
-                if let Some(host) = self.touch(policy, prober, *ts) {
+                if let Some(host) = self.touch(policy, prober, *ts, true) {
                     host.acts_as_recorder = true;
                 }
             }
@@ -272,7 +307,7 @@ impl Inventory {
                     port: 68,
                     mac: *mac,
                 };
-                if let Some(host) = self.touch(policy, &endpoint, *ts) {
+                if let Some(host) = self.touch(policy, &endpoint, *ts, false) {
                     if host.mac != Some(*mac) {
                         host.set_mac(*mac);
                     }
@@ -292,7 +327,7 @@ impl Inventory {
                     port: 0,
                     mac: *sender_mac,
                 };
-                self.touch(policy, &endpoint, *ts);
+                self.touch(policy, &endpoint, *ts, false);
             }
             _ => {}
         }
@@ -308,5 +343,73 @@ impl Inventory {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::FlowKey;
+    use crate::observation::FlowId;
+
+    fn flow_start(src: IpAddr, mac: [u8; 6], dst: IpAddr) -> Observation {
+        let (key, _) = FlowKey::new(src, 40000, dst, 80, 6, 0, 0);
+        Observation::FlowStart {
+            id: FlowId { key, first_seq: 1 },
+            ts: Timestamp::from_secs(1),
+            initiator: Endpoint {
+                ip: src,
+                port: 40000,
+                mac,
+            },
+            responder: Endpoint {
+                ip: dst,
+                port: 80,
+                mac: [0; 6],
+            },
+            proto: 6,
+            vlan: 0,
+            icmp_one_way: false,
+            first_bytes: 60,
+        }
+    }
+
+    #[test]
+    fn a_full_inventory_still_admits_cameras() {
+        let policy = Policy::default();
+        let mut inventory = Inventory::default();
+        let server: IpAddr = "10.0.0.1".parse().unwrap();
+        for n in 0..MAX_HOSTS as u32 {
+            let ip = IpAddr::from((0x0a01_0000u32 + n).to_be_bytes());
+            inventory.observe(&policy, &flow_start(ip, [2, 0, 0, 0, 0, 1], server));
+        }
+        assert_eq!(inventory.hosts.len(), MAX_HOSTS);
+        // A workstation is left out, and counted.
+        let other: IpAddr = "10.99.0.1".parse().unwrap();
+        inventory.observe(&policy, &flow_start(other, [2, 0, 0, 0, 0, 2], server));
+        assert!(inventory.host(other).is_none());
+        assert!(inventory.untracked() > 0);
+        // A camera maker's MAC (Hikvision c0:56:e3) still gets in.
+        let camera: IpAddr = "10.99.0.2".parse().unwrap();
+        inventory.observe(
+            &policy,
+            &flow_start(camera, [0xc0, 0x56, 0xe3, 0, 0, 1], server),
+        );
+        assert!(inventory.is_camera(&policy, camera));
+        // So does a host that answers RTSP.
+        let rtsp: IpAddr = "10.99.0.3".parse().unwrap();
+        inventory.observe(
+            &policy,
+            &Observation::RtspServer {
+                ts: Timestamp::from_secs(2),
+                server: Endpoint {
+                    ip: rtsp,
+                    port: 554,
+                    mac: [0; 6],
+                },
+                banner: None,
+            },
+        );
+        assert!(inventory.is_camera(&policy, rtsp));
     }
 }
