@@ -387,9 +387,8 @@ impl Sim {
         Ok(())
     }
 
-    /// Three-way handshake starting at `t`; returns the time of the client's
-    /// final ACK.
-    pub fn tcp_open(&mut self, t: u64, c: &mut Tcp) -> io::Result<u64> {
+    /// The client's SYN at `t` (MSS 1460), advancing its sequence number.
+    fn send_syn(&mut self, t: u64, c: &mut Tcp) -> io::Result<()> {
         let opts = frame::syn_options(1460);
         self.segment(
             t,
@@ -403,6 +402,13 @@ impl Sim {
             },
         )?;
         c.c_next = c.c_next.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Three-way handshake starting at `t`; returns the time of the client's
+    /// final ACK.
+    pub fn tcp_open(&mut self, t: u64, c: &mut Tcp) -> io::Result<u64> {
+        self.send_syn(t, c)?;
         let t1 = t + self.delay(&c.server);
         let sopts = frame::syn_options(if c.mss == 1400 { 1400 } else { 1460 });
         self.segment(
@@ -605,19 +611,7 @@ impl Sim {
         ports: (u16, u16),
     ) -> io::Result<u64> {
         let mut c = self.tcp(client, server, ports.0, ports.1);
-        let opts = frame::syn_options(1460);
-        self.segment(
-            t,
-            &c,
-            Dir::ToServer,
-            Emit {
-                flags: Flags::SYN,
-                options: &opts,
-                payload: &[],
-                slice: false,
-            },
-        )?;
-        c.c_next = c.c_next.wrapping_add(1);
+        self.send_syn(t, &mut c)?;
         c.s_next = 0;
         c.s_win = 0;
         let t1 = t + self.delay(server);
@@ -679,20 +673,9 @@ impl Sim {
         ports: (u16, u16),
     ) -> io::Result<u64> {
         let mut c = self.tcp(client, server, ports.0, ports.1);
-        let opts = frame::syn_options(1460);
-        self.segment(
-            t,
-            &c,
-            Dir::ToServer,
-            Emit {
-                flags: Flags::SYN,
-                options: &opts,
-                payload: &[],
-                slice: false,
-            },
-        )?;
-        c.c_next = c.c_next.wrapping_add(1);
+        self.send_syn(t, &mut c)?;
         let t1 = t + self.delay(server);
+        let opts = frame::syn_options(1460);
         self.segment(
             t1,
             &c,
