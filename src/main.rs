@@ -255,17 +255,18 @@ fn live(args: LiveArgs) -> Result<ExitCode> {
 fn study(
     paths: Vec<PathBuf>,
     sensor: &SensorArgs,
-    policy: Option<PathBuf>,
-    learn_for: &str,
+    policy: Option<&Path>,
+    learn_for: u64,
     quiet: bool,
 ) -> Result<(RunSummary, Engine)> {
-    let detect = DetectArgs {
-        policy,
-        baseline: None,
-        learn_for: Some(learn_for.to_string()),
-    };
+    let engine = Engine::new(
+        load_policy(policy)?,
+        Baseline::default(),
+        EngineOptions { learn_for },
+        None,
+    );
     let detection = Detection {
-        engine: engine(&detect, None)?,
+        engine,
         alerts: None,
         policy_path: None,
     };
@@ -286,8 +287,13 @@ fn study(
 
 fn learn(args: LearnArgs) -> Result<ExitCode> {
     // Everything in the captures is normal by definition: learn throughout.
-    let forever = format!("{}d", 365 * 100);
-    let (summary, engine) = study(args.paths, &args.sensor, args.policy, &forever, args.quiet)?;
+    let (summary, engine) = study(
+        args.paths,
+        &args.sensor,
+        args.policy.as_deref(),
+        u64::MAX,
+        args.quiet,
+    )?;
     std::fs::write(&args.out, engine.baseline().to_json())
         .with_context(|| format!("writing {}", args.out.display()))?;
     eprint!("{}", summary.render_text());
@@ -300,7 +306,13 @@ fn learn(args: LearnArgs) -> Result<ExitCode> {
 }
 
 fn inventory(args: InventoryArgs) -> Result<ExitCode> {
-    let (summary, engine) = study(args.paths, &args.sensor, args.policy, "0s", args.quiet)?;
+    let (summary, engine) = study(
+        args.paths,
+        &args.sensor,
+        args.policy.as_deref(),
+        0,
+        args.quiet,
+    )?;
     let mut out = io::stdout().lock();
     let text = if args.json {
         serde_json::to_string_pretty(&report::inventory_json(&engine))? + "\n"

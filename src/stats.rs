@@ -43,6 +43,27 @@ impl ReaderCounters {
     pub fn decode_failures(&self) -> u64 {
         self.decode_errors.iter().sum()
     }
+
+    /// `{"truncated": n, ...}` for every decode-failure reason.
+    pub fn decode_failures_json(&self) -> Value {
+        let mut failures = serde_json::Map::new();
+        for reason in DecodeError::ALL {
+            failures.insert(
+                reason.name().into(),
+                self.decode_errors[reason.index()].into(),
+            );
+        }
+        Value::Object(failures)
+    }
+
+    /// Packets lost, by cause.
+    pub fn dropped_json(&self) -> Value {
+        json!({
+            "queue_full": self.queue_dropped,
+            "kernel": self.kernel_dropped,
+            "interface": self.interface_dropped,
+        })
+    }
 }
 
 /// What a worker counted, plus its batch latency histogram (nanoseconds).
@@ -205,10 +226,6 @@ impl RunSummary {
     pub fn to_json(&self) -> Value {
         let r = &self.reader;
         let (pps, gbps) = self.rates();
-        let mut failures = serde_json::Map::new();
-        for reason in DecodeError::ALL {
-            failures.insert(reason.name().into(), r.decode_errors[reason.index()].into());
-        }
         let mut tunnels = serde_json::Map::new();
         for (kind, n) in TUNNEL_KINDS.iter().zip(r.tunnelled) {
             tunnels.insert(kind.name().into(), n.into());
@@ -237,13 +254,9 @@ impl RunSummary {
             "ip_packets": r.ip_packets,
             "arp_packets": r.arp_packets,
             "later_fragments": r.later_fragments,
-            "decode_failures": failures,
+            "decode_failures": r.decode_failures_json(),
             "decapsulated": tunnels,
-            "dropped": {
-                "queue_full": r.queue_dropped,
-                "kernel": r.kernel_dropped,
-                "interface": r.interface_dropped,
-            },
+            "dropped": r.dropped_json(),
             "kernel_received": r.kernel_received,
             "flows": {
                 "created": t.created,

@@ -54,20 +54,12 @@ impl Snapshot {
             since_epoch.as_secs() as i64,
             i64::from(since_epoch.subsec_nanos()),
         );
-        let mut failures = serde_json::Map::new();
-        for reason in DecodeError::ALL {
-            failures.insert(reason.name().into(), r.decode_errors[reason.index()].into());
-        }
         json!({
             "event_type": "stats",
             "timestamp": ts.rfc3339_micros().to_string(),
             "packets": r.packets,
             "bytes": r.wire_bytes,
-            "dropped": {
-                "queue_full": r.queue_dropped,
-                "kernel": r.kernel_dropped,
-                "interface": r.interface_dropped,
-            },
+            "dropped": r.dropped_json(),
             "kernel_received": r.kernel_received,
             "live_flows": self.live_flows,
             "flows": {
@@ -76,7 +68,7 @@ impl Snapshot {
                 "evicted": self.table.evicted,
             },
             "alerts": self.alerts_by_rule,
-            "decode_failures": failures,
+            "decode_failures": r.decode_failures_json(),
             "batch_latency_us": {
                 "p50": quantile_us(&self.batch_latency, 0.5),
                 "p90": quantile_us(&self.batch_latency, 0.9),

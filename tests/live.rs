@@ -75,6 +75,25 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// A namespace with the veth pair for one test, or `None` (and the reason
+/// on stderr) where this machine cannot run live tests.
+fn live_setup(test: &str) -> Option<Namespace> {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("skipped: the live test needs root (network namespaces)");
+        return None;
+    }
+    if !have("tcpreplay") || !have("tcprewrite") || !have("ip") {
+        eprintln!("skipped: tcpreplay, tcprewrite or ip is not installed");
+        return None;
+    }
+    let name = format!("camsentry-{test}-{}", std::process::id());
+    let namespace = Namespace::create(&name);
+    if namespace.is_none() {
+        eprintln!("skipped: cannot create a network namespace here");
+    }
+    namespace
+}
+
 fn packets_in(stats_log: &Path) -> u64 {
     std::fs::read_to_string(stats_log)
         .unwrap_or_default()
@@ -133,19 +152,10 @@ fn alert_keys(lines: &str) -> Vec<(String, String, String, Option<u16>)> {
 
 #[test]
 fn live_capture_over_veth_matches_replay() {
-    if !nix::unistd::Uid::effective().is_root() {
-        eprintln!("skipped: the live test needs root (network namespaces)");
-        return;
-    }
-    if !have("tcpreplay") || !have("tcprewrite") || !have("ip") {
-        eprintln!("skipped: tcpreplay, tcprewrite or ip is not installed");
-        return;
-    }
-    let name = format!("camsentry-test-{}", std::process::id());
-    let Some(_namespace) = Namespace::create(&name) else {
-        eprintln!("skipped: cannot create a network namespace here");
+    let Some(namespace) = live_setup("test") else {
         return;
     };
+    let name = namespace.0.clone();
     let dir = tempfile::tempdir().unwrap();
     let sliced = common::synth(dir.path(), "egress");
     // Video frames in the fixture are stored cut to 128 bytes; tcpreplay
@@ -315,15 +325,10 @@ fn wait_until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn sighup_reopens_outputs_and_refuses_an_invalid_policy() {
-    if !nix::unistd::Uid::effective().is_root() || !have("tcpreplay") || !have("ip") {
-        eprintln!("skipped: needs root, ip and tcpreplay");
-        return;
-    }
-    let name = format!("camsentry-hup-{}", std::process::id());
-    let Some(_namespace) = Namespace::create(&name) else {
-        eprintln!("skipped: cannot create a network namespace here");
+    let Some(namespace) = live_setup("hup") else {
         return;
     };
+    let name = namespace.0.clone();
     let dir = tempfile::tempdir().unwrap();
     let first = common::synth(dir.path(), "egress");
     let second = common::synth(dir.path(), "exfil");

@@ -209,11 +209,9 @@ impl Inventory {
         host.last_seen = host.last_seen.max(ts);
         if host.mac.is_none() && endpoint.mac != [0; 6] {
             host.set_mac(endpoint.mac);
-            let vendor = host.vendor.map(|v| v.name);
-            if policy.group_for(host.ip, host.mac, vendor).is_some() {
-                host.evidence |= EVIDENCE_POLICY;
-            }
         }
+        // Checked on every sighting until it matches: a group may select by
+        // MAC or vendor, which can be learned after the address.
         if host.evidence & EVIDENCE_POLICY == 0
             && policy
                 .group_for(host.ip, host.mac, host.vendor.map(|v| v.name))

@@ -59,13 +59,10 @@ pub fn replay_file(
         match capture.next_packet() {
             Ok(packet) => {
                 let header = packet.header;
-                let ts = Timestamp::from_secs_nanos(header.ts.tv_sec, header.ts.tv_usec);
                 outcome.packets += 1;
                 outcome.bytes += packet.data.len() as u64;
                 read_bytes += 16 + packet.data.len() as u64;
-                // A record claiming fewer wire bytes than it holds is
-                // corrupt; trust the larger figure.
-                let wire_len = header.len.max(packet.data.len() as u32);
+                let (ts, wire_len) = super::record_meta(header, packet.data.len());
                 on_packet(link, ts, wire_len, packet.data);
                 if outcome.packets.is_multiple_of(8192) && !on_progress(read_bytes, outcome.packets)
                 {

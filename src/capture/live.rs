@@ -101,8 +101,7 @@ impl LiveCapture {
             match self.capture.next_packet() {
                 Ok(packet) => {
                     let header = packet.header;
-                    let ts = Timestamp::from_secs_nanos(header.ts.tv_sec, header.ts.tv_usec);
-                    let wire_len = header.len.max(packet.data.len() as u32);
+                    let (ts, wire_len) = super::record_meta(header, packet.data.len());
                     on_packet(self.link, ts, wire_len, packet.data);
                     read += 1;
                 }

@@ -12,6 +12,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::packet::{Fragment, PacketView};
+use super::tunnel::{UDP_PORT_GENEVE, UDP_PORT_MPLS, UDP_PORT_VXLAN};
 
 #[inline]
 fn be16(frame: &[u8], at: usize) -> u16 {
@@ -58,9 +59,8 @@ pub fn ethernet_ipv4(frame: &[u8]) -> Option<PacketView> {
     let (header_len, tcp_flags) = match proto {
         // UDP, unless it is a tunnel the slow path unwraps.
         17 => {
-            if matches!(be16(frame, l4 + 2), 4789 | 6081 | 6635)
-                || matches!(be16(frame, l4), 4789 | 6081 | 6635)
-            {
+            let is_tunnel = |port| matches!(port, UDP_PORT_VXLAN | UDP_PORT_GENEVE | UDP_PORT_MPLS);
+            if is_tunnel(be16(frame, l4 + 2)) || is_tunnel(be16(frame, l4)) {
                 return None;
             }
             (8, 0)

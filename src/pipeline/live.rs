@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::{Backpressure, ReplayError, RunOutcome, SensorOptions, finish, start};
 use crate::capture::{CaptureSettings, KernelStats, LiveCapture, privileges};
+use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
 
 /// One interface to capture on.
@@ -48,7 +49,6 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
     }
     let control = options.sensor.control.clone();
     let mut running = start(options.sensor, Backpressure::Drop)?;
-    let mut kernel = vec![KernelStats::default(); captures.len()];
     let mut last_stats = Instant::now();
     let mut last_epoch = Instant::now();
     let mut failure = None;
@@ -73,26 +73,29 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
         }
         if now.duration_since(last_stats) >= Duration::from_secs(1) {
             last_stats = now;
-            for (stats, capture) in kernel.iter_mut().zip(captures.iter_mut()) {
-                *stats = capture.stats();
-            }
-            let counters = &mut running.dispatcher.counters;
-            counters.kernel_received = kernel.iter().map(|k| k.received).sum();
-            counters.kernel_dropped = kernel.iter().map(|k| k.dropped).sum();
-            counters.interface_dropped = kernel.iter().map(|k| k.interface_dropped).sum();
+            read_kernel_stats(&mut captures, &mut running.dispatcher.counters);
         }
     }
     // Final counters, then let the pipeline drain and flush.
-    for (stats, capture) in kernel.iter_mut().zip(captures.iter_mut()) {
-        *stats = capture.stats();
-    }
-    let counters = &mut running.dispatcher.counters;
-    counters.kernel_received = kernel.iter().map(|k| k.received).sum();
-    counters.kernel_dropped = kernel.iter().map(|k| k.dropped).sum();
-    counters.interface_dropped = kernel.iter().map(|k| k.interface_dropped).sum();
+    read_kernel_stats(&mut captures, &mut running.dispatcher.counters);
     let outcome = finish(running, Vec::new())?;
     match failure {
         Some(error) => Err(ReplayError::Capture(error)),
         None => Ok(outcome),
     }
+}
+
+/// libpcap's counters are cumulative per interface: the totals are their
+/// sums.
+fn read_kernel_stats(captures: &mut [LiveCapture], counters: &mut ReaderCounters) {
+    let mut total = KernelStats::default();
+    for capture in captures {
+        let stats = capture.stats();
+        total.received += stats.received;
+        total.dropped += stats.dropped;
+        total.interface_dropped += stats.interface_dropped;
+    }
+    counters.kernel_received = total.received;
+    counters.kernel_dropped = total.dropped;
+    counters.interface_dropped = total.interface_dropped;
 }

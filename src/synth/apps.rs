@@ -192,6 +192,22 @@ pub fn sdp(cam: &Camera, session_id: u64) -> String {
 }
 
 /// RTSP response from a camera with its vendor's `Server:` banner.
+/// `200 OK` to OPTIONS, listing the methods a camera supports.
+pub fn rtsp_options_response(cam: &Camera, cseq: u32, ts_us: u64) -> Vec<u8> {
+    rtsp_response(
+        cam,
+        cseq,
+        "200 OK",
+        ts_us,
+        &[(
+            "Public",
+            "OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER"
+                .to_string(),
+        )],
+        &[],
+    )
+}
+
 pub fn rtsp_response(
     cam: &Camera,
     cseq: u32,

@@ -777,18 +777,7 @@ impl Sim {
         let think = 3 * MS;
 
         let req = apps::rtsp_request("OPTIONS", &url, 1, &[]);
-        let resp = apps::rtsp_response(
-            cam,
-            1,
-            "200 OK",
-            at,
-            &[(
-                "Public",
-                "OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER"
-                    .to_string(),
-            )],
-            &[],
-        );
+        let resp = apps::rtsp_options_response(cam, 1, at);
         at = self.tcp_exchange(at + 300, &mut c, &req, &resp, think)?;
 
         let accept = [("Accept", "application/sdp".to_string())];
@@ -934,18 +923,7 @@ impl Sim {
         let at = self.tcp_open(t, &mut c)?;
         let url = apps::rtsp_url(cam);
         let req = apps::rtsp_request("OPTIONS", &url, 1, &[]);
-        let resp = apps::rtsp_response(
-            cam,
-            1,
-            "200 OK",
-            at,
-            &[(
-                "Public",
-                "OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER"
-                    .to_string(),
-            )],
-            &[],
-        );
+        let resp = apps::rtsp_options_response(cam, 1, at);
         let at = self.tcp_exchange(at + 300, &mut c, &req, &resp, 2 * MS)?;
         self.tcp_close(at + 500, &mut c, Dir::ToServer)
     }
