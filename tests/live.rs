@@ -206,12 +206,8 @@ fn live_capture_over_veth_matches_replay() {
         .spawn()
         .expect("camsentry live starts");
     let mut sensor = Killed(sensor);
-    // Capturing once the first stats record is out.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !stats.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(stats.exists(), "camsentry live did not start");
+    let mut stderr = StderrWatch::new(&mut sensor.0);
+    stderr.wait_for("capturing on cap0 (link Ethernet", 20);
 
     let status = Command::new("ip")
         .args([
@@ -288,10 +284,7 @@ fn live_capture_over_veth_matches_replay() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut err = String::new();
-    if let Some(mut pipe) = sensor.0.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut pipe, &mut err);
-    }
+    let err = stderr.finish();
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("received by libpcap"), "{err}");
 
@@ -309,6 +302,62 @@ fn live_capture_over_veth_matches_replay() {
     let live_keys = alert_keys(&live_alerts);
     assert!(!live_keys.is_empty());
     assert_eq!(live_keys, alert_keys(&replay_alerts));
+}
+
+/// The sensor's stderr, read line by line on a thread: tests wait for
+/// what the sensor says (its readiness line above all), never for a file
+/// to appear or a fixed time.
+struct StderrWatch {
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl StderrWatch {
+    fn new(child: &mut Child) -> StderrWatch {
+        let pipe = child.stderr.take().expect("stderr is piped");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(pipe)) {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        StderrWatch {
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Blocks until a line containing `needle` arrives (and returns it), or
+    /// fails the test after `seconds` or when the sensor closed stderr.
+    fn wait_for(&mut self, needle: &str, seconds: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no `{needle}` from the sensor within {seconds} s; it said:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Everything the sensor wrote, once it has exited.
+    fn finish(mut self) -> String {
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            self.seen.push(line);
+        }
+        self.seen.join("\n")
+    }
 }
 
 fn signal(child: &Child, signal: nix::sys::signal::Signal) {
@@ -335,7 +384,6 @@ fn sighup_reopens_outputs_and_refuses_an_invalid_policy() {
     let policy = dir.path().join("policy.toml");
     std::fs::copy(common::fixture("policy/site.toml"), &policy).unwrap();
     let alerts = dir.path().join("alerts.json");
-    let err_log = dir.path().join("stderr.log");
     let sensor = Command::new("ip")
         .args([
             "netns",
@@ -353,12 +401,12 @@ fn sighup_reopens_outputs_and_refuses_an_invalid_policy() {
             alerts.to_str().unwrap(),
         ])
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&err_log).unwrap())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let sensor = Killed(sensor);
-    wait_until("the alert file", 10, || alerts.exists());
-    std::thread::sleep(Duration::from_millis(300));
+    let mut sensor = Killed(sensor);
+    let mut stderr = StderrWatch::new(&mut sensor.0);
+    stderr.wait_for("capturing on cap0", 20);
     let replay = |capture: &Path| {
         let status = Command::new("ip")
             .args([
@@ -387,23 +435,21 @@ fn sighup_reopens_outputs_and_refuses_an_invalid_policy() {
     std::fs::rename(&alerts, &rotated).unwrap();
     std::fs::write(&policy, "[site]\nrecorders = [\"10.20.0.300\"]\n").unwrap();
     signal(&sensor.0, nix::sys::signal::Signal::SIGHUP);
-    wait_until("the refusal", 10, || {
-        std::fs::read_to_string(&err_log).is_ok_and(|t| t.contains("keeping the current policy"))
-    });
-    wait_until("the reopened file", 10, || alerts.exists());
+    // Outputs are reopened before the policy is read, so the refusal also
+    // says the new file is there.
+    let refusal = stderr.wait_for("keeping the current policy", 10);
+    assert!(
+        refusal.contains("policy.toml:2:"),
+        "the refusal names the line: {refusal}"
+    );
+    assert!(alerts.exists());
     replay(&second);
     // The old policy still applies: the camera uploading to the unknown
     // host is flagged, into the new file.
     wait_until("alerts in the new file", 10, || {
         std::fs::read_to_string(&alerts).is_ok_and(|t| t.contains("10.20.0.13"))
     });
-    let err = std::fs::read_to_string(&err_log).unwrap();
-    assert!(
-        err.contains("policy.toml:2:"),
-        "the refusal names the line: {err}"
-    );
     signal(&sensor.0, nix::sys::signal::Signal::SIGTERM);
-    let mut sensor = sensor;
     wait_until("the sensor to stop", 10, || {
         sensor.0.try_wait().unwrap().is_some()
     });

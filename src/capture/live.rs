@@ -52,6 +52,8 @@ pub struct LiveCapture {
     pub name: String,
     capture: pcap::Capture<pcap::Active>,
     link: LinkType,
+    /// How the handle was opened, for the readiness line.
+    settings: String,
 }
 
 impl LiveCapture {
@@ -83,11 +85,32 @@ impl LiveCapture {
         }
         let capture = capture.setnonblock().map_err(describe)?;
         let link = LinkType::from_dlt(capture.get_datalink().0);
+        let mut described = format!(
+            "link {:?}, snaplen {}, buffer {} MiB, {}",
+            link,
+            settings.snaplen,
+            settings.buffer_bytes >> 20,
+            if settings.promiscuous {
+                "promiscuous"
+            } else {
+                "not promiscuous"
+            }
+        );
+        if let Some(filter) = &settings.filter {
+            described.push_str(&format!(", filter `{filter}`"));
+        }
         Ok(LiveCapture {
             name: interface.to_string(),
             capture,
             link,
+            settings: described,
         })
+    }
+
+    /// `IFACE (link ..., snaplen ..., ...)`: what the operator checks when
+    /// the sensor says it is capturing.
+    pub fn describe(&self) -> String {
+        format!("{} ({})", self.name, self.settings)
     }
 
     /// Reads up to `max` waiting packets without blocking; returns how many.

@@ -2,8 +2,10 @@
 //! the clock moving when the network is quiet, read libpcap's drop
 //! counters, and stop cleanly on SIGINT/SIGTERM.
 
+use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
+use super::notify::Notifier;
 use super::{Backpressure, ReplayError, RunOutcome, SensorOptions, finish, start};
 use crate::capture::{CaptureSettings, KernelStats, LiveCapture, privileges};
 use crate::stats::ReaderCounters;
@@ -49,6 +51,15 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
     }
     let control = options.sensor.control.clone();
     let mut running = start(options.sensor, Backpressure::Drop)?;
+    // Every handle is active and the workers run: from here on no packet
+    // is missed, and whoever waits for us (tests, systemd) may go on.
+    let mut notifier = Notifier::from_environment();
+    let names: Vec<String> = captures.iter().map(LiveCapture::describe).collect();
+    for name in &names {
+        // Never panics on a closed stderr: capture matters more.
+        let _ = writeln!(std::io::stderr(), "camsentry: capturing on {name}");
+    }
+    notifier.ready(&format!("capturing on {}", names.join(", ")));
     let mut last_stats = Instant::now();
     let mut last_epoch = Instant::now();
     let mut failure = None;
@@ -65,6 +76,7 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
             }
         }
         let now = Instant::now();
+        notifier.tick(now);
         if running.dispatcher.packets() != before {
             last_epoch = now;
         } else if now.duration_since(last_epoch) >= IDLE_TICK {
@@ -76,6 +88,7 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
             read_kernel_stats(&mut captures, &mut running.dispatcher.counters);
         }
     }
+    notifier.stopping();
     // Final counters, then let the pipeline drain and flush.
     read_kernel_stats(&mut captures, &mut running.dispatcher.counters);
     let outcome = finish(running, Vec::new())?;

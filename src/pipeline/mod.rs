@@ -15,6 +15,7 @@ mod batch;
 mod collector;
 mod dispatcher;
 mod live;
+mod notify;
 mod observe;
 mod progress;
 mod worker;
