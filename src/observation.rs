@@ -46,6 +46,9 @@ pub enum Observation {
         icmp_one_way: bool,
         /// On-the-wire bytes of the flow's first packet.
         first_bytes: u32,
+        /// The opening was not seen (see `Flow::midstream`): a running
+        /// conversation, not a new connection attempt.
+        midstream: bool,
     },
     /// The responder's first packet; `refused` when it was a TCP RST
     /// without SYN-ACK (a closed port).
@@ -61,6 +64,9 @@ pub enum Observation {
         ts: Timestamp,
         from_initiator: bool,
         chunks: u32,
+        /// The sending side has sent media (RTP, or RTSP-interleaved RTP)
+        /// in this flow.
+        media: bool,
     },
     FlowEnd {
         flow: Box<Flow>,

@@ -369,6 +369,7 @@ mod tests {
             vlan: 0,
             icmp_one_way: false,
             first_bytes: 60,
+            midstream: false,
         }
     }
 

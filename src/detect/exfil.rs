@@ -1167,6 +1167,7 @@ impl Detector for Exfil {
                 ts,
                 from_initiator,
                 chunks,
+                ..
             } => self.bytes(context, id, *ts, *from_initiator, *chunks, alerts),
             Observation::FlowEnd { flow, .. } => self.flow_end(context, flow, alerts),
             _ => {}
@@ -1420,6 +1421,7 @@ match = { cidr = ["10.20.0.0/24"] }
                 vlan: 20,
                 icmp_one_way: false,
                 first_bytes: 60,
+                midstream: false,
             });
             // Chunk crossings of both sides, in time order.
             let mut chunks: Vec<(Timestamp, bool)> = Vec::new();
@@ -1437,6 +1439,7 @@ match = { cidr = ["10.20.0.0/24"] }
                     ts,
                     from_initiator,
                     chunks: 1,
+                    media: false,
                 });
             }
             self.feed(Observation::FlowEnd {
@@ -1722,6 +1725,7 @@ match = { cidr = ["10.20.0.0/24"] }
             vlan: 20,
             icmp_one_way: false,
             first_bytes: 60,
+            midstream: false,
         });
         site.upload(EVIL, 443, 900, 1200, 6 * MB);
         site.feed(Observation::FlowEnd {
@@ -1806,12 +1810,14 @@ match = { cidr = ["10.20.0.0/24"] }
             vlan: 20,
             icmp_one_way: false,
             first_bytes: 60,
+            midstream: false,
         });
         site.feed(Observation::Bytes {
             id,
             ts: at(300),
             from_initiator: true,
             chunks: 20,
+            media: false,
         });
         // Not a camera yet: nothing tracked, nothing counted.
         assert!(site.exfil.flows.is_empty() && site.alerts.is_empty());

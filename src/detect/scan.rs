@@ -1279,6 +1279,7 @@ mod tests {
                 vlan: 20,
                 icmp_one_way: false,
                 first_bytes: 60,
+                midstream: false,
             });
             id
         }
@@ -1791,6 +1792,7 @@ mod tests {
                 vlan: 0,
                 icmp_one_way: false,
                 first_bytes: 60,
+                midstream: false,
             });
             // Subnet-directed broadcast, multicast, the outside world.
             h.flow_from(t, cam, ip([10, 0, 0, 255]), 9_000 + n as u16, 17, [0xff; 6]);

@@ -29,6 +29,11 @@ pub struct FlowRecord {
     pub resp_packets: u64,
     pub resp_bytes: u64,
     pub answered: bool,
+    /// The flow's opening was not seen (the capture began, or an earlier
+    /// flow of the same conversation timed out, while it ran): `src_*` is
+    /// then the side the ports say is the client.
+    #[serde(default)]
+    pub midstream: bool,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tcp: Option<TcpSummary>,
     pub end_reason: String,
@@ -89,6 +94,7 @@ impl FlowRecord {
             resp_packets: flow.packets[FROM_RESPONDER],
             resp_bytes: flow.bytes[FROM_RESPONDER],
             answered: flow.answered(),
+            midstream: flow.midstream,
             tcp,
             end_reason: reason.name().to_string(),
             community_id: flow.community_id(),

@@ -76,6 +76,13 @@ pub struct Flow {
     pub key: FlowKey,
     /// Whether the initiator is the key's `lo` endpoint.
     pub initiator_is_lo: bool,
+    /// The flow's opening was not seen (first packet not a SYN, or a
+    /// datagram from a service port): the direction comes from the ports.
+    pub midstream: bool,
+    /// Media (RTP) seen per direction: bit 0 from the initiator, bit 1
+    /// from the responder. Sticky: set by the worker from the packets'
+    /// media hint.
+    pub media: u8,
     pub icmp_one_way: bool,
     pub tcp_state: Option<TcpState>,
     /// Union of TCP flags each direction sent.

@@ -48,6 +48,7 @@ use super::key::FlowKey;
 use super::state::{EndReason, FROM_INITIATOR, FROM_RESPONDER, Flow, TcpState};
 use crate::decode::PacketView;
 use crate::decode::tcp_flags::{ACK, SYN};
+use crate::protocols::service::server_is_destination;
 use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};
 
 const NIL: u32 = u32::MAX;
@@ -180,6 +181,16 @@ impl FlowTable {
 
     pub fn flow(&self, index: u32) -> &Flow {
         &self.slab.get(index).flow
+    }
+
+    /// Records that one side of flow `index` sent media (sticky).
+    pub fn mark_media(&mut self, index: u32, from_initiator: bool) {
+        let direction = if from_initiator {
+            FROM_INITIATOR
+        } else {
+            FROM_RESPONDER
+        };
+        self.slab.get_mut(index).flow.media |= 1 << direction;
     }
 
     /// Heap bytes the table holds (slab, index, free list), for memory
@@ -323,11 +334,38 @@ impl FlowTable {
         seq: u64,
     ) -> PacketOutcome {
         let is_tcp = key.proto == 6;
+        let syn = is_tcp && view.tcp_flags & (SYN | ACK) == SYN;
         let syn_ack = is_tcp && view.tcp_flags & (SYN | ACK) == SYN | ACK;
         // The initiator is whoever sent the SYN; a SYN-ACK seen first means
-        // the SYN was missed and the destination initiated.
-        let initiator_is_lo = if syn_ack { !src_is_lo } else { src_is_lo };
-        let direction = if syn_ack {
+        // the SYN was missed and the destination initiated. Any other first
+        // TCP packet, or a UDP datagram from a service port, belongs to a
+        // conversation that began before the capture (or before a timeout
+        // ended its flow): the server side is then read from the ports, so
+        // a camera's video to the recorder that pulls it is not taken for
+        // an upload the camera started.
+        let (source_responds, midstream) = if syn_ack {
+            (true, true)
+        } else if syn {
+            (false, false)
+        } else if is_tcp {
+            let server_is_source =
+                server_is_destination(6, view.src_port, view.dst_port) == Some(false);
+            (server_is_source, true)
+        } else if matches!(key.proto, 17 | 132) {
+            // UDP has no handshake, so without a service port the first
+            // sender stays the initiator (RTP from camera to recorder).
+            let server_is_source =
+                server_is_destination(key.proto, view.src_port, view.dst_port) == Some(false);
+            (server_is_source, server_is_source)
+        } else {
+            (false, false)
+        };
+        let initiator_is_lo = if source_responds {
+            !src_is_lo
+        } else {
+            src_is_lo
+        };
+        let direction = if source_responds {
             FROM_RESPONDER
         } else {
             FROM_INITIATOR
@@ -342,6 +380,8 @@ impl FlowTable {
         let mut flow = Flow {
             key,
             initiator_is_lo,
+            midstream,
+            media: 0,
             icmp_one_way: view.icmp_one_way,
             tcp_state,
             tcp_flags: [0; 2],

@@ -32,6 +32,8 @@ pub struct PacketRecord {
     /// payload is of no interest to any hint parser).
     pub payload_start: u32,
     pub payload_end: u32,
+    /// The payload looks like RTP media (`protocols::service`).
+    pub media: bool,
 }
 
 #[derive(Debug, Clone, Copy)]

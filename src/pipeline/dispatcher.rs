@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::batch::{ArpRecord, Batch, MAX_PAYLOAD_COPY, PacketRecord};
 use crate::decode::{self, Decoded, LinkType, PacketView};
 use crate::flow::{FlowKey, worker_of};
+use crate::protocols::service::looks_like_media;
 use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
 
@@ -153,10 +154,12 @@ impl Dispatcher {
         let payload_start = batch.payload.len() as u32;
         let start = usize::from(view.payload_offset);
         let end = start + usize::from(view.payload_len).min(MAX_PAYLOAD_COPY);
-        if let Some(bytes) = frame.get(start..end)
-            && wants_payload(&view, bytes)
-        {
-            batch.payload.extend_from_slice(bytes);
+        let mut media = false;
+        if let Some(bytes) = frame.get(start..end) {
+            media = looks_like_media(view.proto, bytes);
+            if wants_payload(&view, bytes) {
+                batch.payload.extend_from_slice(bytes);
+            }
         }
         let payload_end = batch.payload.len() as u32;
         batch.packets.push(PacketRecord {
@@ -169,6 +172,7 @@ impl Dispatcher {
             wire_len,
             payload_start,
             payload_end,
+            media,
         });
     }
 

@@ -74,6 +74,7 @@ pub fn flow_events(
             vlan: view.vlan,
             icmp_one_way: view.icmp_one_way,
             first_bytes: record.wire_len,
+            midstream: flow.midstream,
         });
     }
     if outcome.first_answer {
@@ -90,6 +91,7 @@ pub fn flow_events(
             ts,
             from_initiator: outcome.from_initiator,
             chunks: chunks.min(u64::from(u32::MAX)) as u32,
+            media: flow.media & (1 << direction) != 0,
         });
     }
 }

@@ -72,6 +72,9 @@ pub fn run(
                     }
                 },
             );
+            if record.media {
+                table.mark_media(outcome.index, outcome.from_initiator);
+            }
             if config.observe {
                 let mut emitter = Emitter {
                     events: &mut events,

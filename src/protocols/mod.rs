@@ -27,4 +27,5 @@ pub mod dhcp;
 pub mod dns;
 pub mod onvif;
 pub mod rtsp;
+pub mod service;
 pub mod tls;
