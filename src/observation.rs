@@ -49,13 +49,22 @@ pub enum Observation {
         /// The opening was not seen (see `Flow::midstream`): a running
         /// conversation, not a new connection attempt.
         midstream: bool,
+        /// Who sent the first packet: the initiator, except for a
+        /// mid-stream flow whose first packet came from the server side.
+        /// Only a sender proves a host exists (and owns its MAC).
+        sender_is_initiator: bool,
     },
-    /// The responder's first packet; `refused` when it was a TCP RST
-    /// without SYN-ACK (a closed port).
+    /// The first packet of the side that did not send the flow's first
+    /// packet (for a flow seen from its opening: the responder's answer);
+    /// `refused` when it was a TCP RST without SYN-ACK (a closed port).
     FirstAnswer {
         id: FlowId,
         ts: Timestamp,
         refused: bool,
+        /// The packet's source: address, port and MAC.
+        answerer: Endpoint,
+        /// Whether `answerer` is the flow's responder.
+        by_responder: bool,
     },
     /// One side of a flow sent another [`BYTES_CHUNK`] bytes (`chunks`
     /// of them when a packet crossed several boundaries).
@@ -67,6 +76,8 @@ pub enum Observation {
         /// The sending side has sent media (RTP, or RTSP-interleaved RTP)
         /// in this flow.
         media: bool,
+        /// The sending side's address.
+        sender: IpAddr,
     },
     FlowEnd {
         flow: Box<Flow>,

@@ -1,6 +1,7 @@
 //! Human and JSON reports built from a finished detection engine: the
 //! detection part of the run summary, and the camera inventory.
 
+use crate::camera::Role;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -110,7 +111,27 @@ pub fn inventory_json(engine: &Engine) -> Value {
             })
         })
         .collect();
-    json!({ "cameras": cameras })
+    let policy = engine.policy();
+    let roles: Vec<Value> = engine
+        .inventory()
+        .known_hosts(policy)
+        .into_iter()
+        .filter(|(role, _)| *role != Role::Camera)
+        .map(|(role, host)| {
+            json!({
+                "ip": host.ip.to_string(),
+                "role": role.name(),
+                "mac": host.mac.map(ecs_mac),
+                "vendor": host.vendor.map(|v| v.name),
+                "evidence": host.role_evidence(policy),
+                "first_seen": host.first_seen.rfc3339_micros().to_string(),
+                "last_seen": host.last_seen.rfc3339_micros().to_string(),
+                "bytes_sent": host.bytes_sent,
+                "bytes_received": host.bytes_received,
+            })
+        })
+        .collect();
+    json!({ "cameras": cameras, "hosts": roles })
 }
 
 /// The cameras as an aligned text table.
@@ -144,6 +165,31 @@ pub fn inventory_table(engine: &Engine) -> String {
             host.bytes_received,
             top.join(", ")
         );
+    }
+    let policy = engine.policy();
+    let others: Vec<_> = engine
+        .inventory()
+        .known_hosts(policy)
+        .into_iter()
+        .filter(|(role, _)| *role != Role::Camera)
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<16} {:<10} {:<18} {:<12} evidence",
+            "ADDRESS", "ROLE", "MAC", "VENDOR"
+        );
+        for (role, host) in others {
+            let _ = writeln!(
+                out,
+                "{:<16} {:<10} {:<18} {:<12} {}",
+                host.ip.to_string(),
+                role.name(),
+                host.mac.map(ecs_mac).unwrap_or_else(|| "-".into()),
+                host.vendor.map(|v| v.name).unwrap_or("-"),
+                host.role_evidence(policy).join(",")
+            );
+        }
     }
     out
 }

@@ -1,22 +1,34 @@
-//! The camera inventory: every internal host seen, what it is, and whom it
-//! talks to.
+//! The inventory: every internal host that sent a packet, what it is, and
+//! whom it talks to.
 //!
-//! A host is a camera when any of these holds (the evidence is kept and
-//! shown in alerts and `camsentry inventory`):
-//! - `oui`: its MAC belongs to a camera maker (IEEE registry, see `oui.rs`);
-//! - `rtsp`: it answered an RTSP request (`RTSP/1.0` reply, `Server:` banner);
-//! - `onvif`: it answered WS-Discovery as an ONVIF device;
-//! - `policy`: a policy group selects it.
+//! A host's role comes from evidence of its own traffic only: an address
+//! that never sent a packet (a scanner's target, a DHCP lease nobody used)
+//! is listed as nothing. Roles, first match wins:
+//! - **recorder**: the policy lists it, its MAC belongs to a recorder-only
+//!   maker, or it behaves as one: it sends WS-Discovery probes
+//!   (`wsd_probe`), opens RTSP sessions to cameras (`rtsp_pull`, also when
+//!   the session was already running at capture start), or receives video
+//!   (RTP, or RTSP-interleaved RTP) from two cameras, or from one while
+//!   showing no camera evidence of its own (`receives_video`). A recorder is
+//!   never a camera, even with a camera maker's MAC (NVRs have them).
+//! - **gateway**: it speaks ARP with a MAC that is the source of many
+//!   addresses (a router; see `macs.rs`);
+//! - **dns**, **ntp**, **dhcp**: it answers on that service's port;
+//! - **camera**, on any of:
+//!   - `oui`: its MAC belongs to a camera maker, and that MAC speaks for
+//!     this host alone (not a router's or a spoofer's MAC);
+//!   - `rtsp`: it answered an RTSP request (`RTSP/1.0` reply, `Server:`
+//!     banner);
+//!   - `onvif`: it answered WS-Discovery as an ONVIF device;
+//!   - `policy`: a policy group selects it;
+//! - **other**: everything else (workstations, clients behind routers).
 //!
-//! A recorder is not a camera, even when it carries a camera maker's MAC
-//! (NVRs do): a host is a recorder when the policy lists it, when its MAC
-//! belongs to a recorder-only maker, or when it behaves as one: it sends
-//! WS-Discovery probes or opens RTSP sessions to cameras. Only hosts inside
-//! the site's internal networks are tracked.
+//! Only hosts inside the site's internal networks are tracked.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
+use super::macs::{MacTable, Sighting};
 use super::oui::{self, Vendor, VendorKind};
 use crate::config::Policy;
 use crate::observation::{Endpoint, Observation};
@@ -27,15 +39,56 @@ pub const EVIDENCE_RTSP: u8 = 2;
 pub const EVIDENCE_ONVIF: u8 = 4;
 pub const EVIDENCE_POLICY: u8 = 8;
 
+/// Recorder behaviour seen (the policy and vendor are checked directly).
+pub const RECORDER_WSD_PROBE: u8 = 1;
+pub const RECORDER_RTSP_PULL: u8 = 2;
+pub const RECORDER_VIDEO: u8 = 4;
+
+/// Services a host was seen to answer, and whether it is a router.
+pub const SERVES_DNS: u8 = 1;
+pub const SERVES_NTP: u8 = 2;
+pub const SERVES_DHCP: u8 = 4;
+pub const GATEWAY: u8 = 8;
+
 /// Most peers remembered per host (the busiest are kept in flows anyway).
 const MAX_PEERS: usize = 512;
 
-/// Most hosts tracked. A sensor runs for months and addresses can be
-/// spoofed: once full, a new host is only added when it brings camera
-/// evidence of its own (a camera maker's MAC, a policy group, an RTSP or
-/// ONVIF answer, recorder behaviour), so cameras are never lost to a flood
-/// of other hosts. Hosts left out are counted.
+/// Hosts tracked on any traffic. A sensor runs for months and addresses
+/// can be spoofed: beyond this a new host is only added when the
+/// observation itself shows camera or recorder behaviour (an RTSP or ONVIF
+/// answer, a WS-Discovery probe), up to [`MAX_HOSTS_WITH_EVIDENCE`]; what
+/// is left out is counted. A MAC or a policy range is not enough: one
+/// spoofed camera MAC or a `10.0.0.0/8` group would otherwise grow memory
+/// without limit.
 pub const MAX_HOSTS: usize = 100_000;
+/// The hard bound on hosts, evidence or not.
+pub const MAX_HOSTS_WITH_EVIDENCE: usize = MAX_HOSTS + 10_000;
+
+/// What a host is, from the evidence of its own traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Camera,
+    Recorder,
+    Gateway,
+    Dns,
+    Ntp,
+    Dhcp,
+    Other,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Camera => "camera",
+            Role::Recorder => "recorder",
+            Role::Gateway => "gateway",
+            Role::Dns => "dns",
+            Role::Ntp => "ntp",
+            Role::Dhcp => "dhcp",
+            Role::Other => "other",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct PeerStats {
@@ -50,9 +103,17 @@ pub struct Host {
     pub ip: IpAddr,
     pub mac: Option<[u8; 6]>,
     pub vendor: Option<Vendor>,
+    /// Camera evidence (`EVIDENCE_*`).
     pub evidence: u8,
-    /// Sent WS-Discovery probes or opened RTSP sessions to cameras.
-    pub acts_as_recorder: bool,
+    /// Recorder behaviour (`RECORDER_*`).
+    pub recorder_evidence: u8,
+    /// Services answered and router role (`SERVES_*`, `GATEWAY`).
+    pub serves: u8,
+    /// Sent ARP from its MAC (so the MAC is its own, or it is the router
+    /// that owns a shared MAC).
+    pub speaks_arp: bool,
+    /// Cameras whose video it received (two are enough to decide).
+    video_from: [Option<IpAddr>; 2],
     pub rtsp_banner: Option<Box<str>>,
     pub onvif_hardware: Option<Box<str>>,
     pub onvif_name: Option<Box<str>>,
@@ -71,7 +132,10 @@ impl Host {
             mac: None,
             vendor: None,
             evidence: 0,
-            acts_as_recorder: false,
+            recorder_evidence: 0,
+            serves: 0,
+            speaks_arp: false,
+            video_from: [None; 2],
             rtsp_banner: None,
             onvif_hardware: None,
             onvif_name: None,
@@ -84,7 +148,7 @@ impl Host {
         }
     }
 
-    /// Evidence names, in a fixed order.
+    /// Camera evidence names, in a fixed order.
     pub fn identified_by(&self) -> Vec<&'static str> {
         [
             (EVIDENCE_OUI, "oui"),
@@ -98,6 +162,39 @@ impl Host {
         .collect()
     }
 
+    /// Why the host has its role (camera evidence, recorder behaviour,
+    /// services), in a fixed order.
+    pub fn role_evidence(&self, policy: &Policy) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if policy.is_recorder(self.ip) {
+            out.push("policy_recorder");
+        }
+        if self.vendor.is_some_and(|v| v.kind == VendorKind::Recorder) {
+            out.push("recorder_vendor");
+        }
+        for (bit, name) in [
+            (RECORDER_WSD_PROBE, "wsd_probe"),
+            (RECORDER_RTSP_PULL, "rtsp_pull"),
+            (RECORDER_VIDEO, "receives_video"),
+        ] {
+            if self.recorder_evidence & bit != 0 {
+                out.push(name);
+            }
+        }
+        for (bit, name) in [
+            (GATEWAY, "router_mac"),
+            (SERVES_DNS, "serves_dns"),
+            (SERVES_NTP, "serves_ntp"),
+            (SERVES_DHCP, "serves_dhcp"),
+        ] {
+            if self.serves & bit != 0 {
+                out.push(name);
+            }
+        }
+        out.extend(self.identified_by());
+        out
+    }
+
     /// A display name: the ONVIF name, the DHCP host name, else none.
     pub fn display_name(&self) -> Option<&str> {
         self.onvif_name
@@ -105,14 +202,14 @@ impl Host {
             .or(self.dhcp_host_name.as_deref())
     }
 
-    fn set_mac(&mut self, mac: [u8; 6]) {
+    fn set_mac(&mut self, mac: [u8; 6], shared: bool) {
         if mac == [0; 6] || mac[0] & 1 != 0 {
             return;
         }
         self.mac = Some(mac);
         self.vendor = oui::vendor(mac);
         match self.vendor.map(|v| v.kind) {
-            Some(VendorKind::Camera | VendorKind::CameraAndRecorder) => {
+            Some(VendorKind::Camera | VendorKind::CameraAndRecorder) if !shared => {
                 self.evidence |= EVIDENCE_OUI
             }
             _ => self.evidence &= !EVIDENCE_OUI,
@@ -125,13 +222,45 @@ impl Host {
         }
         Some(self.peers.entry(ip).or_default())
     }
+
+    fn role(&self, policy: &Policy) -> Role {
+        if policy.is_recorder(self.ip)
+            || self.recorder_evidence != 0
+            || self.vendor.is_some_and(|v| v.kind == VendorKind::Recorder)
+        {
+            Role::Recorder
+        } else if self.serves & GATEWAY != 0 {
+            Role::Gateway
+        } else if self.serves & SERVES_DNS != 0 {
+            Role::Dns
+        } else if self.serves & SERVES_NTP != 0 {
+            Role::Ntp
+        } else if self.serves & SERVES_DHCP != 0 {
+            Role::Dhcp
+        } else if self.evidence != 0 {
+            Role::Camera
+        } else {
+            Role::Other
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Inventory {
     hosts: HashMap<IpAddr, Host>,
+    macs: MacTable,
     /// Sightings of hosts not added because the inventory was full.
     untracked: u64,
+}
+
+/// A host's port answering for a site service.
+fn service_bit(port: u16) -> u8 {
+    match port {
+        53 => SERVES_DNS,
+        123 => SERVES_NTP,
+        67 => SERVES_DHCP,
+        _ => 0,
+    }
 }
 
 impl Inventory {
@@ -139,11 +268,20 @@ impl Inventory {
         self.hosts.get(&ip)
     }
 
+    /// The role of `ip` now; `None` for an address that never sent a
+    /// packet (a policy recorder counts as one anyway).
+    pub fn role(&self, policy: &Policy, ip: IpAddr) -> Option<Role> {
+        match self.hosts.get(&ip) {
+            Some(host) => Some(host.role(policy)),
+            None => policy.is_recorder(ip).then_some(Role::Recorder),
+        }
+    }
+
     /// Whether `ip` is a camera now.
     pub fn is_camera(&self, policy: &Policy, ip: IpAddr) -> bool {
         self.hosts
             .get(&ip)
-            .is_some_and(|h| h.evidence != 0 && !Self::is_recorder_host(policy, h))
+            .is_some_and(|h| h.evidence != 0 && h.role(policy) == Role::Camera)
     }
 
     /// Whether `ip` is a recorder (by policy, vendor or behaviour).
@@ -152,13 +290,7 @@ impl Inventory {
             || self
                 .hosts
                 .get(&ip)
-                .is_some_and(|h| Self::is_recorder_host(policy, h))
-    }
-
-    fn is_recorder_host(policy: &Policy, host: &Host) -> bool {
-        policy.is_recorder(host.ip)
-            || host.acts_as_recorder
-            || host.vendor.is_some_and(|v| v.kind == VendorKind::Recorder)
+                .is_some_and(|h| h.role(policy) == Role::Recorder)
     }
 
     /// Cameras in address order.
@@ -166,10 +298,22 @@ impl Inventory {
         let mut cameras: Vec<&Host> = self
             .hosts
             .values()
-            .filter(|h| h.evidence != 0 && !Self::is_recorder_host(policy, h))
+            .filter(|h| h.role(policy) == Role::Camera)
             .collect();
         cameras.sort_by_key(|h| h.ip);
         cameras
+    }
+
+    /// Every host with a role other than `other`, by role then address.
+    pub fn known_hosts<'a>(&'a self, policy: &'a Policy) -> Vec<(Role, &'a Host)> {
+        let mut hosts: Vec<(Role, &Host)> = self
+            .hosts
+            .values()
+            .map(|h| (h.role(policy), h))
+            .filter(|(role, _)| *role != Role::Other)
+            .collect();
+        hosts.sort_by_key(|(role, h)| (*role, h.ip));
+        hosts
     }
 
     /// Sightings of hosts left out because the inventory was full.
@@ -177,38 +321,65 @@ impl Inventory {
         self.untracked
     }
 
-    /// The host behind `endpoint`, added if new (see [`MAX_HOSTS`]);
-    /// `evidence` says the observation itself shows camera or recorder
-    /// behaviour.
-    fn touch(
+    /// Hosts tracked.
+    pub fn len(&self) -> usize {
+        self.hosts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hosts.is_empty()
+    }
+
+    /// A packet from `endpoint`: the host behind it, added if new (see
+    /// [`MAX_HOSTS`]); `evidence` says the observation itself shows camera
+    /// or recorder behaviour. The MAC is the packet's source MAC, so it is
+    /// the host's own or its router's.
+    fn sent(
         &mut self,
         policy: &Policy,
         endpoint: &Endpoint,
         ts: Timestamp,
         evidence: bool,
     ) -> Option<&mut Host> {
+        let mac = endpoint.mac;
+        let usable_mac = mac != [0; 6] && mac[0] & 1 == 0;
+        // Every source counts towards a MAC's sharing, external ones most
+        // of all: they are what a router's MAC carries.
+        let sighting = if usable_mac {
+            self.macs.sighting(mac, endpoint.ip)
+        } else {
+            Sighting::Own
+        };
+        if sighting == Sighting::BecameShared {
+            for host in self.hosts.values_mut() {
+                if host.mac == Some(mac) {
+                    host.evidence &= !EVIDENCE_OUI;
+                    if host.speaks_arp {
+                        host.serves |= GATEWAY;
+                    }
+                }
+            }
+        }
         if !policy.is_internal(endpoint.ip) {
             return None;
         }
-        if self.hosts.len() >= MAX_HOSTS && !self.hosts.contains_key(&endpoint.ip) {
-            let mac = (endpoint.mac != [0; 6]).then_some(endpoint.mac);
-            let vendor = mac.and_then(oui::vendor);
-            let camera_maker = vendor.is_some_and(|v| v.kind != VendorKind::Recorder);
-            let grouped = policy
-                .group_for(endpoint.ip, mac, vendor.map(|v| v.name))
-                .is_some();
-            if !(evidence || camera_maker || grouped) {
-                self.untracked += 1;
-                return None;
-            }
+        if !self.hosts.contains_key(&endpoint.ip)
+            && (self.hosts.len() >= MAX_HOSTS_WITH_EVIDENCE
+                || self.hosts.len() >= MAX_HOSTS && !evidence)
+        {
+            self.untracked += 1;
+            return None;
         }
         let host = self
             .hosts
             .entry(endpoint.ip)
             .or_insert_with(|| Host::new(endpoint.ip, ts));
         host.last_seen = host.last_seen.max(ts);
-        if host.mac.is_none() && endpoint.mac != [0; 6] {
-            host.set_mac(endpoint.mac);
+        // A router's MAC never replaces a host's own: routed packets of a
+        // host on another leg carry it.
+        if usable_mac && host.mac != Some(mac) && (host.mac.is_none() || sighting == Sighting::Own)
+        {
+            host.set_mac(mac, sighting != Sighting::Own);
         }
         // Checked on every sighting until it matches: a group may select by
         // MAC or vendor, which can be learned after the address.
@@ -229,27 +400,89 @@ impl Inventory {
                 ts,
                 initiator,
                 responder,
+                sender_is_initiator,
                 ..
             } => {
-                let responder_is_camera = self.is_camera(policy, responder.ip);
-                let rtsp = matches!(responder.port, 554 | 8554);
-                if let Some(host) = self.touch(policy, initiator, *ts, false) {
-                    if let Some(peer) = host.peer(responder.ip) {
+                let (sender, other) = if *sender_is_initiator {
+                    (initiator, responder)
+                } else {
+                    (responder, initiator)
+                };
+                if let Some(host) = self.sent(policy, sender, *ts, false) {
+                    if let Some(peer) = host.peer(other.ip) {
                         peer.flows += 1;
                     }
-                    if rtsp && responder_is_camera {
-                        host.acts_as_recorder = true;
+                    if !*sender_is_initiator {
+                        host.serves |= service_bit(responder.port);
                     }
                 }
-                if let Some(host) = self.touch(policy, responder, *ts, false)
-                    && let Some(peer) = host.peer(initiator.ip)
+                if let Some(host) = self.hosts.get_mut(&other.ip)
+                    && let Some(peer) = host.peer(sender.ip)
                 {
                     peer.flows += 1;
+                }
+                self.rtsp_pull(policy, initiator.ip, (responder.ip, responder.port));
+            }
+            Observation::FirstAnswer {
+                id,
+                ts,
+                answerer,
+                by_responder,
+                ..
+            } => {
+                if let Some(host) = self.sent(policy, answerer, *ts, false)
+                    && *by_responder
+                {
+                    host.serves |= service_bit(answerer.port);
+                }
+                // Either side may have become known only now.
+                let other = if id.key.addr_lo == answerer.ip {
+                    (id.key.addr_hi, id.key.port_hi)
+                } else {
+                    (id.key.addr_lo, id.key.port_lo)
+                };
+                let (initiator, responder) = if *by_responder {
+                    (other.0, (answerer.ip, answerer.port))
+                } else {
+                    (answerer.ip, other)
+                };
+                self.rtsp_pull(policy, initiator, responder);
+            }
+            Observation::Bytes {
+                id,
+                ts,
+                media,
+                sender,
+                ..
+            } => {
+                let endpoint = Endpoint {
+                    ip: *sender,
+                    port: 0,
+                    mac: [0; 6],
+                };
+                self.sent(policy, &endpoint, *ts, false);
+                if *media {
+                    let receiver = if id.key.addr_lo == *sender {
+                        id.key.addr_hi
+                    } else {
+                        id.key.addr_lo
+                    };
+                    self.video(policy, *sender, receiver);
                 }
             }
             Observation::FlowEnd { flow, .. } => {
                 let (initiator, _) = flow.initiator();
                 let (responder, _) = flow.responder();
+                for (ip, side) in [(initiator, 0), (responder, 1)] {
+                    if flow.packets[side] > 0 {
+                        let endpoint = Endpoint {
+                            ip,
+                            port: 0,
+                            mac: [0; 6],
+                        };
+                        self.sent(policy, &endpoint, flow.last_ts, false);
+                    }
+                }
                 let (sent, received) = (flow.bytes[0], flow.bytes[1]);
                 if let Some(host) = self.hosts.get_mut(&initiator) {
                     host.bytes_sent += sent;
@@ -269,7 +502,7 @@ impl Inventory {
                 }
             }
             Observation::RtspServer { ts, server, banner } => {
-                if let Some(host) = self.touch(policy, server, *ts, true) {
+                if let Some(host) = self.sent(policy, server, *ts, true) {
                     host.evidence |= EVIDENCE_RTSP;
                     if host.rtsp_banner.is_none() {
                         host.rtsp_banner = banner.clone();
@@ -282,36 +515,29 @@ impl Inventory {
                 hardware,
                 name,
             } => {
-                if let Some(host) = self.touch(policy, device, *ts, true) {
+                if let Some(host) = self.sent(policy, device, *ts, true) {
                     host.evidence |= EVIDENCE_ONVIF;
                     host.onvif_hardware = hardware.clone().or(host.onvif_hardware.take());
                     host.onvif_name = name.clone().or(host.onvif_name.take());
                 }
             }
             Observation::OnvifProbe { ts, prober } => {
-                if let Some(host) = self.touch(policy, prober, *ts, true) {
-                    host.acts_as_recorder = true;
+                if let Some(host) = self.sent(policy, prober, *ts, true) {
+                    host.recorder_evidence |= RECORDER_WSD_PROBE;
                 }
             }
             Observation::Dhcp {
-                ts,
                 mac,
                 address: Some(address),
                 host_name,
                 ..
             } => {
-                let endpoint = Endpoint {
-                    ip: *address,
-                    port: 68,
-                    mac: *mac,
-                };
-                if let Some(host) = self.touch(policy, &endpoint, *ts, false) {
-                    if host.mac != Some(*mac) {
-                        host.set_mac(*mac);
-                    }
-                    if host_name.is_some() {
-                        host.dhcp_host_name = host_name.clone();
-                    }
+                // The lease names a host; it is only listed once it sends.
+                if let Some(host) = self.hosts.get_mut(address)
+                    && host.mac == Some(*mac)
+                    && host_name.is_some()
+                {
+                    host.dhcp_host_name = host_name.clone();
                 }
             }
             Observation::Arp {
@@ -325,9 +551,50 @@ impl Inventory {
                     port: 0,
                     mac: *sender_mac,
                 };
-                self.touch(policy, &endpoint, *ts, false);
+                let shared = self.macs.is_shared(*sender_mac);
+                if let Some(host) = self.sent(policy, &endpoint, *ts, false) {
+                    host.speaks_arp = true;
+                    if shared && host.mac == Some(*sender_mac) {
+                        host.serves |= GATEWAY;
+                    }
+                }
             }
             _ => {}
+        }
+    }
+
+    /// A flow to a camera's RTSP port makes its initiator a recorder (or a
+    /// video management client, which for detection is the same).
+    fn rtsp_pull(&mut self, policy: &Policy, initiator: IpAddr, responder: (IpAddr, u16)) {
+        if matches!(responder.1, 554 | 8554)
+            && self.is_camera(policy, responder.0)
+            && let Some(host) = self.hosts.get_mut(&initiator)
+        {
+            host.recorder_evidence |= RECORDER_RTSP_PULL;
+        }
+    }
+
+    /// `receiver` got another chunk of media from `sender`.
+    fn video(&mut self, policy: &Policy, sender: IpAddr, receiver: IpAddr) {
+        if !self.is_camera(policy, sender) {
+            return;
+        }
+        let Some(host) = self.hosts.get_mut(&receiver) else {
+            return;
+        };
+        if host.recorder_evidence & RECORDER_VIDEO != 0 || host.video_from.contains(&Some(sender)) {
+            return;
+        }
+        // Two-way audio sends RTP *to* a camera: one stream into a host
+        // with camera evidence of its own is that, not recording.
+        let first = host.video_from[0].is_none();
+        if first {
+            host.video_from[0] = Some(sender);
+        } else {
+            host.video_from[1] = Some(sender);
+        }
+        if !first || host.evidence & !EVIDENCE_POLICY == 0 {
+            host.recorder_evidence |= RECORDER_VIDEO;
         }
     }
 
@@ -370,45 +637,218 @@ mod tests {
             icmp_one_way: false,
             first_bytes: 60,
             midstream: false,
+            sender_is_initiator: true,
         }
     }
 
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    const HIKVISION: [u8; 6] = [0xc0, 0x56, 0xe3, 0, 0, 1];
+
     #[test]
-    fn a_full_inventory_still_admits_cameras() {
+    fn a_full_inventory_admits_only_evidence_and_stays_bounded() {
         let policy = Policy::default();
         let mut inventory = Inventory::default();
-        let server: IpAddr = "10.0.0.1".parse().unwrap();
+        let server = ip("10.0.0.1");
         for n in 0..MAX_HOSTS as u32 {
             let ip = IpAddr::from((0x0a01_0000u32 + n).to_be_bytes());
             inventory.observe(&policy, &flow_start(ip, [2, 0, 0, 0, 0, 1], server));
         }
         assert_eq!(inventory.hosts.len(), MAX_HOSTS);
-        // A workstation is left out, and counted.
-        let other: IpAddr = "10.99.0.1".parse().unwrap();
-        inventory.observe(&policy, &flow_start(other, [2, 0, 0, 0, 0, 2], server));
-        assert!(inventory.host(other).is_none());
-        assert!(inventory.untracked() > 0);
-        // A camera maker's MAC (Hikvision c0:56:e3) still gets in.
-        let camera: IpAddr = "10.99.0.2".parse().unwrap();
+        // A workstation is left out, and counted; so is a camera maker's
+        // MAC, which anyone can put on a packet.
+        for (other, mac) in [("10.99.0.1", [2, 0, 0, 0, 0, 2]), ("10.99.0.2", HIKVISION)] {
+            inventory.observe(&policy, &flow_start(ip(other), mac, server));
+            assert!(inventory.host(ip(other)).is_none());
+        }
+        assert_eq!(inventory.untracked(), 2);
+        // A host that answers RTSP still gets in, up to the hard bound.
+        let rtsp = |n: u32| Observation::RtspServer {
+            ts: Timestamp::from_secs(2),
+            server: Endpoint {
+                ip: IpAddr::from((0x0a63_0000u32 + n).to_be_bytes()),
+                port: 554,
+                mac: [0; 6],
+            },
+            banner: None,
+        };
+        inventory.observe(&policy, &rtsp(3));
+        assert!(inventory.is_camera(&policy, ip("10.99.0.3")));
+        for n in 0..20_000 {
+            inventory.observe(&policy, &rtsp(100 + n));
+        }
+        assert_eq!(inventory.len(), MAX_HOSTS_WITH_EVIDENCE);
+    }
+
+    #[test]
+    fn addresses_that_never_sent_are_nobody() {
+        let policy = Policy::from_str(
+            "[[group]]\nname = \"cams\"\nmatch = { cidr = [\"10.20.0.0/24\"] }\n",
+            "test",
+        )
+        .unwrap();
+        let mut inventory = Inventory::default();
+        // A laptop probes the whole camera subnet through the gateway's MAC.
+        for n in 2..255u32 {
+            let target = IpAddr::from((0x0a14_0000u32 + n).to_be_bytes());
+            inventory.observe(
+                &policy,
+                &flow_start(ip("10.20.0.250"), [2, 0, 0, 0, 0, 7], target),
+            );
+        }
+        // Only the prober is listed, and as a camera only because the
+        // group selects it and it talked.
+        assert_eq!(inventory.len(), 1);
+        assert_eq!(inventory.cameras(&policy).len(), 1);
+    }
+
+    #[test]
+    fn a_mac_behind_many_addresses_is_a_router_not_a_camera() {
+        let policy = Policy::default();
+        let mut inventory = Inventory::default();
+        let gateway = ip("10.20.0.1");
+        // The router speaks ARP for itself with its (camera-maker) MAC ...
         inventory.observe(
             &policy,
-            &flow_start(camera, [0xc0, 0x56, 0xe3, 0, 0, 1], server),
-        );
-        assert!(inventory.is_camera(&policy, camera));
-        // So does a host that answers RTSP.
-        let rtsp: IpAddr = "10.99.0.3".parse().unwrap();
-        inventory.observe(
-            &policy,
-            &Observation::RtspServer {
-                ts: Timestamp::from_secs(2),
-                server: Endpoint {
-                    ip: rtsp,
-                    port: 554,
-                    mac: [0; 6],
-                },
-                banner: None,
+            &Observation::Arp {
+                ts: Timestamp::from_secs(1),
+                operation: 1,
+                sender_mac: HIKVISION,
+                sender_ip: gateway,
+                target_ip: ip("10.20.0.11"),
+                vlan: 0,
             },
         );
-        assert!(inventory.is_camera(&policy, rtsp));
+        assert!(inventory.is_camera(&policy, gateway));
+        // ... and forwards the clients of another subnet with it.
+        for n in 0..10u32 {
+            let client = IpAddr::from((0x0a1e_0000u32 + n).to_be_bytes());
+            inventory.observe(&policy, &flow_start(client, HIKVISION, ip("10.20.0.11")));
+        }
+        assert!(inventory.cameras(&policy).is_empty());
+        assert_eq!(inventory.role(&policy, gateway), Some(Role::Gateway));
+        assert_eq!(inventory.role(&policy, ip("10.30.0.5")), Some(Role::Other));
+    }
+
+    #[test]
+    fn site_services_are_not_cameras_even_inside_a_camera_group() {
+        let policy = Policy::from_str(
+            "[[group]]\nname = \"cams\"\nmatch = { cidr = [\"10.20.0.0/24\"] }\n",
+            "test",
+        )
+        .unwrap();
+        let mut inventory = Inventory::default();
+        let (camera, dns) = (ip("10.20.0.11"), ip("10.20.0.1"));
+        let (key, _) = FlowKey::new(camera, 40000, dns, 53, 17, 0, 0);
+        let id = FlowId { key, first_seq: 1 };
+        inventory.observe(&policy, &flow_start(camera, HIKVISION, dns));
+        inventory.observe(
+            &policy,
+            &Observation::FirstAnswer {
+                id,
+                ts: Timestamp::from_secs(1),
+                refused: false,
+                answerer: Endpoint {
+                    ip: dns,
+                    port: 53,
+                    mac: [2, 0, 0, 0, 0, 1],
+                },
+                by_responder: true,
+            },
+        );
+        assert_eq!(inventory.role(&policy, dns), Some(Role::Dns));
+        assert_eq!(inventory.cameras(&policy).len(), 1);
+    }
+
+    #[test]
+    fn a_host_receiving_running_video_is_a_recorder() {
+        let policy = Policy::default();
+        let mut inventory = Inventory::default();
+        let (camera, nvr) = (ip("10.20.0.11"), ip("10.20.0.2"));
+        // The capture starts inside the NVR's RTSP session: the first packet
+        // is the camera's interleaved video from port 554.
+        let (key, _) = FlowKey::new(camera, 554, nvr, 50123, 6, 0, 0);
+        let id = FlowId { key, first_seq: 1 };
+        inventory.observe(
+            &policy,
+            &Observation::FlowStart {
+                id,
+                ts: Timestamp::from_secs(1),
+                initiator: Endpoint {
+                    ip: nvr,
+                    port: 50123,
+                    mac: [2, 0, 0, 0, 0, 2],
+                },
+                responder: Endpoint {
+                    ip: camera,
+                    port: 554,
+                    mac: HIKVISION,
+                },
+                proto: 6,
+                vlan: 0,
+                icmp_one_way: false,
+                first_bytes: 1400,
+                midstream: true,
+                sender_is_initiator: false,
+            },
+        );
+        assert!(inventory.is_camera(&policy, camera));
+        // The NVR's first ACK: it exists, and it pulls RTSP from a camera.
+        inventory.observe(
+            &policy,
+            &Observation::FirstAnswer {
+                id,
+                ts: Timestamp::from_secs(1),
+                refused: false,
+                answerer: Endpoint {
+                    ip: nvr,
+                    port: 50123,
+                    mac: [2, 0, 0, 0, 0, 2],
+                },
+                by_responder: false,
+            },
+        );
+        assert!(inventory.is_recorder(&policy, nvr));
+        assert!(!inventory.is_camera(&policy, nvr));
+        assert_eq!(
+            inventory.host(nvr).unwrap().role_evidence(&policy),
+            ["rtsp_pull"]
+        );
+    }
+
+    #[test]
+    fn plain_rtp_into_a_host_makes_it_a_recorder_but_backchannel_audio_does_not() {
+        let policy = Policy::default();
+        let mut inventory = Inventory::default();
+        let (cam_a, cam_b, nvr) = (ip("10.20.0.11"), ip("10.20.0.12"), ip("10.20.0.2"));
+        for (host, mac) in [(cam_a, HIKVISION), (cam_b, [0xc0, 0x56, 0xe3, 0, 0, 2])] {
+            inventory.observe(&policy, &flow_start(host, mac, ip("10.20.0.1")));
+        }
+        inventory.observe(
+            &policy,
+            &flow_start(nvr, [2, 0, 0, 0, 0, 2], ip("10.20.0.1")),
+        );
+        let media = |sender: IpAddr, receiver: IpAddr| {
+            let (key, _) = FlowKey::new(sender, 6000, receiver, 7000, 17, 0, 0);
+            Observation::Bytes {
+                id: FlowId { key, first_seq: 9 },
+                ts: Timestamp::from_secs(5),
+                from_initiator: true,
+                chunks: 1,
+                media: true,
+                sender,
+            }
+        };
+        // Camera B sends audio to camera A (two-way audio): still a camera.
+        inventory.observe(&policy, &media(cam_b, cam_a));
+        assert!(inventory.is_camera(&policy, cam_a));
+        inventory.observe(&policy, &media(cam_a, nvr));
+        assert!(inventory.is_recorder(&policy, nvr));
+        assert_eq!(
+            inventory.host(nvr).unwrap().role_evidence(&policy),
+            ["receives_video"]
+        );
     }
 }

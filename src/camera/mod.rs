@@ -6,8 +6,9 @@
 //! collector thread, fed with observations in input order.
 
 pub mod inventory;
+pub mod macs;
 pub mod names;
 pub mod oui;
 
-pub use inventory::{Host, Inventory};
+pub use inventory::{Host, Inventory, Role};
 pub use names::Names;

@@ -1422,6 +1422,7 @@ match = { cidr = ["10.20.0.0/24"] }
                 icmp_one_way: false,
                 first_bytes: 60,
                 midstream: false,
+                sender_is_initiator: true,
             });
             // Chunk crossings of both sides, in time order.
             let mut chunks: Vec<(Timestamp, bool)> = Vec::new();
@@ -1440,6 +1441,11 @@ match = { cidr = ["10.20.0.0/24"] }
                     from_initiator,
                     chunks: 1,
                     media: false,
+                    sender: if from_initiator {
+                        initiator.ip
+                    } else {
+                        responder.ip
+                    },
                 });
             }
             self.feed(Observation::FlowEnd {
@@ -1726,6 +1732,7 @@ match = { cidr = ["10.20.0.0/24"] }
             icmp_one_way: false,
             first_bytes: 60,
             midstream: false,
+            sender_is_initiator: true,
         });
         site.upload(EVIL, 443, 900, 1200, 6 * MB);
         site.feed(Observation::FlowEnd {
@@ -1811,6 +1818,7 @@ match = { cidr = ["10.20.0.0/24"] }
             icmp_one_way: false,
             first_bytes: 60,
             midstream: false,
+            sender_is_initiator: true,
         });
         site.feed(Observation::Bytes {
             id,
@@ -1818,6 +1826,7 @@ match = { cidr = ["10.20.0.0/24"] }
             from_initiator: true,
             chunks: 20,
             media: false,
+            sender: camera.ip,
         });
         // Not a camera yet: nothing tracked, nothing counted.
         assert!(site.exfil.flows.is_empty() && site.alerts.is_empty());

@@ -1280,6 +1280,7 @@ mod tests {
                 icmp_one_way: false,
                 first_bytes: 60,
                 midstream: false,
+                sender_is_initiator: true,
             });
             id
         }
@@ -1290,10 +1291,21 @@ mod tests {
         }
 
         fn answer(&mut self, ms: u64, id: FlowId, refused: bool) {
+            let answerer = if id.key.addr_lo == ip(CAM) {
+                (id.key.addr_hi, id.key.port_hi)
+            } else {
+                (id.key.addr_lo, id.key.port_lo)
+            };
             self.feed(Observation::FirstAnswer {
                 id,
                 ts: at(ms),
                 refused,
+                answerer: Endpoint {
+                    ip: answerer.0,
+                    port: answerer.1,
+                    mac: [0; 6],
+                },
+                by_responder: true,
             });
         }
 
@@ -1793,6 +1805,7 @@ mod tests {
                 icmp_one_way: false,
                 first_bytes: 60,
                 midstream: false,
+                sender_is_initiator: true,
             });
             // Subnet-directed broadcast, multicast, the outside world.
             h.flow_from(t, cam, ip([10, 0, 0, 255]), 9_000 + n as u16, 17, [0xff; 6]);

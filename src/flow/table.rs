@@ -127,7 +127,8 @@ pub struct PacketOutcome {
     pub index: u32,
     pub new_flow: bool,
     pub from_initiator: bool,
-    /// The first packet the responder sent in this flow.
+    /// The first packet of the side that did not send the flow's first
+    /// packet (normally the responder's answer).
     pub first_answer: bool,
 }
 
@@ -297,7 +298,9 @@ impl FlowTable {
         } else {
             FROM_RESPONDER
         };
-        let first_answer = direction == FROM_RESPONDER && flow.packets[FROM_RESPONDER] == 0;
+        // The first packet of whichever side did not open the flow (the
+        // responder, unless the flow was first seen from its server side).
+        let first_answer = flow.packets[direction] == 0;
         flow.packets[direction] += 1;
         flow.bytes[direction] += u64::from(wire_len);
         if ts > flow.last_ts {
@@ -434,7 +437,7 @@ impl FlowTable {
             index,
             new_flow: true,
             from_initiator: direction == FROM_INITIATOR,
-            first_answer: direction == FROM_RESPONDER,
+            first_answer: false,
         }
     }
 

@@ -75,11 +75,22 @@ pub fn flow_events(
             icmp_one_way: view.icmp_one_way,
             first_bytes: record.wire_len,
             midstream: flow.midstream,
+            sender_is_initiator: outcome.from_initiator,
         });
     }
     if outcome.first_answer {
         let refused = view.proto == 6 && view.tcp_flags & RST != 0 && view.tcp_flags & SYN == 0;
-        out.push(Observation::FirstAnswer { id, ts, refused });
+        out.push(Observation::FirstAnswer {
+            id,
+            ts,
+            refused,
+            answerer: Endpoint {
+                ip: view.src,
+                port: view.src_port,
+                mac: view.src_mac,
+            },
+            by_responder: !outcome.from_initiator,
+        });
     }
     let direction = usize::from(!outcome.from_initiator);
     let after = flow.bytes[direction];
@@ -92,6 +103,7 @@ pub fn flow_events(
             from_initiator: outcome.from_initiator,
             chunks: chunks.min(u64::from(u32::MAX)) as u32,
             media: flow.media & (1 << direction) != 0,
+            sender: view.src,
         });
     }
 }
