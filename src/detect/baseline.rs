@@ -31,6 +31,11 @@ pub struct CameraBaseline {
     /// one-hour window while learning, in bytes.
     #[serde(default)]
     pub upload_per_hour: BTreeMap<String, u64>,
+    /// Largest upload to each destination address in any one-hour window
+    /// while learning, in bytes: after learning the destination is held
+    /// to this rate times `[detect.exfil] baseline_factor`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub peer_upload_per_hour: BTreeMap<IpAddr, u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +117,26 @@ impl Baseline {
                 && (peer.address == Some(address)
                     || (name.is_some() && peer.name.as_deref() == name))
         })
+    }
+
+    pub fn learn_peer_upload(&mut self, camera: IpAddr, peer: IpAddr, bytes_per_hour: u64) {
+        let entry = self
+            .cameras
+            .entry(camera)
+            .or_default()
+            .peer_upload_per_hour
+            .entry(peer)
+            .or_default();
+        *entry = (*entry).max(bytes_per_hour);
+    }
+
+    /// The learned hourly upload from `camera` to `peer`, if it was learned.
+    pub fn peer_upload_per_hour(&self, camera: IpAddr, peer: IpAddr) -> Option<u64> {
+        self.cameras
+            .get(&camera)?
+            .peer_upload_per_hour
+            .get(&peer)
+            .copied()
     }
 
     pub fn upload_per_hour(&self, camera: IpAddr, class: &str) -> Option<u64> {

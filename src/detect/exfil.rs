@@ -22,6 +22,11 @@
 //!    - `other`: everything else, including unknown external hosts,
 //!      internal hosts that are not recorders, and the site's DNS/NTP.
 //!
+//!    The class is read again each time bytes are counted, not frozen at
+//!    flow start: a recorder whose session began before the capture (or
+//!    before it was recognised) stops the count as soon as it is known,
+//!    and a destination learned since gets its learned budget.
+//!
 //!    A camera that answers a flow (the peer initiated it) is classified by
 //!    the peer's address only (port 0): allow rules with ports describe
 //!    services the camera may reach, not hosts that may pull from it.
@@ -85,10 +90,16 @@
 //!    uploads, the wait for the spread condition. No alert while the camera
 //!    is learning. At the end of input, slow uploads still waiting for the
 //!    spread condition are checked once more.
-//! 6. **Learning.** While a camera learns, the largest one-hour sum of each
-//!    class (`cloud`, `other`; zero for a class it did not use) is recorded;
-//!    `camsentry learn` writes it to the baseline (`upload_per_hour`), and
-//!    with `--learn-for` it is the camera's baseline once learning ends.
+//! 6. **Learning.** While a camera learns, its bytes only teach: they go to
+//!    learning windows, never to the windows that alert, so the end of
+//!    learning does not find an hour of normal traffic waiting to be judged.
+//!    The largest one-hour sum of each class (`cloud`, `other`; zero for a
+//!    class it did not use) and of each destination address (at most 32 per
+//!    camera) is recorded; `camsentry learn` writes them to the baseline
+//!    (`upload_per_hour`, `peer_upload_per_hour`), and with `--learn-for`
+//!    they apply once learning ends. A learned destination is held to its
+//!    own learned hour times `baseline_factor` (never below the baseline
+//!    floor), not to the default budget.
 //!
 //! Evidence (`camsentry.evidence`): `destination_class`, `allowed_by`
 //! (`policy`, `baseline` or `none`) and `rule` (the allow rule's target),
@@ -179,6 +190,7 @@ pub const RULE_SLOW: Rule = Rule {
 /// Buckets per window ring.
 const SLOTS: usize = 32;
 const HOUR: Nanos = 3600 * NANOS_PER_SEC;
+const HOUR_DURATION: Duration = Duration::from_secs(3600);
 /// The slow threshold is the budget's rate divided by this, over the slow
 /// window.
 const SLOW_RATE_DIVISOR: u64 = 12;
@@ -405,7 +417,7 @@ struct DestStat {
     last_ts: Timestamp,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct CameraState {
     classes: BTreeMap<Class, ClassState>,
     accounts: BTreeMap<AccountKey, Account>,
@@ -413,6 +425,11 @@ struct CameraState {
     /// Largest one-hour upload per class while learning; `None` when the
     /// camera was never seen learning.
     learned: Option<[u64; 2]>,
+    /// While learning: the last hour's uploads per class, and per
+    /// destination with its largest one-hour sum so far (at most
+    /// [`MAX_DESTINATIONS`]; further destinations keep the default budget).
+    learning_hours: BTreeMap<Class, Rings>,
+    learned_peers: BTreeMap<IpAddr, (Rings, u64)>,
 }
 
 /// The flow an upload belongs to (for the alert's destination).
@@ -531,10 +548,22 @@ impl Exfil {
             ) => {
                 return None;
             }
-            Some(PeerClass::Learned) if context.policy.is_internal(peer) => {
-                (Class::Other, Allowance::Learned, Some(self.default_budget))
+            Some(PeerClass::Learned) => {
+                let class = if context.policy.is_internal(peer) {
+                    Class::Other
+                } else {
+                    Class::Cloud
+                };
+                // Held to what it was seen to take while learning, never to
+                // the default budget: a NAS taking snapshots at 40 MB/h is
+                // normal for this camera.
+                let budget = match self.learned_rate(context, camera, peer) {
+                    Some(rate) => self.learned_budget(rate),
+                    None if class == Class::Other => Some(self.default_budget),
+                    None => None,
+                };
+                (class, Allowance::Learned, budget)
             }
-            Some(PeerClass::Learned) => (Class::Cloud, Allowance::Learned, None),
             Some(PeerClass::Policy(role)) => {
                 let class = if role == Role::Cloud {
                     Class::Cloud
@@ -554,6 +583,40 @@ impl Exfil {
             }
         };
         Some((AccountKey { class, allowance }, budget))
+    }
+
+    /// The largest hourly upload `camera` sent `peer` while learning: this
+    /// run's own learning, else the baseline file's.
+    fn learned_rate(&self, context: &Context<'_>, camera: IpAddr, peer: IpAddr) -> Option<u64> {
+        let own = self
+            .cameras
+            .get(&camera)
+            .and_then(|c| c.learned_peers.get(&peer))
+            .map(|(_, max)| *max);
+        own.max(context.baseline.peer_upload_per_hour(camera, peer))
+    }
+
+    /// A learned rate as an hourly budget: `baseline_factor` times the rate,
+    /// never below the baseline floor.
+    fn learned_budget(&self, rate: u64) -> Option<ByteBudget> {
+        let scaled = (rate as f64 * self.baseline_factor).min(u64::MAX as f64) as u64;
+        ByteBudget::new(scaled.max(self.baseline_floor).max(1), HOUR_DURATION).ok()
+    }
+
+    /// Re-reads a side's class and budget at the time bytes are counted: a
+    /// recorder recognised after the flow began (its session predates the
+    /// capture) stops the count; a destination learned since gets its
+    /// learned budget. `false` when the side is no longer counted.
+    fn reclassify(&self, context: &Context<'_>, side: &mut Side, proto: u8) -> bool {
+        let service_port = (side.peer_port != 0).then_some(side.peer_port);
+        match self.classify(context, side.camera, side.peer, service_port, proto) {
+            Some((key, budget)) => {
+                side.key = key;
+                side.budget = budget;
+                true
+            }
+            None => false,
+        }
     }
 
     fn side(
@@ -631,13 +694,27 @@ impl Exfil {
         chunks: u32,
         alerts: &mut Vec<Alert>,
     ) {
+        let Some(state) = self.flows.get(id) else {
+            return;
+        };
+        let direction = usize::from(!from_initiator);
+        let flow = state.flow;
+        let Some(mut current) = state.sides[direction] else {
+            return;
+        };
+        let counted = self.reclassify(context, &mut current, flow.proto);
         let Some(state) = self.flows.get_mut(id) else {
             return;
         };
-        let flow = state.flow;
-        let Some(side) = state.sides[usize::from(!from_initiator)].as_mut() else {
+        if !counted {
+            state.sides[direction] = None;
+            return;
+        }
+        let Some(side) = state.sides[direction].as_mut() else {
             return;
         };
+        side.key = current.key;
+        side.budget = current.budget;
         let bytes = u64::from(chunks).saturating_mul(BYTES_CHUNK);
         let upload = Upload {
             side: *side,
@@ -659,11 +736,14 @@ impl Exfil {
         let ts = flow.last_ts;
         if let Some(state) = self.flows.remove(&id) {
             for (direction, side) in state.sides.iter().enumerate() {
-                let Some(side) = side else { continue };
+                let Some(mut side) = *side else { continue };
+                if !self.reclassify(context, &mut side, state.flow.proto) {
+                    continue;
+                }
                 let rest = flow.bytes[direction].saturating_sub(side.counted);
                 if rest > 0 {
                     let upload = Upload {
-                        side: *side,
+                        side,
                         flow: state.flow,
                         bytes: rest,
                         from: side.last_ts,
@@ -745,6 +825,32 @@ impl Exfil {
         {
             state.destinations.remove(&smallest);
         }
+        // While learning, bytes only teach: they go to the learning hours,
+        // never to the windows that alert, so the end of learning does not
+        // find a full hour of video waiting to be judged.
+        if context.is_learning(camera, ts) {
+            let hour = state
+                .learning_hours
+                .entry(key.class)
+                .or_insert_with(|| Rings::new([HOUR]));
+            hour.add(ts, upload.bytes);
+            let class_hour = hour.sum(HOUR, ts);
+            let learned = state.learned.get_or_insert([0; 2]);
+            let slot = &mut learned[key.class.index()];
+            *slot = (*slot).max(class_hour);
+            let peer = upload.side.peer;
+            if state.learned_peers.contains_key(&peer)
+                || state.learned_peers.len() < MAX_DESTINATIONS
+            {
+                let (ring, max) = state
+                    .learned_peers
+                    .entry(peer)
+                    .or_insert_with(|| (Rings::new([HOUR]), 0));
+                ring.add(ts, upload.bytes);
+                *max = (*max).max(ring.sum(HOUR, ts));
+            }
+            return;
+        }
         let dest = state.destinations.entry(dest_key).or_insert(DestStat {
             bytes: 0,
             port: upload.side.peer_port,
@@ -792,16 +898,8 @@ impl Exfil {
                 trip: Trip::default(),
             });
         class.rings.add(ts, upload.bytes);
-
-        if context.is_learning(camera, ts) {
-            let hour = class.rings.sum(HOUR, ts);
-            let learned = state.learned.get_or_insert([0; 2]);
-            let slot = &mut learned[key.class.index()];
-            *slot = (*slot).max(hour);
-            return;
-        }
-        self.check_account(context, camera, key, Some(&upload), now, alerts);
         self.check_class(context, camera, key.class, Some(&upload), now, alerts);
+        self.check_account(context, camera, key, Some(&upload), now, alerts);
     }
 
     /// Budget and slow rules of one account.
@@ -818,12 +916,22 @@ impl Exfil {
         let Some(state) = self.cameras.get_mut(&camera) else {
             return;
         };
+        // A learned destination's budget is its learned hour: when the
+        // class's learned hour has just reported the same excess, a second
+        // alert would say nothing new.
+        let class_reported = state
+            .classes
+            .get(&key.class)
+            .is_some_and(|c| c.trip.last_alert.is_some() && ts < c.trip.quiet_until);
         let Some(account) = state.accounts.get_mut(&key) else {
             return;
         };
         let Some(budget) = account.budget else {
             return;
         };
+        if key.allowance == Allowance::Learned && class_reported {
+            return;
+        }
         let added = upload.map_or(0, |u| u.bytes);
         let budget_window = nanos(budget.window()).max(1);
         let sum = account.rings.sum(budget_window, ts);
@@ -1202,6 +1310,9 @@ impl Detector for Exfil {
             if let Some(learned) = state.learned {
                 for class in Class::ALL {
                     baseline.learn_upload(*camera, class.as_str(), learned[class.index()]);
+                }
+                for (peer, (_, max)) in &state.learned_peers {
+                    baseline.learn_peer_upload(*camera, *peer, *max);
                 }
             }
         }
@@ -1777,6 +1888,88 @@ match = { cidr = ["10.20.0.0/24"] }
             evidence_u64(&site.alerts[1], "learned_bytes_per_hour"),
             cloud
         );
+    }
+
+    const NAS: &str = "10.40.0.50";
+
+    #[test]
+    fn bytes_sent_while_learning_never_alert_and_a_learned_peer_keeps_its_rate() {
+        let mut site = Site::new(POLICY, Baseline::default(), HOUR);
+        // The camera (first seen now) stores snapshots on a NAS: 30 MB in
+        // the last half hour of its hour of learning, three times the
+        // default budget.
+        site.upload(NAS, 445, 0, 1, 1000);
+        site.upload(NAS, 445, 1800, 3590, 30 * MB);
+        assert!(site.alerts.is_empty(), "{:#?}", site.alerts);
+        // Learning ends with that hour still in the windows: nothing, and
+        // the same rate afterwards is normal for this destination.
+        site.upload(NAS, 445, 3700, 3800, MB);
+        site.upload(NAS, 445, 4000, 7000, 30 * MB);
+        assert!(site.alerts.is_empty(), "{:#?}", site.alerts);
+        // Four times the learned hour is not.
+        site.upload(NAS, 445, 8000, 9000, 150 * MB);
+        // One alert: the destination's learned hour and its class's say
+        // the same here.
+        assert_eq!(site.rules(), ["CAMSENTRY-EXFIL-2"], "{:#?}", site.alerts);
+        let learned = evidence_u64(&site.alerts[0], "learned_bytes_per_hour");
+        assert!((30 * MB..31 * MB).contains(&learned), "{learned}");
+        assert_eq!(site.alerts[0].evidence["allowed_by"], "baseline");
+        // `learn --out` keeps the rate.
+        let mut learned = Baseline::default();
+        site.exfil.learned(&mut learned);
+        let rate = learned.peer_upload_per_hour(ip(CAM), ip(NAS)).unwrap();
+        assert!((30 * MB..31 * MB).contains(&rate), "{rate}");
+    }
+
+    #[test]
+    fn a_recorder_recognised_mid_flow_stops_the_count() {
+        let mut site = Site::new(POLICY, Baseline::default(), 0);
+        let (camera, nvr) = (endpoint(CAM, 554), endpoint("10.20.0.60", 50000));
+        // The second NVR's RTSP session predates the capture; until it is
+        // recognised its video looks like an upload to an unlisted host.
+        let flow = finished_flow(&nvr, &camera, (at(0), at(3000)), [1000, 60 * MB], 5);
+        let id = FlowId {
+            key: flow.key,
+            first_seq: flow.first_seq,
+        };
+        site.feed(Observation::FlowStart {
+            id,
+            ts: at(0),
+            initiator: nvr,
+            responder: camera,
+            proto: 6,
+            vlan: 20,
+            icmp_one_way: false,
+            first_bytes: 1400,
+            midstream: true,
+            sender_is_initiator: false,
+        });
+        let chunk = |site: &mut Site, secs: u64| {
+            site.feed(Observation::Bytes {
+                id,
+                ts: at(secs),
+                from_initiator: false,
+                chunks: 4,
+                media: false,
+                sender: camera.ip,
+            })
+        };
+        for secs in 1..8 {
+            chunk(&mut site, secs);
+        }
+        // It sends a WS-Discovery probe: a recorder.
+        site.feed(Observation::OnvifProbe {
+            ts: at(10),
+            prober: nvr,
+        });
+        for secs in 11..2000 {
+            chunk(&mut site, secs);
+        }
+        site.feed(Observation::FlowEnd {
+            flow: Box::new(flow),
+            reason: EndReason::Fin,
+        });
+        assert!(site.alerts.is_empty(), "{:#?}", site.alerts);
     }
 
     #[test]
