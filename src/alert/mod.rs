@@ -76,6 +76,48 @@ pub struct Alert {
     pub camera: CameraInfo,
     /// Detector-specific evidence (`camsentry.evidence.*`).
     pub evidence: Map<String, Value>,
+    /// The incident this line belongs to (set by the engine's incident
+    /// layer; `None` for a raw detector match).
+    pub incident: Option<IncidentInfo>,
+}
+
+/// Where an alert line stands in its incident's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentState {
+    /// The first match: sent at once.
+    Open,
+    /// More matches while open (at most one line per update interval).
+    Update,
+    /// The incident ended (idle, or end of input) with matches not yet
+    /// reported.
+    Closed,
+}
+
+impl IncidentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentState::Open => "open",
+            IncidentState::Update => "update",
+            IncidentState::Closed => "closed",
+        }
+    }
+}
+
+/// `camsentry.incident`: the running totals of an incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentInfo {
+    pub id: String,
+    pub state: IncidentState,
+    pub matches: u64,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    /// Lines about this camera held back by the per-camera cap since its
+    /// previous line.
+    pub suppressed: u64,
+    /// Up to five `{value, matches}`: destinations (name or address) and
+    /// ports, busiest first.
+    pub top_destinations: Vec<Value>,
+    pub top_ports: Vec<Value>,
 }
 
 /// Output encodings.
@@ -166,7 +208,7 @@ impl Encoder {
 
     fn camsentry_object(alert: &Alert) -> Value {
         let camera = &alert.camera;
-        json!({
+        let mut object = json!({
             "camera": {
                 "name": camera.name,
                 "vendor": camera.vendor,
@@ -174,7 +216,23 @@ impl Encoder {
                 "identified_by": camera.identified_by,
             },
             "evidence": alert.evidence,
-        })
+        });
+        if let (Some(incident), Some(map)) = (&alert.incident, object.as_object_mut()) {
+            map.insert(
+                "incident".into(),
+                json!({
+                    "id": incident.id,
+                    "state": incident.state.as_str(),
+                    "matches": incident.matches,
+                    "first_seen": incident.first_seen.rfc3339_micros().to_string(),
+                    "last_seen": incident.last_seen.rfc3339_micros().to_string(),
+                    "suppressed": incident.suppressed,
+                    "top_destinations": incident.top_destinations,
+                    "top_ports": incident.top_ports,
+                }),
+            );
+        }
+        object
     }
 
     fn ecs(&self, alert: &Alert, id: &str) -> Value {

@@ -18,6 +18,7 @@
 pub mod baseline;
 pub mod egress;
 pub mod exfil;
+pub mod incident;
 pub mod scan;
 
 use std::net::IpAddr;
@@ -33,6 +34,7 @@ use crate::config::policy::{Role, Transport};
 use crate::flow::record::transport_name;
 use crate::observation::Observation;
 use crate::timestamp::{Nanos, Timestamp};
+use incident::{IncidentSettings, Incidents};
 
 /// A detector: sees every observation with the shared context and pushes
 /// the alerts it raises.
@@ -178,6 +180,7 @@ impl Context<'_> {
                 identified_by: host.map(|h| h.identified_by()).unwrap_or_default(),
             },
             evidence: serde_json::Map::new(),
+            incident: None,
         }
     }
 }
@@ -299,8 +302,14 @@ pub struct Engine {
     knowledge: Knowledge,
     detectors: Vec<Box<dyn Detector>>,
     encoder: Option<Encoder>,
+    /// Detector matches of the current observation.
     pending: Vec<Alert>,
+    /// Lines the incident layer lets through.
+    lines: Vec<Alert>,
+    pub incidents: Incidents,
     now: Timestamp,
+    /// Packet time of the last idle-incident sweep.
+    last_tick: Timestamp,
     pub stats: DetectionStats,
 }
 
@@ -323,7 +332,10 @@ impl Engine {
             detectors,
             encoder,
             pending: Vec::new(),
+            lines: Vec::new(),
+            incidents: Incidents::new(IncidentSettings::default()),
             now: Timestamp::ZERO,
+            last_tick: Timestamp::ZERO,
             stats: DetectionStats::default(),
         }
     }
@@ -361,6 +373,12 @@ impl Engine {
         for detector in &mut self.detectors {
             detector.observe(&context, observation, &mut self.pending);
         }
+        // Idle incidents close once per second of packet time: the sweep
+        // walks every open incident.
+        if self.now.since(self.last_tick) >= crate::timestamp::NANOS_PER_SEC {
+            self.last_tick = self.now;
+            self.incidents.tick(self.now, &mut self.lines);
+        }
         self.flush_alerts(out)
     }
 
@@ -376,12 +394,24 @@ impl Engine {
             detector.learned(&mut knowledge.baseline);
         }
         knowledge.inventory.name_peers(&knowledge.names);
-        self.flush_alerts(out)
+        let mut raised = self.flush_alerts(out);
+        self.incidents.finish(self.now, &mut self.lines);
+        raised += self.encode_lines(out);
+        raised
     }
 
+    /// Detector matches go through the incident layer; the lines it lets
+    /// through are counted and encoded. Returns the number of lines.
     fn flush_alerts(&mut self, out: &mut Vec<u8>) -> usize {
-        let raised = self.pending.len();
         for alert in self.pending.drain(..) {
+            self.incidents.add(alert, &mut self.lines);
+        }
+        self.encode_lines(out)
+    }
+
+    fn encode_lines(&mut self, out: &mut Vec<u8>) -> usize {
+        let raised = self.lines.len();
+        for alert in self.lines.drain(..) {
             let index = category_index(alert.rule.category);
             self.stats.alerts[index] += 1;
             *self.stats.by_rule.entry(alert.rule.id).or_default() += 1;

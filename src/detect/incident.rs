@@ -1,0 +1,488 @@
+//! One alert per incident: what turns detector matches into the lines a
+//! SIEM receives.
+//!
+//! Detectors report every match (a Mirai-style camera matches the egress
+//! rule once per destination, hundreds of times a minute). An analyst wants
+//! one alert when something starts, news while it goes on, and a summary
+//! when it stops. Per camera and rule, an *incident*:
+//! - **opens** with the first match, which is sent at once, carrying
+//!   `camsentry.incident` with a new `id` and `state: "open"`;
+//! - stays open while matches keep coming; they are folded into running
+//!   totals (matches, first and last seen, top destinations and ports), and
+//!   at most one **update** (`state: "update"`, the latest match with the
+//!   totals) is sent per `update_interval` (10 min);
+//! - **closes** after `close_after` (30 min) without a match, or at the end
+//!   of input; a closing **summary** (`state: "closed"`) is sent when
+//!   matches came after the last line sent, so nothing is silently lost.
+//!
+//! Egress matches of a camera whose Internet-scan incident is open are
+//! counted into that incident instead: they are its probes.
+//!
+//! A per-camera cap (`max_alerts_per_hour`, 30) bounds what one camera can
+//! send in any clock hour of packet time; what is held back is counted, and
+//! the next line about that camera reports it (`suppressed`).
+//!
+//! Memory: at most [`MAX_INCIDENTS`] open incidents (when full the oldest
+//! is closed early, with its summary) and at most [`MAX_TOP`] destinations
+//! and ports per incident (beyond, only counted). Everything is ordered
+//! maps keyed by packet-time data, so output is the same for any number of
+//! workers.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+use sha1::{Digest, Sha1};
+
+use crate::alert::{Alert, Category, IncidentInfo, IncidentState};
+use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};
+
+/// Most incidents open at once.
+pub const MAX_INCIDENTS: usize = 4096;
+/// Most destinations and ports counted per incident.
+pub const MAX_TOP: usize = 64;
+/// Most cameras with an alert budget tracked.
+const MAX_RATE_CAMERAS: usize = 16_384;
+/// Destinations and ports reported in a line.
+const REPORTED_TOP: usize = 5;
+
+/// The incident lifecycle's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentSettings {
+    /// Least packet time between two lines of one incident.
+    pub update_interval: Nanos,
+    /// Packet time without a match after which an incident closes.
+    pub close_after: Nanos,
+    /// Lines per camera per hour of packet time; 0 for no cap.
+    pub max_alerts_per_hour: u32,
+}
+
+impl Default for IncidentSettings {
+    fn default() -> IncidentSettings {
+        IncidentSettings {
+            update_interval: 600 * NANOS_PER_SEC,
+            close_after: 1800 * NANOS_PER_SEC,
+            max_alerts_per_hour: 30,
+        }
+    }
+}
+
+/// Whether `alert` is an Internet-scan alert (its matches absorb egress).
+fn is_internet_scan(alert: &Alert) -> bool {
+    alert.rule.category == Category::Scan && alert.rule.action == "internet-scan"
+}
+
+#[derive(Debug)]
+struct Incident {
+    id: String,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    matches: u64,
+    /// Matches not yet reported in a line.
+    unreported: u64,
+    last_sent: Timestamp,
+    destinations: BTreeMap<String, u64>,
+    ports: BTreeMap<u16, u64>,
+    /// The latest match: what updates and the summary are built from.
+    latest: Alert,
+}
+
+impl Incident {
+    fn add(&mut self, alert: &Alert) {
+        self.last_seen = self.last_seen.max(alert.ts);
+        self.matches += 1;
+        self.unreported += 1;
+        let destination = alert
+            .destination_domain
+            .clone()
+            .or_else(|| alert.destination_ip.map(|ip| ip.to_string()));
+        if let Some(destination) = destination
+            && (self.destinations.len() < MAX_TOP || self.destinations.contains_key(&destination))
+        {
+            *self.destinations.entry(destination).or_default() += 1;
+        }
+        if let Some(port) = alert.destination_port
+            && (self.ports.len() < MAX_TOP || self.ports.contains_key(&port))
+        {
+            *self.ports.entry(port).or_default() += 1;
+        }
+    }
+
+    /// A line for this incident: the latest match with the totals.
+    fn line(&self, state: IncidentState, ts: Timestamp, suppressed: u64) -> Alert {
+        let mut alert = self.latest.clone();
+        alert.ts = alert.ts.max(ts);
+        alert.incident = Some(IncidentInfo {
+            id: self.id.clone(),
+            state,
+            matches: self.matches,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            suppressed,
+            top_destinations: top(&self.destinations, |d| json!(d)),
+            top_ports: top(&self.ports, |p| json!(p)),
+        });
+        alert
+    }
+}
+
+/// The busiest entries, most matches first, ties in key order.
+fn top<K: Ord>(counts: &BTreeMap<K, u64>, key: impl Fn(&K) -> Value) -> Vec<Value> {
+    let mut entries: Vec<(&K, &u64)> = counts.iter().collect();
+    entries.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    entries
+        .into_iter()
+        .take(REPORTED_TOP)
+        .map(|(k, n)| json!({ "value": key(k), "matches": n }))
+        .collect()
+}
+
+/// Lines one camera sent in the current hour.
+#[derive(Debug, Default)]
+struct Rate {
+    hour: u64,
+    sent: u32,
+    suppressed: u64,
+}
+
+/// What the lifecycle did, for the summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentCounters {
+    pub opened: u64,
+    pub updates: u64,
+    pub closed: u64,
+    /// Matches folded into an open incident without a line of their own.
+    pub folded: u64,
+    /// Lines held back by the per-camera cap.
+    pub suppressed: u64,
+    /// Incidents closed early because the table was full.
+    pub evicted: u64,
+}
+
+pub struct Incidents {
+    settings: IncidentSettings,
+    open: BTreeMap<(IpAddr, &'static str), Incident>,
+    rates: BTreeMap<IpAddr, Rate>,
+    next: u64,
+    pub counters: IncidentCounters,
+}
+
+impl Incidents {
+    pub fn new(settings: IncidentSettings) -> Incidents {
+        Incidents {
+            settings,
+            open: BTreeMap::new(),
+            rates: BTreeMap::new(),
+            next: 0,
+            counters: IncidentCounters::default(),
+        }
+    }
+
+    /// Open incidents (for tests and stats).
+    pub fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// Takes one detector match; pushes the lines to send.
+    pub fn add(&mut self, alert: Alert, out: &mut Vec<Alert>) {
+        let camera = alert.source_ip;
+        // Probes of an Internet scan are counted there.
+        if alert.rule.category == Category::Egress
+            && let Some(scan) = self
+                .open
+                .iter_mut()
+                .find(|((ip, _), incident)| *ip == camera && is_internet_scan(&incident.latest))
+                .map(|(_, incident)| incident)
+        {
+            scan.add(&alert);
+            self.counters.folded += 1;
+            return;
+        }
+        let key = (camera, alert.rule.id);
+        let ts = alert.ts;
+        if let Some(incident) = self.open.get_mut(&key) {
+            incident.add(&alert);
+            incident.latest = alert;
+            if ts.since(incident.last_sent) < self.settings.update_interval {
+                self.counters.folded += 1;
+                return;
+            }
+            let (allowed, suppressed) = Self::allow(&mut self.rates, &self.settings, camera, ts);
+            let Some(incident) = self.open.get_mut(&key) else {
+                return;
+            };
+            if allowed {
+                out.push(incident.line(IncidentState::Update, ts, suppressed));
+                incident.last_sent = ts;
+                incident.unreported = 0;
+                self.counters.updates += 1;
+            } else {
+                self.counters.suppressed += 1;
+            }
+            return;
+        }
+        if self.open.len() >= MAX_INCIDENTS
+            && let Some(oldest) = self
+                .open
+                .iter()
+                .min_by_key(|(k, i)| (i.last_seen, **k))
+                .map(|(k, _)| *k)
+        {
+            self.counters.evicted += 1;
+            self.close(oldest, ts, out);
+        }
+        let mut incident = Incident {
+            id: incident_id(camera, alert.rule.id, ts, self.next),
+            first_seen: ts,
+            last_seen: ts,
+            matches: 0,
+            unreported: 0,
+            last_sent: ts,
+            destinations: BTreeMap::new(),
+            ports: BTreeMap::new(),
+            latest: alert,
+        };
+        self.next += 1;
+        let latest = incident.latest.clone();
+        incident.add(&latest);
+        self.counters.opened += 1;
+        let (allowed, suppressed) = Self::allow(&mut self.rates, &self.settings, camera, ts);
+        if allowed {
+            out.push(incident.line(IncidentState::Open, ts, suppressed));
+            incident.unreported = 0;
+        } else {
+            self.counters.suppressed += 1;
+        }
+        self.open.insert(key, incident);
+    }
+
+    /// Closes incidents idle for `close_after` at packet time `now`.
+    pub fn tick(&mut self, now: Timestamp, out: &mut Vec<Alert>) {
+        let close_after = self.settings.close_after;
+        let idle: Vec<(IpAddr, &'static str)> = self
+            .open
+            .iter()
+            .filter(|(_, i)| now.since(i.last_seen) >= close_after)
+            .map(|(k, _)| *k)
+            .collect();
+        for key in idle {
+            self.close(key, now, out);
+        }
+    }
+
+    /// End of input: every open incident closes.
+    pub fn finish(&mut self, now: Timestamp, out: &mut Vec<Alert>) {
+        let keys: Vec<_> = self.open.keys().copied().collect();
+        for key in keys {
+            self.close(key, now, out);
+        }
+    }
+
+    fn close(&mut self, key: (IpAddr, &'static str), now: Timestamp, out: &mut Vec<Alert>) {
+        let Some(incident) = self.open.remove(&key) else {
+            return;
+        };
+        self.counters.closed += 1;
+        // A single match already said everything in its opening line.
+        if incident.unreported == 0 {
+            return;
+        }
+        // The summary is not held back by the cap: it is what tells how
+        // much was.
+        let suppressed = self
+            .rates
+            .get_mut(&key.0)
+            .map(|r| std::mem::take(&mut r.suppressed))
+            .unwrap_or(0);
+        let ts = incident
+            .last_seen
+            .max(now.min(incident.last_seen.plus(self.settings.close_after)));
+        out.push(incident.line(IncidentState::Closed, ts, suppressed));
+    }
+
+    /// Whether `camera` may send another line in the hour of `ts`, and how
+    /// many were held back since its last line.
+    fn allow(
+        rates: &mut BTreeMap<IpAddr, Rate>,
+        settings: &IncidentSettings,
+        camera: IpAddr,
+        ts: Timestamp,
+    ) -> (bool, u64) {
+        if settings.max_alerts_per_hour == 0 {
+            return (true, 0);
+        }
+        if !rates.contains_key(&camera) && rates.len() >= MAX_RATE_CAMERAS {
+            // Forget the camera quiet the longest.
+            if let Some(stale) = rates
+                .iter()
+                .min_by_key(|(ip, r)| (r.hour, **ip))
+                .map(|(ip, _)| *ip)
+            {
+                rates.remove(&stale);
+            }
+        }
+        let hour = ts.as_nanos() / (3600 * NANOS_PER_SEC);
+        let rate = rates.entry(camera).or_default();
+        if rate.hour != hour {
+            rate.hour = hour;
+            rate.sent = 0;
+        }
+        if rate.sent >= settings.max_alerts_per_hour {
+            rate.suppressed += 1;
+            return (false, 0);
+        }
+        rate.sent += 1;
+        (true, std::mem::take(&mut rate.suppressed))
+    }
+}
+
+/// A stable id: the same input gives the same ids.
+fn incident_id(camera: IpAddr, rule: &str, ts: Timestamp, sequence: u64) -> String {
+    let mut hasher = Sha1::new();
+    hasher.update(camera.to_string().as_bytes());
+    hasher.update(rule.as_bytes());
+    hasher.update(ts.as_nanos().to_be_bytes());
+    hasher.update(sequence.to_be_bytes());
+    let digest: [u8; 20] = hasher.finalize().into();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{CameraInfo, Rule};
+
+    const EGRESS: Rule = crate::detect::egress::RULE;
+    const WORM: Rule = Rule {
+        id: "TEST-INTERNET-SCAN",
+        signature_id: 1,
+        name: "test",
+        category: Category::Scan,
+        action: "internet-scan",
+        severity: 1,
+    };
+
+    fn at(secs: u64) -> Timestamp {
+        Timestamp::from_secs(1_767_600_000 + secs)
+    }
+
+    fn alert(rule: Rule, secs: u64, destination: u32, port: u16) -> Alert {
+        Alert {
+            ts: at(secs),
+            evidence_ts: at(secs),
+            rule,
+            source_ip: "10.20.0.11".parse().unwrap(),
+            source_port: Some(40000),
+            source_mac: None,
+            destination_ip: Some(IpAddr::from(destination.to_be_bytes())),
+            destination_port: Some(port),
+            destination_domain: None,
+            transport: Some("tcp"),
+            community_id: None,
+            vlan: None,
+            camera: CameraInfo::default(),
+            evidence: serde_json::Map::new(),
+            incident: None,
+        }
+    }
+
+    fn states(lines: &[Alert]) -> Vec<IncidentState> {
+        lines
+            .iter()
+            .map(|a| a.incident.as_ref().unwrap().state)
+            .collect()
+    }
+
+    #[test]
+    fn a_flood_is_one_incident_with_bounded_updates_and_a_summary() {
+        let mut incidents = Incidents::new(IncidentSettings::default());
+        let mut out = Vec::new();
+        // 100,000 egress matches over 50 minutes.
+        for n in 0..100_000u32 {
+            let secs = u64::from(n) * 3 / 100;
+            incidents.add(alert(EGRESS, secs, 0xc000_0000 + n, 23), &mut out);
+            incidents.tick(at(secs), &mut out);
+        }
+        incidents.finish(at(3000), &mut out);
+        // Open at 0, updates at 600, 1200, 1800, 2400, then the summary.
+        assert_eq!(
+            states(&out),
+            [
+                IncidentState::Open,
+                IncidentState::Update,
+                IncidentState::Update,
+                IncidentState::Update,
+                IncidentState::Update,
+                IncidentState::Closed
+            ]
+        );
+        let ids: std::collections::BTreeSet<_> = out
+            .iter()
+            .map(|a| a.incident.as_ref().unwrap().id.clone())
+            .collect();
+        assert_eq!(ids.len(), 1);
+        let last = out.last().unwrap().incident.as_ref().unwrap();
+        assert_eq!(last.matches, 100_000);
+        assert_eq!(last.top_ports, [json!({"value": 23, "matches": 100_000})]);
+        assert!(incidents.is_empty());
+    }
+
+    #[test]
+    fn an_idle_incident_closes_and_the_next_match_opens_a_new_one() {
+        let mut incidents = Incidents::new(IncidentSettings::default());
+        let mut out = Vec::new();
+        incidents.add(alert(EGRESS, 0, 1, 443), &mut out);
+        incidents.add(alert(EGRESS, 1, 2, 443), &mut out);
+        incidents.tick(at(1801), &mut out);
+        assert_eq!(states(&out), [IncidentState::Open, IncidentState::Closed]);
+        incidents.add(alert(EGRESS, 4000, 3, 443), &mut out);
+        incidents.finish(at(5000), &mut out);
+        // A single match needs no summary.
+        assert_eq!(out.len(), 3);
+        assert_ne!(
+            out[0].incident.as_ref().unwrap().id,
+            out[2].incident.as_ref().unwrap().id
+        );
+    }
+
+    #[test]
+    fn egress_probes_fold_into_an_open_internet_scan() {
+        let mut incidents = Incidents::new(IncidentSettings::default());
+        let mut out = Vec::new();
+        incidents.add(alert(EGRESS, 0, 1, 23), &mut out);
+        incidents.add(alert(WORM, 5, 0, 23), &mut out);
+        for n in 0..500 {
+            incidents.add(alert(EGRESS, 6 + n / 10, 100 + n as u32, 23), &mut out);
+        }
+        assert_eq!(out.len(), 2);
+        assert_eq!(incidents.counters.folded, 500);
+    }
+
+    #[test]
+    fn the_per_camera_cap_holds_lines_back_and_reports_them() {
+        let settings = IncidentSettings {
+            max_alerts_per_hour: 2,
+            ..IncidentSettings::default()
+        };
+        let mut incidents = Incidents::new(settings);
+        let mut out = Vec::new();
+        let rules = [
+            crate::detect::egress::RULE,
+            crate::detect::scan::RULE_TRW,
+            crate::detect::scan::RULE_HOSTS,
+            crate::detect::scan::RULE_PORTS,
+        ];
+        for (n, rule) in rules.into_iter().enumerate() {
+            incidents.add(alert(rule, n as u64, 1, 80), &mut out);
+        }
+        assert_eq!(out.len(), 2);
+        assert_eq!(incidents.counters.suppressed, 2);
+        // The next hour's first line says how many were held back.
+        incidents.add(alert(crate::detect::scan::RULE_ARP, 3700, 1, 80), &mut out);
+        assert_eq!(out[2].incident.as_ref().unwrap().suppressed, 2);
+    }
+}
