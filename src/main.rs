@@ -26,11 +26,14 @@ use camsentry::pipeline::{
 };
 use camsentry::report;
 use camsentry::sink::SinkOptions;
-use camsentry::stats::RunSummary;
+use camsentry::stats::{Completion, RunSummary};
 
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_PARTIAL: u8 = 3;
+/// The run completed but some output lines were lost (dropped, refused
+/// or unconfirmed by a network sink); takes precedence over 3.
+const EXIT_OUTPUT_LOST: u8 = 4;
 
 /// Learning period when neither a policy nor a baseline says what is
 /// normal: long enough to see a camera's daily cloud check-ins start.
@@ -188,12 +191,14 @@ fn telemetry(outputs: &OutputArgs, sinks: &SinkOptions) -> Result<Option<Telemet
     }))
 }
 
-/// Prints the summary (and writes `--stats-json`).
+/// Prints the summary (and writes `--stats-json`). Lost output, if any,
+/// is the summary's last line.
 fn report_run(outcome: &RunOutcome, stats_json: Option<&Path>) -> Result<()> {
     eprint!("{}", outcome.summary.render_text());
     if let Some(engine) = &outcome.engine {
         eprint!("{}", report::detection_text(engine));
     }
+    report_loss(&outcome.summary);
     if let Some(path) = stats_json {
         let mut json = outcome.summary.to_json();
         if let Some(engine) = &outcome.engine {
@@ -205,11 +210,18 @@ fn report_run(outcome: &RunOutcome, stats_json: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
+/// The summary's last line when output was lost.
+fn report_loss(summary: &RunSummary) {
+    if let Some(line) = summary.render_loss() {
+        eprintln!("{line}");
+    }
+}
+
 fn exit_code(summary: &RunSummary) -> ExitCode {
-    if summary.files_failed() > 0 {
-        ExitCode::from(EXIT_PARTIAL)
-    } else {
-        ExitCode::SUCCESS
+    match summary.completion() {
+        Completion::Complete => ExitCode::SUCCESS,
+        Completion::CapturesDamaged => ExitCode::from(EXIT_PARTIAL),
+        Completion::OutputLost => ExitCode::from(EXIT_OUTPUT_LOST),
     }
 }
 
@@ -247,7 +259,7 @@ fn live(args: LiveArgs) -> Result<ExitCode> {
         sensor,
     })?;
     report_run(&outcome, args.outputs.stats_json.as_deref())?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(&outcome.summary))
 }
 
 /// Replays captures through detection without alerting, for the engine's
@@ -302,6 +314,7 @@ fn learn(args: LearnArgs) -> Result<ExitCode> {
         engine.baseline().cameras.len(),
         args.out.display()
     );
+    report_loss(&summary);
     Ok(exit_code(&summary))
 }
 
@@ -327,6 +340,7 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
     if !args.quiet {
         eprint!("{}", summary.render_text());
     }
+    report_loss(&summary);
     Ok(exit_code(&summary))
 }
 

@@ -104,6 +104,21 @@ impl WorkerCounters {
     }
 }
 
+/// How completely a run did its work, for the exit status. When several
+/// apply, lost output takes precedence over damaged captures: a SIEM cannot
+/// notice lines that never reached it, while a damaged capture is visible
+/// in the summary and repeatable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// Every input read to its end, every output line delivered or kept.
+    Complete,
+    /// At least one capture file was unreadable or truncated.
+    CapturesDamaged,
+    /// Some output lines were lost: dropped (including refused) or
+    /// unconfirmed by a network sink.
+    OutputLost,
+}
+
 /// Everything the end-of-run summary reports.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
@@ -121,6 +136,58 @@ pub struct RunSummary {
 impl RunSummary {
     pub fn files_failed(&self) -> usize {
         self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+
+    /// Lines of output lost, over all network sinks.
+    pub fn output_lost(&self) -> u64 {
+        self.deliveries.iter().map(|(_, c)| c.lost()).sum()
+    }
+
+    pub fn completion(&self) -> Completion {
+        if self.output_lost() > 0 {
+            Completion::OutputLost
+        } else if self.files_failed() > 0 {
+            Completion::CapturesDamaged
+        } else {
+            Completion::Complete
+        }
+    }
+
+    /// The summary's last line when output was lost: how many lines, to
+    /// which outputs, why, and the output's last error.
+    pub fn render_loss(&self) -> Option<String> {
+        let total = self.output_lost();
+        if total == 0 {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .deliveries
+            .iter()
+            .filter(|(_, c)| c.lost() > 0)
+            .map(|(spec, c)| {
+                let causes: Vec<String> = [
+                    ("queue full", c.dropped_queue_full),
+                    ("spool full or absent", c.dropped_spool_full),
+                    ("refused", c.dropped_invalid),
+                    ("undelivered at shutdown", c.dropped_at_shutdown),
+                    ("unconfirmed", c.unconfirmed),
+                ]
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(what, n)| format!("{what} {n}"))
+                .collect();
+                let error = c
+                    .last_error
+                    .as_deref()
+                    .map(|e| format!("; last error: {e}"))
+                    .unwrap_or_default();
+                format!("{} to {spec} ({}{error})", c.lost(), causes.join(", "))
+            })
+            .collect();
+        Some(format!(
+            "camsentry: output lost: {total} line(s): {}",
+            parts.join("; ")
+        ))
     }
 
     fn rates(&self) -> (f64, f64) {
@@ -245,6 +312,16 @@ impl RunSummary {
             .collect();
         let t = &self.workers.table;
         let h = &self.workers.batch_latency;
+        let deliveries: Vec<Value> = self
+            .deliveries
+            .iter()
+            .map(|(spec, c)| {
+                let mut value = serde_json::to_value(c).unwrap_or_default();
+                value["output"] = spec.as_str().into();
+                value["lost"] = c.lost().into();
+                value
+            })
+            .collect();
         json!({
             "files": files,
             "files_failed": self.files_failed(),
@@ -266,6 +343,8 @@ impl RunSummary {
                 "records_written": self.flow_records,
             },
             "alerts": self.alerts,
+            "deliveries": deliveries,
+            "output_lost": self.output_lost(),
             "workers": self.worker_threads,
             "elapsed_seconds": self.elapsed.as_secs_f64(),
             "packets_per_second": pps,
@@ -278,5 +357,92 @@ impl RunSummary {
                 "max": h.max() as f64 / 1000.0,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::SinkCounters;
+    use std::path::PathBuf;
+
+    fn summary(damaged: bool, deliveries: Vec<(String, SinkCounters)>) -> RunSummary {
+        RunSummary {
+            files: vec![FileOutcome {
+                path: PathBuf::from("a.pcap"),
+                packets: 10,
+                bytes: 1000,
+                link_name: "EN10MB".into(),
+                link: None,
+                error: damaged.then(|| "truncated".into()),
+            }],
+            reader: ReaderCounters::default(),
+            workers: WorkerCounters::default(),
+            worker_threads: 1,
+            flow_records: 0,
+            alerts: 3,
+            elapsed: Duration::from_millis(5),
+            deliveries,
+        }
+    }
+
+    #[test]
+    fn lost_output_decides_the_completion_and_ends_the_summary() {
+        let fine = SinkCounters {
+            queued: 3,
+            sent: 3,
+            acknowledged: 3,
+            ..SinkCounters::default()
+        };
+        let ok = summary(false, vec![("syslog+tcp://127.0.0.1:514".into(), fine)]);
+        assert_eq!(ok.completion(), Completion::Complete);
+        assert_eq!(ok.render_loss(), None);
+        assert_eq!(ok.to_json()["output_lost"], 0);
+        assert_eq!(
+            summary(true, Vec::new()).completion(),
+            Completion::CapturesDamaged
+        );
+
+        // A UDP line over the datagram limit is refused by the sink, and
+        // counted as lost like any drop.
+        let udp = SinkCounters {
+            queued: 2,
+            sent: 2,
+            dropped: 1,
+            dropped_invalid: 1,
+            ..SinkCounters::default()
+        };
+        let tcp = SinkCounters {
+            queued: 3,
+            sent: 3,
+            acknowledged: 1,
+            unconfirmed: 2,
+            last_error: Some("the receiver stalled".into()),
+            ..SinkCounters::default()
+        };
+        let lost = summary(
+            true,
+            vec![
+                ("syslog+udp://127.0.0.1:514".into(), udp),
+                ("tcp://127.0.0.1:9000".into(), tcp),
+            ],
+        );
+        // Lost output takes precedence over a damaged capture.
+        assert_eq!(lost.completion(), Completion::OutputLost);
+        assert_eq!(lost.output_lost(), 3);
+        assert_eq!(
+            lost.render_loss().unwrap(),
+            "camsentry: output lost: 3 line(s): 1 to syslog+udp://127.0.0.1:514 (refused 1); \
+             2 to tcp://127.0.0.1:9000 (unconfirmed 2; last error: the receiver stalled)"
+        );
+        let json = lost.to_json();
+        assert_eq!(json["output_lost"], 3);
+        assert_eq!(
+            json["deliveries"][0]["output"],
+            "syslog+udp://127.0.0.1:514"
+        );
+        assert_eq!(json["deliveries"][0]["dropped_invalid"], 1);
+        assert_eq!(json["deliveries"][1]["acknowledged"], 1);
+        assert_eq!(json["deliveries"][1]["lost"], 2);
     }
 }

@@ -1,5 +1,6 @@
 //! Connections to the sink targets: open, write encoded frames, check that a
-//! stream's receiver is still there, close gracefully.
+//! stream's receiver is still there, read how much of a stream the receiver
+//! has acknowledged, close gracefully or abort.
 //!
 //! Every blocking call is bounded: connects take a timeout, stream sockets
 //! a send timeout, graceful closes a read timeout. (Name resolution through
@@ -9,6 +10,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -225,6 +227,50 @@ impl Conn {
         }
     }
 
+    /// Whether this is a byte stream (TCP or Unix) whose acknowledgement
+    /// [`Conn::unacknowledged`] reports.
+    pub fn is_stream(&self) -> bool {
+        matches!(self, Conn::Tcp(_) | Conn::Unix(_))
+    }
+
+    /// Writes what the stream takes of `buf` within the send timeout: the
+    /// number of bytes taken, or `WouldBlock`/`TimedOut` when it took none
+    /// (its send buffer is full). Only for streams.
+    pub fn write_stream(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            Conn::Unix(s) => s.write(buf),
+            Conn::Stdout(_) | Conn::File { .. } | Conn::Udp(_) => {
+                Err(io::Error::other("not a stream"))
+            }
+        }
+    }
+
+    /// For streams: the bytes written that the receiver has not yet
+    /// acknowledged, from the kernel (`SIOCOUTQ`). On TCP these are the
+    /// bytes the peer has not ACKed (whether we sent them yet or not); on a
+    /// Unix socket, the bytes the receiving program has not yet read,
+    /// counted with the kernel's per-buffer overhead (so a little more than
+    /// the data: acknowledgement lags until the receiver has read all).
+    /// `None` for other targets.
+    pub fn unacknowledged(&self) -> io::Result<Option<u64>> {
+        match self {
+            Conn::Tcp(s) => output_queue(s.as_raw_fd()).map(Some),
+            Conn::Unix(s) => output_queue(s.as_raw_fd()).map(Some),
+            Conn::Stdout(_) | Conn::File { .. } | Conn::Udp(_) => Ok(None),
+        }
+    }
+
+    /// Drops the connection at once. A TCP connection is reset (`SO_LINGER`
+    /// 0), so the kernel stops retrying the bytes the receiver did not
+    /// acknowledge (the sink sends them again on a new connection); what
+    /// the receiver did acknowledge stays readable on its side.
+    pub fn abort(self) {
+        if let Conn::Tcp(s) = &self {
+            let _ = linger_zero(s.as_raw_fd());
+        }
+    }
+
     /// Closes the connection. For streams: sends end-of-stream and waits
     /// (up to `timeout`) for the receiver to close its side, which it does
     /// after reading everything we sent. Returns `Some(true)` when that was
@@ -300,6 +346,57 @@ fn write_counted<W: Write + ?Sized>(out: &mut W, buf: &[u8]) -> Result<(), Write
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(WriteError { written, error }),
         }
+    }
+    Ok(())
+}
+
+/// `SIOCOUTQ` (`TIOCOUTQ`) on a socket: bytes in its send queue that the
+/// peer has not acknowledged (TCP) or not read (Unix stream).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn output_queue(fd: RawFd) -> io::Result<u64> {
+    use nix::libc;
+    let mut value: libc::c_int = 0;
+    // SAFETY: `fd` is an open socket borrowed from its owner for this call;
+    // SIOCOUTQ writes one `int` through the pointer, which points to a live
+    // `c_int`.
+    let rc = unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut value as *mut libc::c_int) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(u64::try_from(value).unwrap_or(0))
+}
+
+/// Elsewhere the kernel's count is not available: everything written is
+/// taken as acknowledged (what a plain stream sink assumes).
+#[cfg(not(target_os = "linux"))]
+fn output_queue(_fd: RawFd) -> io::Result<u64> {
+    Ok(0)
+}
+
+/// `SO_LINGER` with a zero timeout: closing then resets the connection.
+#[allow(unsafe_code)]
+fn linger_zero(fd: RawFd) -> io::Result<()> {
+    use nix::libc;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    let len =
+        libc::socklen_t::try_from(std::mem::size_of::<libc::linger>()).map_err(io::Error::other)?;
+    // SAFETY: `fd` is an open socket borrowed for this call; the option
+    // value points to a live `linger` of the length given.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            len,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

@@ -2,13 +2,40 @@
 //! writes them, and while the target is down keeps them (spool or queue)
 //! and reconnects with backoff.
 //!
-//! The order of delivery is: the `pending` lines (the resend window and
-//! the unsent rest of a failed batch, kept in memory), then the spool,
-//! then the queue. A line goes from the queue straight to the target only
-//! while nothing is pending and the spool is empty; otherwise it waits in
-//! the queue or, with a spool, is appended to the spool, and reaches the
-//! target in its turn. That keeps the per-sink order across outages and
-//! restarts.
+//! The order of delivery is: the `pending` lines (those of a failed
+//! connection that must be sent again, and the unsent rest of a failed
+//! batch, kept in memory), then the spool, then the queue. A line goes from
+//! the queue straight to the target only while nothing is pending and the
+//! spool is empty; otherwise it waits in the queue or, with a spool, is
+//! appended to the spool, and reaches the target in its turn. That keeps
+//! the per-sink order across outages and restarts.
+//!
+//! # Streams: lines kept until acknowledged
+//!
+//! On a TCP or Unix stream, a line handed to the connection joins the
+//! connection's window with the offset where its frame ends in the byte
+//! stream. Its bytes go to the kernel as fast as it takes them (a write
+//! blocks at most [`WRITE_SLICE`], so a full send buffer never keeps the
+//! thread from its other duties); what the kernel has not taken yet waits
+//! in the window's tail. After each step the worker reads the kernel's
+//! count of unacknowledged bytes (`SIOCOUTQ`): everything before
+//! `written - unacknowledged` was acknowledged by the receiver, and the
+//! lines that end there are counted as `acknowledged`. Unacknowledged
+//! lines are never forgotten while the connection lives; new lines are
+//! held back while `unacknowledged_max` bytes are outstanding. Of the
+//! acknowledged lines the newest `window_lines` (and `window_bytes`) are
+//! kept as well, because a receiving program that dies may not have read
+//! what its kernel acknowledged.
+//!
+//! When the connection fails (an error, the receiver closed it, or it
+//! stalled: bytes outstanding and no acknowledgement for `stall_timeout`,
+//! after which it is reset), the whole window goes to the front of
+//! `pending`: lines written whole count as `resent` when they are written
+//! again, the others as `sent` on their first whole write. At shutdown the
+//! worker waits (until the deadline) for every line to be acknowledged,
+//! then closes gracefully; what was not acknowledged goes to the spool, or
+//! is counted as `unconfirmed` (written, fate unknown) or
+//! `dropped_at_shutdown` (never written whole).
 
 use std::collections::VecDeque;
 use std::io;
@@ -23,7 +50,7 @@ use super::spec::Target;
 use super::spool::{Spool, SpoolError};
 use super::syslog::SyslogFormat;
 use super::transport::{self, Conn};
-use super::{Line, Shared};
+use super::{Counters, Line, Shared};
 
 /// What the queue carries: lines, and nudges that make a waiting worker
 /// look at its flags (reopen, stop) at once.
@@ -38,7 +65,8 @@ const BATCH_BYTES: usize = 256 * 1024;
 /// Lines moved from the queue to the spool per step while catching up, so
 /// that sending the backlog is not starved by a busy queue.
 const ABSORB_LINES: usize = 4096;
-/// How long an idle worker waits before its periodic duties (spool sync).
+/// How long an idle worker waits before its periodic duties (spool sync,
+/// acknowledgements, stall detection).
 const IDLE_TICK: Duration = Duration::from_secs(1);
 /// A connection that lasted this long was healthy: the next failure starts
 /// the backoff from its floor again. Shorter ones (a receiver that accepts
@@ -48,6 +76,10 @@ const HEALTHY: Duration = Duration::from_secs(1);
 const REOPEN_CLOSE: Duration = Duration::from_secs(1);
 /// The least time given to a graceful close at shutdown.
 const MIN_CLOSE: Duration = Duration::from_millis(50);
+/// The longest one write to a stream blocks (its send timeout).
+const WRITE_SLICE: Duration = Duration::from_millis(100);
+/// How often acknowledgements are read while waiting only for them.
+const ACK_POLL: Duration = Duration::from_millis(10);
 
 /// How lines are put on the wire.
 pub enum Encoder {
@@ -77,19 +109,107 @@ impl Encoder {
     }
 }
 
-/// A line taken out of the queue, spool or window, not yet (re)delivered.
+/// Where a line comes from, which decides what its whole write counts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// From the queue: `sent`.
+    Queue,
+    /// From the spool: `sent` and `sent_from_spool`.
+    Spool,
+    /// Written whole before, on a connection that then failed: `resent`.
+    Repeat,
+}
+
+/// A line on its way, with what is known of its earlier attempts.
 struct Item {
     line: Line,
-    /// Sent before on a connection that then failed: it may have arrived.
-    replay: bool,
+    origin: Origin,
+    /// Acknowledged on an earlier connection (counted once).
+    acked: bool,
+}
+
+impl Item {
+    fn new(line: Line, origin: Origin) -> Item {
+        Item {
+            line,
+            origin,
+            acked: false,
+        }
+    }
+}
+
+/// A line handed to the current stream connection.
+struct Outstanding {
+    item: Item,
+    /// The offset just past its frame in the connection's byte stream.
+    end: u64,
+}
+
+/// The current stream connection's lines, oldest first: acknowledged ones
+/// kept for a resend, then written ones awaiting acknowledgement, then
+/// those whose bytes the kernel has not taken whole yet. Offsets count
+/// encoded bytes from the start of the connection.
+struct Stream {
+    window: VecDeque<Outstanding>,
+    /// Lines at the front of the window that are acknowledged.
+    acked_lines: usize,
+    /// Their JSON bytes (for the `window_bytes` bound).
+    acked_line_bytes: usize,
+    /// Lines at the front of the window written whole.
+    written_lines: usize,
+    /// Bytes handed over (the end of the last line), written to the
+    /// kernel, and acknowledged by the receiver.
+    assigned: u64,
+    written: u64,
+    acked: u64,
+    /// The encoded bytes from `written` to `assigned` start at
+    /// `tail[tail_start]`.
+    tail: Vec<u8>,
+    tail_start: usize,
+    /// When `acked` last moved, or bytes became outstanding.
+    progress_at: Instant,
+}
+
+impl Stream {
+    fn new() -> Stream {
+        Stream {
+            window: VecDeque::new(),
+            acked_lines: 0,
+            acked_line_bytes: 0,
+            written_lines: 0,
+            assigned: 0,
+            written: 0,
+            acked: 0,
+            tail: Vec::new(),
+            tail_start: 0,
+            progress_at: Instant::now(),
+        }
+    }
+
+    /// Bytes handed over and not yet acknowledged.
+    fn outstanding(&self) -> u64 {
+        self.assigned - self.acked
+    }
+
+    fn settled(&self) -> bool {
+        self.assigned == self.acked
+    }
+
+    fn has_tail(&self) -> bool {
+        self.tail_start < self.tail.len()
+    }
 }
 
 pub struct Settings {
     pub io_timeout: Duration,
     /// Spool bytes of the longest accepted line.
     pub max_record: u64,
+    /// Acknowledged lines (and their bytes) kept for a resend.
     pub window_lines: usize,
     pub window_bytes: usize,
+    /// Outstanding bytes on a stream, at most.
+    pub unacknowledged_max: u64,
+    pub stall_timeout: Duration,
 }
 
 /// What a worker is made of.
@@ -114,10 +234,8 @@ pub struct Worker {
     spool: Option<Spool>,
     conn: Option<Conn>,
     settings: Settings,
-    /// The last lines written on the current stream connection (newest
-    /// last), bounded by `window_lines` and `window_bytes`.
-    window: VecDeque<Line>,
-    window_bytes: usize,
+    /// The current stream connection's window (empty for other targets).
+    stream: Stream,
     pending: VecDeque<Item>,
     backoff: Backoff,
     next_attempt: Instant,
@@ -125,6 +243,22 @@ pub struct Worker {
     had_connection: bool,
     buf: Vec<u8>,
     ends: Vec<usize>,
+}
+
+/// Counts one line written whole, by its origin.
+fn count_written(c: &Counters, origin: Origin) {
+    match origin {
+        Origin::Queue => {
+            c.sent.fetch_add(1, Ordering::Relaxed);
+        }
+        Origin::Spool => {
+            c.sent.fetch_add(1, Ordering::Relaxed);
+            c.sent_from_spool.fetch_add(1, Ordering::Relaxed);
+        }
+        Origin::Repeat => {
+            c.resent.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 fn remaining(deadline: Option<Instant>, bound: Duration) -> Duration {
@@ -166,8 +300,7 @@ impl Worker {
             spool,
             conn,
             settings,
-            window: VecDeque::new(),
-            window_bytes: 0,
+            stream: Stream::new(),
             pending: VecDeque::new(),
             backoff,
             next_attempt: Instant::now(),
@@ -227,8 +360,12 @@ impl Worker {
         self.finish();
     }
 
+    fn is_stream(&self) -> bool {
+        self.target.is_stream()
+    }
+
     /// One unit of work; every wait in it is bounded (by the idle tick, the
-    /// next reconnect attempt or `deadline`).
+    /// next reconnect attempt, a write slice or `deadline`).
     fn step(&mut self, deadline: Option<Instant>) {
         if self.shared.reopen.swap(false, Ordering::AcqRel) {
             self.reopen(deadline);
@@ -246,6 +383,27 @@ impl Worker {
                 return;
             }
         }
+        if self.is_stream() {
+            self.poll_acks();
+            if self.conn.is_none() {
+                return;
+            }
+            if self.stream.has_tail() {
+                let before = self.stream.written;
+                self.pump();
+                if self.conn.is_some() && self.stream.written == before {
+                    // The receiver takes nothing now: keep the queue
+                    // moving (into the spool, if there is one).
+                    self.absorb(ABSORB_LINES);
+                }
+                return;
+            }
+            if self.stream.outstanding() >= self.settings.unacknowledged_max {
+                self.absorb(ABSORB_LINES);
+                thread::park_timeout(remaining(deadline, ACK_POLL));
+                return;
+            }
+        }
         if !self.pending.is_empty() {
             self.send_pending();
         } else if self.spool.as_ref().is_some_and(|s| !s.is_empty()) {
@@ -259,12 +417,16 @@ impl Worker {
     fn connect(&mut self, deadline: Option<Instant>) {
         let c = &self.shared.counters;
         match Conn::open(&self.target, remaining(deadline, self.settings.io_timeout)) {
-            Ok(conn) => {
+            Ok(mut conn) => {
                 if self.had_connection {
                     c.reconnects.fetch_add(1, Ordering::Relaxed);
                 }
+                if conn.is_stream() {
+                    conn.set_timeout(WRITE_SLICE);
+                }
                 self.had_connection = true;
                 self.conn = Some(conn);
+                self.stream = Stream::new();
                 self.connected_at = Instant::now();
                 c.connected.store(true, Ordering::Relaxed);
             }
@@ -365,15 +527,171 @@ impl Worker {
         self.update_spool_gauge();
     }
 
-    /// Encodes and writes `lines`; returns how many of them (a prefix) were
-    /// written whole, and the error that stopped the rest.
-    fn write(&mut self, lines: &[&Line]) -> (usize, Option<io::Error>) {
+    fn update_window_gauge(&self) {
+        let unacknowledged = self.stream.window.len() - self.stream.acked_lines;
+        self.shared
+            .counters
+            .unacknowledged
+            .store(unacknowledged as u64, Ordering::Relaxed);
+    }
+
+    /// Hands lines to the current stream connection: they join the window
+    /// and their frames the tail, which is then written as far as the
+    /// kernel takes it.
+    fn hand_over(&mut self, items: Vec<Item>) {
+        let s = &mut self.stream;
+        if s.settled() {
+            // Bytes become outstanding now: the stall clock starts here.
+            s.progress_at = Instant::now();
+        }
+        if s.tail_start > 0 && s.tail_start * 2 >= s.tail.len() {
+            s.tail.drain(..s.tail_start);
+            s.tail_start = 0;
+        }
+        let now = SystemTime::now();
+        for item in items {
+            let before = s.tail.len();
+            self.encoder.encode(&item.line, now, &mut s.tail);
+            s.assigned += (s.tail.len() - before) as u64;
+            s.window.push_back(Outstanding {
+                item,
+                end: s.assigned,
+            });
+        }
+        self.update_window_gauge();
+        self.pump();
+    }
+
+    /// Writes the tail until it is all written, the kernel takes nothing
+    /// for a write slice, or a write slice has passed (a slow receiver
+    /// does not keep the thread from its other duties).
+    fn pump(&mut self) {
+        let until = Instant::now() + WRITE_SLICE;
+        while self.stream.has_tail() {
+            if Instant::now() >= until {
+                return;
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                return;
+            };
+            let s = &mut self.stream;
+            match conn.write_stream(&s.tail[s.tail_start..]) {
+                Ok(0) => {
+                    self.fail(io::ErrorKind::WriteZero.into(), Vec::new());
+                    return;
+                }
+                Ok(n) => {
+                    s.tail_start += n;
+                    s.written += n as u64;
+                    while s.written_lines < s.window.len()
+                        && s.window[s.written_lines].end <= s.written
+                    {
+                        let origin = s.window[s.written_lines].item.origin;
+                        s.written_lines += 1;
+                        count_written(&self.shared.counters, origin);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return;
+                }
+                Err(e) => {
+                    self.fail(e, Vec::new());
+                    return;
+                }
+            }
+        }
+        self.stream.tail.clear();
+        self.stream.tail_start = 0;
+    }
+
+    /// Reads how far the receiver has acknowledged the stream and counts
+    /// the lines that are now acknowledged; then fails if the receiver has
+    /// closed the connection.
+    fn read_acks(&mut self) -> io::Result<()> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let Some(queued) = conn.unacknowledged()? else {
+            return Ok(());
+        };
+        // Unix sockets count buffer overhead too: never go backwards.
+        let acked = self.stream.written.saturating_sub(queued);
+        if acked > self.stream.acked {
+            self.stream.acked = acked;
+            self.stream.progress_at = Instant::now();
+            self.acknowledge();
+        }
+        match self.conn.as_mut() {
+            Some(conn) => conn.check_alive(),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Worker::read_acks`], and drops the connection if the receiver
+    /// closed it or stalled.
+    fn poll_acks(&mut self) {
+        if self.conn.is_none() {
+            return;
+        }
+        if let Err(e) = self.read_acks() {
+            self.fail(e, Vec::new());
+            return;
+        }
+        let s = &self.stream;
+        if !s.settled() && s.progress_at.elapsed() >= self.settings.stall_timeout {
+            let error = io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the receiver stalled: {} bytes unacknowledged for {:.1} s",
+                    s.outstanding(),
+                    s.progress_at.elapsed().as_secs_f64()
+                ),
+            );
+            self.shared.counters.stalls.fetch_add(1, Ordering::Relaxed);
+            self.drop_connection(error, Vec::new(), true);
+        }
+    }
+
+    /// Counts the window lines that `acked` now covers, and forgets the
+    /// oldest acknowledged ones beyond the resend window's bounds.
+    fn acknowledge(&mut self) {
+        let c = &self.shared.counters;
+        let s = &mut self.stream;
+        while s.acked_lines < s.written_lines && s.window[s.acked_lines].end <= s.acked {
+            let entry = &mut s.window[s.acked_lines];
+            if !entry.item.acked {
+                entry.item.acked = true;
+                c.acknowledged.fetch_add(1, Ordering::Relaxed);
+            }
+            s.acked_line_bytes += entry.item.line.bytes.len();
+            s.acked_lines += 1;
+        }
+        while s.acked_lines > 0
+            && (s.acked_lines > self.settings.window_lines
+                || s.acked_line_bytes > self.settings.window_bytes)
+        {
+            if let Some(old) = s.window.pop_front() {
+                s.acked_line_bytes -= old.item.line.bytes.len();
+                s.acked_lines -= 1;
+                s.written_lines -= 1;
+            }
+        }
+        self.update_window_gauge();
+    }
+
+    /// Encodes and writes `lines` to a file, stdout or UDP socket; returns
+    /// how many of them (a prefix) were written whole, and the error that
+    /// stopped the rest.
+    fn write_direct(&mut self, lines: &[&Line]) -> (usize, Option<io::Error>) {
         let Some(conn) = self.conn.as_mut() else {
             return (0, Some(io::Error::from(io::ErrorKind::NotConnected)));
         };
-        if let Err(e) = conn.check_alive() {
-            return (0, Some(e));
-        }
         self.buf.clear();
         self.ends.clear();
         let now = SystemTime::now();
@@ -394,67 +712,114 @@ impl Worker {
         }
     }
 
-    /// Remembers a written line for a resend should the stream fail.
-    fn remember(&mut self, line: Line) {
-        if self.settings.window_lines == 0 || !self.target.is_stream() {
+    /// Counts a direct write: files and stdout have taken the lines for
+    /// good once written; UDP has no acknowledgement.
+    fn count_direct(&self, origin: Origin) {
+        count_written(&self.shared.counters, origin);
+        if matches!(self.target, Target::File(_) | Target::Stdout) {
+            self.shared
+                .counters
+                .acknowledged
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Delivers `items`: a stream takes them all into its window; other
+    /// targets write them now, and a failed write puts the unsent rest in
+    /// front of `pending`.
+    fn deliver(&mut self, items: Vec<Item>) {
+        if self.is_stream() {
+            // Not into a connection already known to be gone: those bytes
+            // would be lost without an error.
+            if let Err(e) = self.read_acks() {
+                self.fail(e, items);
+                return;
+            }
+            self.hand_over(items);
             return;
         }
-        self.window_bytes += line.bytes.len();
-        self.window.push_back(line);
-        while self.window.len() > self.settings.window_lines
-            || (self.window_bytes > self.settings.window_bytes && self.window.len() > 1)
-        {
-            if let Some(old) = self.window.pop_front() {
-                self.window_bytes -= old.bytes.len();
-            }
+        let lines: Vec<&Line> = items.iter().map(|i| &i.line).collect();
+        let (written, error) = self.write_direct(&lines);
+        let mut items = items.into_iter();
+        for item in items.by_ref().take(written) {
+            self.count_direct(item.origin);
+        }
+        if let Some(error) = error {
+            self.fail(error, items.collect());
         }
     }
 
     /// The connection failed: drop it, schedule the next attempt, and put
-    /// the resend window and the unsent lines in front of what is pending.
+    /// the window and the unsent lines in front of what is pending.
     fn fail(&mut self, error: io::Error, unsent: Vec<Item>) {
-        let c = &self.shared.counters;
-        c.write_errors.fetch_add(1, Ordering::Relaxed);
-        c.connected.store(false, Ordering::Relaxed);
+        self.shared
+            .counters
+            .write_errors
+            .fetch_add(1, Ordering::Relaxed);
+        self.drop_connection(error, unsent, false);
+    }
+
+    /// Ends the connection (resetting it when `abort`), as `fail`.
+    fn drop_connection(&mut self, error: io::Error, unsent: Vec<Item>, abort: bool) {
+        self.shared
+            .counters
+            .connected
+            .store(false, Ordering::Relaxed);
         self.set_error(&error);
-        self.conn = None;
+        if let Some(conn) = self.conn.take()
+            && abort
+        {
+            conn.abort();
+        }
         if self.connected_at.elapsed() >= HEALTHY {
             self.backoff.reset();
         }
         self.next_attempt = Instant::now() + self.backoff.next_delay();
-        self.window_to_pending(unsent);
+        self.window_to_pending(unsent, false);
     }
 
-    fn window_to_pending(&mut self, unsent: Vec<Item>) {
-        let mut front: VecDeque<Item> = self
-            .window
-            .drain(..)
-            .map(|line| Item { line, replay: true })
-            .collect();
-        self.window_bytes = 0;
+    /// Moves the window of the connection that just ended to the front of
+    /// `pending`, then `unsent`. With `drop_acknowledged`, the lines the
+    /// receiver acknowledged are confirmed and left out.
+    fn window_to_pending(&mut self, unsent: Vec<Item>, drop_acknowledged: bool) {
+        let stream = std::mem::replace(&mut self.stream, Stream::new());
+        let mut front: VecDeque<Item> = VecDeque::with_capacity(stream.window.len());
+        for (i, entry) in stream.window.into_iter().enumerate() {
+            if drop_acknowledged && i < stream.acked_lines {
+                continue;
+            }
+            let mut item = entry.item;
+            if i < stream.written_lines {
+                item.origin = Origin::Repeat;
+            }
+            front.push_back(item);
+        }
         front.extend(unsent);
         front.append(&mut self.pending);
         self.pending = front;
+        self.update_window_gauge();
+    }
+
+    /// After a graceful close: `Some(true)`, the receiver read everything
+    /// up to our end of stream, so every line written whole is confirmed;
+    /// `None` (no answer in time), what it acknowledged is trusted;
+    /// `Some(false)`, it reset the connection, so every line is sent again.
+    fn settle(&mut self, closed: Option<bool>) {
+        match closed {
+            Some(true) => {
+                self.stream.acked = self.stream.written;
+                self.acknowledge();
+                self.window_to_pending(Vec::new(), true);
+            }
+            None => self.window_to_pending(Vec::new(), true),
+            Some(false) => self.window_to_pending(Vec::new(), false),
+        }
     }
 
     fn send_pending(&mut self) {
         let count = self.pending.len().min(BATCH_LINES);
         let items: Vec<Item> = self.pending.drain(..count).collect();
-        let lines: Vec<&Line> = items.iter().map(|i| &i.line).collect();
-        let (written, error) = self.write(&lines);
-        let mut items = items.into_iter();
-        for item in items.by_ref().take(written) {
-            let counter = if item.replay {
-                &self.shared.counters.replayed
-            } else {
-                &self.shared.counters.sent
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            self.remember(item.line);
-        }
-        if let Some(error) = error {
-            self.fail(error, items.collect());
-        }
+        self.deliver(items);
     }
 
     fn send_spooled(&mut self) {
@@ -476,26 +841,27 @@ impl Worker {
             }
         };
         self.update_spool_gauge();
-        if batch.is_empty() {
+        let Some(last) = batch.last() else {
+            return;
+        };
+        if self.is_stream() {
+            // The window keeps the lines from here on (and gives them back
+            // to `pending` if the connection fails).
+            self.commit_spool(last);
+            let items = batch
+                .into_iter()
+                .map(|p| Item::new(p.line, Origin::Spool))
+                .collect();
+            self.deliver(items);
             return;
         }
         let lines: Vec<&Line> = batch.iter().map(|p| &p.line).collect();
-        let (written, error) = self.write(&lines);
-        if written > 0 {
-            let c = &self.shared.counters;
-            c.sent.fetch_add(written as u64, Ordering::Relaxed);
-            c.resent_from_spool
-                .fetch_add(written as u64, Ordering::Relaxed);
-            if let Some(spool) = self.spool.as_mut()
-                && let Err(e) = spool.commit(&batch[written - 1])
-            {
-                c.spool_errors.fetch_add(1, Ordering::Relaxed);
-                self.set_error(&e);
-            }
-            self.update_spool_gauge();
+        let (written, error) = self.write_direct(&lines);
+        for _ in 0..written {
+            self.count_direct(Origin::Spool);
         }
-        for peeked in batch.into_iter().take(written) {
-            self.remember(peeked.line);
+        if written > 0 {
+            self.commit_spool(&batch[written - 1]);
         }
         if let Some(error) = error {
             // The unsent rest is still in the spool.
@@ -503,13 +869,33 @@ impl Worker {
         }
     }
 
+    fn commit_spool(&mut self, last: &super::spool::Peeked) {
+        if let Some(spool) = self.spool.as_mut()
+            && let Err(e) = spool.commit(last)
+        {
+            self.shared
+                .counters
+                .spool_errors
+                .fetch_add(1, Ordering::Relaxed);
+            self.set_error(&e);
+        }
+        self.update_spool_gauge();
+    }
+
     fn send_from_queue(&mut self, deadline: Option<Instant>) {
+        // While lines await acknowledgement, look again soon (sooner when
+        // stopping, where nothing else is left to do).
+        let tick = match (self.stream.settled(), self.rx_closed) {
+            (true, _) => IDLE_TICK,
+            (false, false) => IDLE_TICK / 10,
+            (false, true) => ACK_POLL,
+        };
         if self.rx_closed {
             // Only reached while stopping; never spin.
-            thread::park_timeout(remaining(deadline, IDLE_TICK));
+            thread::park_timeout(remaining(deadline, tick));
             return;
         }
-        let first = match self.recv_timeout(remaining(deadline, IDLE_TICK)) {
+        let first = match self.recv_timeout(remaining(deadline, tick)) {
             Ok(Msg::Line(line)) => line,
             Ok(Msg::Wake) => return,
             Err(RecvTimeoutError::Timeout) => {
@@ -522,12 +908,12 @@ impl Worker {
             }
         };
         let mut bytes = first.bytes.len();
-        let mut batch = vec![first];
+        let mut batch = vec![Item::new(first, Origin::Queue)];
         while batch.len() < BATCH_LINES && bytes < BATCH_BYTES {
             match self.try_recv() {
                 Ok(Msg::Line(line)) => {
                     bytes += line.bytes.len();
-                    batch.push(line);
+                    batch.push(Item::new(line, Origin::Queue));
                 }
                 Ok(Msg::Wake) => {}
                 Err(TryRecvError::Empty) => break,
@@ -537,25 +923,7 @@ impl Worker {
                 }
             }
         }
-        let lines: Vec<&Line> = batch.iter().collect();
-        let (written, error) = self.write(&lines);
-        self.shared
-            .counters
-            .sent
-            .fetch_add(written as u64, Ordering::Relaxed);
-        let mut batch = batch.into_iter();
-        for line in batch.by_ref().take(written) {
-            self.remember(line);
-        }
-        if let Some(error) = error {
-            let unsent = batch
-                .map(|line| Item {
-                    line,
-                    replay: false,
-                })
-                .collect();
-            self.fail(error, unsent);
-        }
+        self.deliver(batch);
     }
 
     /// SIGHUP: files are reopened by path (after logrotate moved them);
@@ -582,16 +950,17 @@ impl Worker {
                 }
             },
             Target::Tcp { .. } | Target::Udp { .. } | Target::Unix(_) => {
+                if self.is_stream() {
+                    self.poll_acks();
+                }
                 if let Some(conn) = self.conn.take() {
                     self.shared
                         .counters
                         .connected
                         .store(false, Ordering::Relaxed);
-                    if conn.close(remaining(deadline, REOPEN_CLOSE)) == Some(false) {
-                        self.window_to_pending(Vec::new());
-                    } else {
-                        self.window.clear();
-                        self.window_bytes = 0;
+                    let closed = conn.close(remaining(deadline, REOPEN_CLOSE));
+                    if self.is_stream() {
+                        self.settle(closed);
                     }
                 }
                 self.backoff.reset();
@@ -608,9 +977,10 @@ impl Worker {
             .unwrap_or_else(Instant::now)
     }
 
-    /// Shutdown: deliver what can be delivered before the deadline, close
-    /// the connection gracefully, and put the rest in the spool (or count
-    /// it as dropped when there is none).
+    /// Shutdown: deliver what can be delivered before the deadline, wait
+    /// for the receiver to acknowledge it, close the connection gracefully,
+    /// and put the rest in the spool (or count it as dropped or
+    /// unconfirmed when there is none).
     fn finish(&mut self) {
         let deadline = self.deadline();
         if self.spool.is_none() {
@@ -619,10 +989,7 @@ impl Worker {
             // of waiting for the deadline while the target is down.
             while let Ok(msg) = self.try_recv() {
                 if let Msg::Line(line) = msg {
-                    self.pending.push_back(Item {
-                        line,
-                        replay: false,
-                    });
+                    self.pending.push_back(Item::new(line, Origin::Queue));
                 }
             }
             // No line can come any more: `request_stop` (which needs the
@@ -632,7 +999,7 @@ impl Worker {
         let mut tried_now = false;
         loop {
             let spool_empty = self.spool.as_ref().is_none_or(Spool::is_empty);
-            if self.rx_closed && self.pending.is_empty() && spool_empty {
+            if self.rx_closed && self.pending.is_empty() && spool_empty && self.stream.settled() {
                 break;
             }
             if Instant::now() >= deadline {
@@ -650,21 +1017,35 @@ impl Worker {
                     break;
                 }
             }
-            let timeout = remaining(Some(deadline), self.settings.io_timeout);
+            let mut timeout = remaining(Some(deadline), self.settings.io_timeout);
+            if self.is_stream() {
+                timeout = timeout.min(WRITE_SLICE);
+            }
             if let Some(conn) = self.conn.as_mut() {
                 conn.set_timeout(timeout);
             }
             self.step(Some(deadline));
         }
 
+        if self.is_stream() {
+            self.poll_acks();
+        }
         if let Some(conn) = self.conn.take() {
-            let grace = deadline
-                .saturating_duration_since(Instant::now())
-                .max(MIN_CLOSE);
-            // The receiver closes its side once it has read everything we
-            // sent; a reset instead means the last lines may be lost.
-            if conn.close(grace) == Some(false) {
-                self.window_to_pending(Vec::new());
+            if conn.is_stream() && !self.stream.settled() {
+                // Not all acknowledged in time: reset rather than leave the
+                // kernel retrying; the unacknowledged lines are kept below.
+                conn.abort();
+                self.settle(None);
+            } else {
+                let grace = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(MIN_CLOSE);
+                // The receiver closes its side once it has read everything
+                // we sent; a reset instead means the last lines may be lost.
+                let closed = conn.close(grace);
+                if self.is_stream() {
+                    self.settle(closed);
+                }
             }
         }
         self.shared
@@ -684,7 +1065,7 @@ impl Worker {
         let c = &self.shared.counters;
         let lost = |items: &[Item]| {
             for item in items {
-                if item.replay {
+                if item.origin == Origin::Repeat {
                     c.unconfirmed.fetch_add(1, Ordering::Relaxed);
                 } else {
                     c.dropped_at_shutdown.fetch_add(1, Ordering::Relaxed);
