@@ -1,16 +1,16 @@
-//! Distinct LAN hosts and ports a camera starts flows to (rules 2 to 4).
+//! Flows a camera starts: distinct LAN hosts and ports (rules 2 to 4), and
+//! the first contacts the walk and the failed-contact windows judge.
 
 use serde_json::json;
 
 use super::walk::{Contact, Outcome};
 use super::window::DistinctWindow;
 use super::{
-    HOSTS, MAX_PORTS_PER_HOST, PORTS, RULE_HOSTS, RULE_PORTS, RULE_SLOW, SLOW, Scan, has_ports,
-    insert_capped, ip_list, is_group_mac, looks_like_reply, nanos, port_lists, secs,
+    HOSTS, MAX_PORTS_PER_HOST, PORTS, RULE_HOSTS, RULE_PORTS, RULE_SLOW, SLOW, Scan, Start,
+    has_ports, insert_capped, ip_list, is_group_mac, looks_like_reply, nanos, port_lists, secs,
 };
 use crate::alert::Alert;
 use crate::detect::{Context, is_local_scope};
-use crate::observation::{Endpoint, FlowId};
 use crate::timestamp::Timestamp;
 
 /// Ports probed on one host.
@@ -33,39 +33,53 @@ impl HostPorts {
 }
 
 impl Scan {
-    #[allow(clippy::too_many_arguments)]
+    /// A flow's first packet: who knows whom, then, for a camera's probe,
+    /// the LAN windows, the walk, or the Internet probe count.
     pub(super) fn flow_start(
         &mut self,
         context: &Context<'_>,
-        id: FlowId,
-        ts: Timestamp,
-        initiator: &Endpoint,
-        responder: &Endpoint,
-        proto: u8,
-        vlan: u16,
+        start: Start<'_>,
+        probe: bool,
         alerts: &mut Vec<Alert>,
     ) {
+        let Start {
+            id,
+            ts,
+            initiator,
+            responder,
+            proto,
+            vlan,
+        } = start;
         let (camera, dst) = (initiator.ip, responder.ip);
         if camera == dst || !context.policy.is_internal(camera) {
             return;
         }
         // A host that started a flow to a camera is someone the camera
-        // knows: its later flows to that host are not first contacts.
+        // knows: its later flows to that host are not first contacts, and
+        // an ARP request the camera sent for it was answered.
         if context.policy.is_internal(dst)
             && (self.cameras.contains_key(&dst) || context.is_camera(dst))
             && let Some(state) = self.camera_mut(dst)
         {
             state.remember(camera);
         }
-        if !context.policy.is_internal(dst)
-            || is_local_scope(dst)
+        self.arp_answered(dst, camera);
+        // An IP packet followed the camera's ARP request: the request was
+        // answered, and the flow is the contact to judge.
+        self.arp_answered(camera, dst);
+        if is_local_scope(dst)
             || is_group_mac(responder.mac)
             || looks_like_reply(proto, initiator.port, responder.port)
             || !context.is_camera(camera)
         {
             return;
         }
-        let learning = context.is_learning(camera, ts);
+        if !context.policy.is_internal(dst) {
+            if probe {
+                self.internet_probe(context, &start, alerts);
+            }
+            return;
+        }
         let short = self.settings.distinct_hosts;
         let long = self.settings.distinct_hosts_long;
         let ports_window = self.settings.distinct_ports;
@@ -80,18 +94,12 @@ impl Scan {
             return;
         };
         let first = state.remember(dst);
-        if learning {
+        if !probe {
+            // A conversation from before the capture: the camera knows the
+            // host, and nothing here was a probe.
             return;
         }
-        let contact = Contact {
-            camera,
-            dst,
-            src_port: initiator.port,
-            port: responder.port,
-            proto,
-            ts,
-            vlan,
-        };
+        let contact = Contact::of_flow(&start);
 
         // Distinct hosts, short and long window.
         state.hosts_short.expire(ts, short_w, |_| {});
@@ -134,12 +142,17 @@ impl Scan {
         }
         let port_alert = port_alert.is_some() && state.may_alert(PORTS, now, realert);
 
-        // The first contact's outcome: known now unless the host is allowed.
+        // The first contact's outcome: for the walk, known now unless the
+        // host is allowed; for the failed-contact windows, what the host
+        // answers.
         if first {
-            match context.peer_class(camera, dst, responder.port, proto) {
-                None => self.step(context, contact, Outcome::NotAllowed, alerts),
-                Some(_) => self.wait_for_outcome(id, contact),
+            let judged = context
+                .peer_class(camera, dst, responder.port, proto)
+                .is_none();
+            if judged {
+                self.step(context, contact, Outcome::NotAllowed, alerts);
             }
+            self.wait_for_outcome(id, contact, judged);
         }
 
         let Some(state) = self.cameras.get(&camera) else {
@@ -175,7 +188,7 @@ impl Scan {
             e.insert("transports".into(), json!(transports));
             e.insert("first_contacts".into(), json!(contacts));
             e.insert("failures".into(), json!(failures));
-            insert_capped(e, state.capped);
+            insert_capped(e, state.capped());
             alerts.push(alert);
         }
         if port_alert && let Some(host) = state.ports.get(&dst) {
@@ -205,7 +218,7 @@ impl Scan {
             e.insert("ports".into(), json!(numbers));
             e.insert("transports".into(), json!(transports));
             e.insert("unreachable".into(), json!(host.unreachable.count()));
-            insert_capped(e, state.capped);
+            insert_capped(e, state.capped());
             alerts.push(alert);
         }
     }

@@ -7,10 +7,12 @@ use serde_json::json;
 
 use super::{
     ANSWER_WAIT, EPSILON, MAX_OUTCOMES, MAX_PENDING, MAX_PENDING_PER_CAMERA, RULE_TRW, SAMPLE,
-    Scan, TRW, has_ports, insert_capped, ip_list, nanos, round3, secs,
+    Scan, Start, TRW, has_ports, insert_capped, ip_list, nanos, round3, secs,
 };
 use crate::alert::Alert;
 use crate::detect::Context;
+use crate::flow::community_id::community_id_v1;
+use crate::flow::record::transport_name;
 use crate::observation::FlowId;
 use crate::timestamp::Timestamp;
 
@@ -26,17 +28,22 @@ pub(super) enum Outcome {
     Unreachable,
     /// Nothing answered within the wait or before the flow ended.
     Unanswered,
+    /// An ARP request for an address the camera never talked to that
+    /// nothing answered, and no IP packet followed: a probe of an address
+    /// without a host.
+    ArpUnanswered,
 }
 
 /// Failure kinds in evidence order.
-pub(super) const FAILURE_KINDS: [(Outcome, &str); 4] = [
+pub(super) const FAILURE_KINDS: [(Outcome, &str); 5] = [
     (Outcome::NotAllowed, "not_allowed"),
     (Outcome::Refused, "refused"),
     (Outcome::Unreachable, "unreachable"),
     (Outcome::Unanswered, "unanswered"),
+    (Outcome::ArpUnanswered, "arp_unanswered"),
 ];
 
-/// What was seen of a first contact to an allowed peer.
+/// What was seen of a first contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Answer {
     Answered,
@@ -45,10 +52,14 @@ pub(super) enum Answer {
     Unanswered,
 }
 
-/// A first contact to an allowed peer waiting for its outcome.
+/// A first contact waiting for its outcome.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Pending {
     pub(super) id: FlowId,
+    /// The walk already took the contact as a failure (the host is not an
+    /// allowed peer); the outcome only counts for the failed-contact
+    /// windows.
+    pub(super) judged: bool,
     pub(super) src_port: u16,
     pub(super) port: u16,
     pub(super) proto: u8,
@@ -67,7 +78,7 @@ pub(super) struct Walk {
     pub(super) successes: u32,
     pub(super) failures: u32,
     /// Failures per kind, in [`FAILURE_KINDS`] order.
-    pub(super) kinds: [u32; 4],
+    pub(super) kinds: [u32; 5],
     /// Failed targets and ports, the first [`SAMPLE`], in outcome order.
     pub(super) targets: Vec<IpAddr>,
     pub(super) ports: BTreeSet<u16>,
@@ -83,16 +94,35 @@ pub(super) struct Contact {
     pub(super) proto: u8,
     pub(super) ts: Timestamp,
     pub(super) vlan: u16,
+    /// An ARP request rather than a flow (no ports, no transport).
+    pub(super) arp: bool,
+}
+
+impl Contact {
+    /// The IP contact a flow start made.
+    pub(super) fn of_flow(start: &Start<'_>) -> Contact {
+        Contact {
+            camera: start.initiator.ip,
+            dst: start.responder.ip,
+            src_port: start.initiator.port,
+            port: start.responder.port,
+            proto: start.proto,
+            ts: start.ts,
+            vlan: start.vlan,
+            arp: false,
+        }
+    }
+
+    /// Whether the contact has ports worth reporting.
+    pub(super) fn has_ports(&self) -> bool {
+        !self.arp && has_ports(self.proto)
+    }
 }
 
 impl Scan {
-    /// Pending first contacts whose wait is over are unanswered.
-    pub(super) fn expire_pending(&mut self, context: &Context<'_>, alerts: &mut Vec<Alert>) {
-        while let Some(&(deadline, camera, dst, id)) = self.deadlines.front() {
-            if deadline > self.now {
-                break;
-            }
-            self.deadlines.pop_front();
+    /// The earliest pending first contact's wait is over: unanswered.
+    pub(super) fn expire_one_pending(&mut self, context: &Context<'_>, alerts: &mut Vec<Alert>) {
+        if let Some((_, camera, dst, id)) = self.deadlines.pop_front() {
             self.resolve_if(
                 context,
                 (camera, dst),
@@ -138,8 +168,14 @@ impl Scan {
             proto: pending.proto,
             ts: pending.ts,
             vlan: pending.vlan,
+            arp: false,
         };
-        self.step(context, contact, outcome, alerts);
+        if !pending.judged {
+            self.step(context, contact, outcome, alerts);
+        }
+        if outcome != Outcome::Success {
+            self.failed_contact(context, contact, outcome, alerts);
+        }
         true
     }
 
@@ -162,6 +198,7 @@ impl Scan {
         let failed = outcome != Outcome::Success;
         if state.outcomes.len() >= MAX_OUTCOMES {
             state.outcomes.pop_front();
+            state.capped += 1;
         }
         while state
             .outcomes
@@ -187,7 +224,7 @@ impl Scan {
             if walk.targets.len() < SAMPLE {
                 walk.targets.push(contact.dst);
             }
-            if has_ports(contact.proto) && walk.ports.len() < SAMPLE {
+            if contact.has_ports() && walk.ports.len() < SAMPLE {
                 walk.ports.insert(contact.port);
             }
         } else {
@@ -199,26 +236,14 @@ impl Scan {
             if !state.may_alert(TRW, now, realert) {
                 return;
             }
-            let capped = state.capped;
+            let capped = state.capped();
             let mut alert = context.camera_alert(RULE_TRW, contact.camera, now);
             alert.evidence_ts = contact.ts;
             alert.vlan = (contact.vlan != 0).then_some(contact.vlan);
-            // The flow whose outcome crossed the threshold, so the alert
-            // pivots to it in Zeek, Suricata or Arkime by Community ID.
-            let ports = has_ports(contact.proto);
-            alert.source_port = ports.then_some(contact.src_port);
             alert.destination_ip = Some(contact.dst);
-            alert.destination_port = ports.then_some(contact.port);
-            alert.transport = Some(crate::flow::record::transport_name(contact.proto));
-            alert.community_id = Some(crate::flow::community_id::community_id_v1(
-                0,
-                contact.proto,
-                contact.camera,
-                contact.dst,
-                contact.src_port,
-                contact.port,
-                false,
-            ));
+            if !contact.arp {
+                set_flow(&mut alert, &contact);
+            }
             let ratio = walk.log_ratio.exp();
             let threshold = log_eta1.exp();
             let e = &mut alert.evidence;
@@ -254,8 +279,9 @@ impl Scan {
         }
     }
 
-    /// Queues a first contact to an allowed peer until its outcome is known.
-    pub(super) fn wait_for_outcome(&mut self, id: FlowId, contact: Contact) {
+    /// Queues a first contact until its outcome is known; `judged` when
+    /// the walk already counted it.
+    pub(super) fn wait_for_outcome(&mut self, id: FlowId, contact: Contact, judged: bool) {
         let key = (contact.camera, contact.dst);
         let full = self.pending.len() >= MAX_PENDING || self.deadlines.len() >= MAX_PENDING;
         let Some(state) = self.cameras.get_mut(&contact.camera) else {
@@ -274,6 +300,7 @@ impl Scan {
             key,
             Pending {
                 id,
+                judged,
                 src_port: contact.src_port,
                 port: contact.port,
                 proto: contact.proto,
@@ -288,4 +315,23 @@ impl Scan {
             id,
         ));
     }
+}
+
+/// Names the flow of `contact` on `alert` (ports, transport, Community ID),
+/// so the alert pivots to it in Zeek, Suricata or Arkime.
+pub(super) fn set_flow(alert: &mut Alert, contact: &Contact) {
+    let ports = has_ports(contact.proto);
+    alert.source_port = ports.then_some(contact.src_port);
+    alert.destination_ip = Some(contact.dst);
+    alert.destination_port = ports.then_some(contact.port);
+    alert.transport = Some(transport_name(contact.proto));
+    alert.community_id = Some(community_id_v1(
+        0,
+        contact.proto,
+        contact.camera,
+        contact.dst,
+        contact.src_port,
+        contact.port,
+        false,
+    ));
 }

@@ -9,7 +9,8 @@ use crate::timestamp::{Nanos, Timestamp};
 /// A key stays from the time it entered until a window later, then
 /// re-enters on its next sighting. When full, further keys are counted but
 /// not stored (a repeated one counts again), and that count is dropped one
-/// window after the last of them.
+/// window after the last of them. `dropped` counts every key not stored,
+/// for the detector's memory counters.
 #[derive(Debug)]
 pub(super) struct DistinctWindow<K> {
     pub(super) entered: BTreeMap<K, Timestamp>,
@@ -17,6 +18,7 @@ pub(super) struct DistinctWindow<K> {
     pub(super) cap: usize,
     pub(super) overflow: u64,
     pub(super) overflow_last: Timestamp,
+    pub(super) dropped: u64,
 }
 
 impl<K: Ord + Copy> DistinctWindow<K> {
@@ -27,6 +29,7 @@ impl<K: Ord + Copy> DistinctWindow<K> {
             cap,
             overflow: 0,
             overflow_last: Timestamp::ZERO,
+            dropped: 0,
         }
     }
 
@@ -54,6 +57,7 @@ impl<K: Ord + Copy> DistinctWindow<K> {
         if self.entered.len() >= self.cap {
             self.overflow += 1;
             self.overflow_last = ts;
+            self.dropped += 1;
             return true;
         }
         self.entered.insert(key, ts);
@@ -67,6 +71,12 @@ impl<K: Ord + Copy> DistinctWindow<K> {
 
     pub(super) fn count(&self) -> u64 {
         self.entered.len() as u64 + self.overflow
+    }
+
+    /// Keys stored (at most the cap).
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.entered.len()
     }
 
     /// Packet time the oldest stored key entered.
