@@ -420,14 +420,18 @@ impl CameraState {
     /// forgotten, outcomes not awaited, keys a full window counted without
     /// storing them.
     fn capped(&self) -> u64 {
-        let windows = [&self.hosts_short, &self.hosts_long, &self.arp]
-            .iter()
-            .map(|w| w.dropped)
-            .sum::<u64>();
+        let host_ports: u64 = self
+            .ports
+            .values()
+            .map(|h| h.ports.dropped + h.unreachable.dropped)
+            .sum();
         self.capped
-            + windows
+            + self.hosts_short.dropped
+            + self.hosts_long.dropped
             + self.ports_short.dropped
             + self.ports_long.dropped
+            + self.arp.dropped
+            + host_ports
             + self.failed.dropped()
             + self.internet.dropped
     }
