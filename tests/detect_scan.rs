@@ -2,18 +2,21 @@
 //! scan scenario raises its alerts (rule, camera, evidence, delay), the
 //! benign scenarios raise none, the output does not depend on the number of
 //! workers, and the public scan captures give what the detector's design
-//! predicts once a policy makes their scanning host a camera.
+//! predicts once a policy makes their scanning host a camera. A slow
+//! ARP-heavy sweep and an Internet worm are built here from the synthetic
+//! site's blocks.
 
 mod common;
 
 use std::net::Ipv4Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use camsentry::synth::scenario::{
-    SCAN_ARP_CAMERA, SCAN_ARP_RANGE, SCAN_SLOW_CAMERA, SCAN_SLOW_INTERVAL, SCAN_TCP_CAMERA,
-    SCAN_UDP_CAMERA,
+    BASE_TS, SCAN_ARP_CAMERA, SCAN_ARP_RANGE, SCAN_SLOW_CAMERA, SCAN_SLOW_INTERVAL,
+    SCAN_TCP_CAMERA, SCAN_UDP_CAMERA,
 };
-use camsentry::synth::site::{self, CAMERAS};
+use camsentry::synth::site::{self, CAMERAS, Host};
+use camsentry::synth::traffic::{MS, SEC, Sim};
 use common::{EcsAlert, alerts, fixture, synth};
 
 /// The two ways the site is run: with its policy, and with no
@@ -82,7 +85,10 @@ fn check_shape(alert: &EcsAlert) {
     assert_eq!(alert.rule.category, "scan");
     assert!(alert.rule.id.starts_with("CAMSENTRY-SCAN-"));
     assert_eq!(alert.event.kind, "alert");
-    assert!(["lan-scan", "port-scan", "arp-sweep"].contains(&alert.event.action.as_str()));
+    assert!(
+        ["lan-scan", "port-scan", "arp-sweep", "internet-scan"]
+            .contains(&alert.event.action.as_str())
+    );
     assert!(alert.source.mac.is_some(), "{alert:?}");
     assert!(alert.camsentry.evidence["reason"].is_string());
     assert_eq!(alert.observer.product, "camsentry");
@@ -176,7 +182,7 @@ fn scan_udp_raises_the_port_window_for_the_first_host_to_reach_it() {
 }
 
 #[test]
-fn scan_arp_raises_the_sweep_only() {
+fn scan_arp_raises_the_sweep_then_the_walk_on_unanswered_requests() {
     let dir = tempfile::tempdir().unwrap();
     let capture = synth(dir.path(), "scan-arp");
     let scanner = camera(SCAN_ARP_CAMERA);
@@ -184,12 +190,14 @@ fn scan_arp_raises_the_sweep_only() {
         let (found, delay) = run(&capture, &args);
         assert_eq!(
             rules(&found),
-            [("CAMSENTRY-SCAN-5", scanner.as_str())],
+            [
+                ("CAMSENTRY-SCAN-5", scanner.as_str()),
+                ("CAMSENTRY-SCAN-1", scanner.as_str())
+            ],
             "{args:?}: {found:#?}"
         );
-        assert!(delay <= 1e-6, "{delay}");
+        found.iter().for_each(check_shape);
         let alert = &found[0];
-        check_shape(alert);
         assert_eq!(alert.event.action, "arp-sweep");
         assert_eq!(n(alert, "distinct_targets"), 16);
         assert_eq!(n(alert, "answered"), 0);
@@ -199,51 +207,86 @@ fn scan_arp_raises_the_sweep_only() {
         // The 16th request: 60 s + 15 x 5 ms.
         let t = at_s(alert);
         assert!((60.07..60.08).contains(&t), "{t}");
+        // No request is answered: each is a failed first contact once the
+        // answer wait is over, reported at the next packet; the walk
+        // (started by an NTP poll's success) alarms on the fifth. The failed
+        // contacts fill rule 6's windows too, which the sweep already
+        // reported.
+        let walk = &found[1];
+        assert_eq!(n(walk, "arp_unanswered"), 5);
+        assert_eq!(n(walk, "failures"), 5);
+        assert_eq!(n(walk, "successes"), 1);
+        assert!(walk.destination.as_ref().unwrap().port.is_none());
+        assert!(walk.network.as_ref().unwrap().community_id.is_none());
+        let t = at_s(walk);
+        assert!((65.0..95.0).contains(&t), "{t}");
+        assert!((5.0..35.0).contains(&delay), "{delay}");
     }
 }
 
 #[test]
-fn scan_slow_raises_the_walk_and_the_long_window_but_not_the_short_one() {
+fn scan_slow_raises_the_walk_the_failed_contacts_and_the_long_window() {
     let dir = tempfile::tempdir().unwrap();
     let capture = synth(dir.path(), "scan-slow");
     let scanner = camera(SCAN_SLOW_CAMERA);
     let interval = SCAN_SLOW_INTERVAL as f64 / 1e6;
     for args in modes() {
         let (found, delay) = run(&capture, &args);
-        // The walk alarms on the fifth probe, the long window fills on the
-        // 49th (the NTP server is the 50th host), and the walk alarms again
-        // once the re-alert hour is over.
+        // The walk alarms on the fifth probe, the failed-contact window on
+        // the eighth unanswered one (known 5 s later, reported at the next
+        // packet), the long window fills on the 49th (the NTP server is the
+        // 50th host), and the walk and the failed contacts alarm again once
+        // the re-alert hour is over.
+        let s = scanner.as_str();
         assert_eq!(
             rules(&found),
             [
-                ("CAMSENTRY-SCAN-1", scanner.as_str()),
-                ("CAMSENTRY-SCAN-3", scanner.as_str()),
-                ("CAMSENTRY-SCAN-1", scanner.as_str())
+                ("CAMSENTRY-SCAN-1", s),
+                ("CAMSENTRY-SCAN-6", s),
+                ("CAMSENTRY-SCAN-3", s),
+                ("CAMSENTRY-SCAN-1", s),
+                ("CAMSENTRY-SCAN-6", s)
             ],
             "{args:?}: {found:#?}"
         );
         found.iter().for_each(check_shape);
-        assert!(delay <= 1e-6, "{delay}");
         let trw = &found[0];
         assert_eq!(n(trw, "failures"), 5);
         assert_eq!(n(trw, "successes"), 1);
         assert_eq!(at_s(trw), 120.0 + 4.0 * interval);
-        let slow = &found[1];
-        assert!(slow.rule.name.contains("slow"));
+        let failed = &found[1];
+        assert!(failed.rule.name.contains("slow sweep"));
+        assert_eq!(failed.event.action, "lan-scan");
+        assert_eq!(n(failed, "failed_targets"), 8);
+        assert_eq!(n(failed, "threshold"), 8);
+        assert_eq!(n(failed, "unanswered"), 8);
+        assert_eq!(failed.camsentry.evidence["window_s"], 3600.0);
+        let eighth = 120.0 + 7.0 * interval;
+        let t = at_s(failed);
+        assert!((eighth + 5.0..=eighth + interval).contains(&t), "{t}");
+        assert!(t - 120.0 <= 600.0, "{t}");
+        let slow = &found[2];
+        assert!(slow.rule.name.contains("slow scan"));
         assert_eq!(n(slow, "distinct_hosts"), 50);
         assert_eq!(n(slow, "threshold"), 50);
         assert_eq!(n(slow, "failures"), 49);
         assert_eq!(slow.camsentry.evidence["window_s"], 3600.0);
         assert_eq!(at_s(slow), 120.0 + 48.0 * interval);
-        let again = &found[2];
+        let again = &found[3];
         assert!(at_s(again) - at_s(trw) >= 3600.0);
         assert_eq!(n(again, "failures"), 4);
+        assert!(at_s(&found[4]) - at_s(failed) >= 3600.0);
+        // The largest delay: a failure known after the answer wait and
+        // reported at the next packet (the next probe at the latest).
+        assert!((5.0..interval + 5.0).contains(&delay), "{delay}");
     }
 }
 
 #[test]
 fn benign_scenarios_raise_no_scan_alert() {
     let dir = tempfile::tempdir().unwrap();
+    // Also while every camera learns (zero configuration's default).
+    let modes: Vec<Vec<String>> = modes().into_iter().chain([Vec::new()]).collect();
     for name in [
         "camera-network",
         "benign-onvif-poll",
@@ -255,20 +298,48 @@ fn benign_scenarios_raise_no_scan_alert() {
         "exfil",
     ] {
         let capture = synth(dir.path(), name);
-        for args in modes() {
-            let (found, _) = run(&capture, &args);
+        for args in &modes {
+            let (found, _) = run(&capture, args);
             assert!(found.is_empty(), "{name} {args:?}: {found:#?}");
         }
     }
 }
 
 #[test]
-fn the_learning_period_silences_a_scanning_camera() {
+fn a_camera_scanning_while_it_learns_is_flagged() {
     let dir = tempfile::tempdir().unwrap();
     let capture = synth(dir.path(), "scan-tcp");
-    // Zero configuration learns for an hour by default.
+    let scanner = camera(SCAN_TCP_CAMERA);
+    // Zero configuration learns for an hour by default: every probed host
+    // is learned, yet 20 hosts in a minute are a sweep, and the probes that
+    // nothing answers fail the walk once the answer wait is over.
     let (found, _) = run(&capture, &[]);
-    assert!(found.is_empty(), "{found:#?}");
+    assert_eq!(
+        rules(&found),
+        [
+            ("CAMSENTRY-SCAN-2", scanner.as_str()),
+            ("CAMSENTRY-SCAN-1", scanner.as_str())
+        ],
+        "{found:#?}"
+    );
+    let walk = &found[1];
+    assert_eq!(n(walk, "not_allowed"), 0);
+    assert!(n(walk, "unanswered") >= 4);
+    assert!(at_s(walk) >= 65.0, "{}", at_s(walk));
+
+    let capture = synth(dir.path(), "scan-slow");
+    let scanner = camera(SCAN_SLOW_CAMERA);
+    let (found, _) = run(&capture, &[]);
+    let firsts: Vec<(&str, &str)> = rules(&found).into_iter().take(2).collect();
+    assert_eq!(
+        firsts,
+        [
+            ("CAMSENTRY-SCAN-1", scanner.as_str()),
+            ("CAMSENTRY-SCAN-6", scanner.as_str())
+        ],
+        "{found:#?}"
+    );
+    assert!(at_s(&found[1]) - 120.0 <= 600.0);
 }
 
 #[test]
@@ -342,7 +413,7 @@ struct Case {
 /// | ndpi-tcp_scan | 192.168.1.178 | none with the defaults, SCAN-4 with `distinct_ports = "5/1m"` | 7 ports (SYN, FIN, NULL, Xmas probes) of one host over 40 s, one first contact |
 /// | slips-nmap-ssh-bruteforce | 147.32.80.40 | none | 67 connections to one port of one host: brute force, not a scan |
 /// | slips-test12-icmp-sweep | 192.168.1.109 | SCAN-1 after 4 failed echo requests | 18 hosts (below the 20-host window) |
-/// | slips-test8-arp-sweep | 192.168.1.247 | SCAN-5, 1 of the 16 answered | ARP requests for about 257 addresses |
+/// | slips-test8-arp-sweep | 192.168.1.247 | SCAN-5, 1 of the 16 answered, then SCAN-1 after 4 unanswered requests | ARP requests for about 257 addresses |
 /// | zeek-dhcp_flood | every 128.2.0.0/16 host | none | one relayed DHCP flow per host, requests from 0.0.0.0 |
 /// | zeek-ftp-bruteforce | 192.168.56.1 | none | 30 logins to one port of one host |
 /// | zeek-nmap-vsn | 192.168.1.71 | SCAN-5 (ARP host discovery), then SCAN-1 (4 failed first contacts) | ARP sweep of the /24, then version probes of 7 hosts |
@@ -397,7 +468,7 @@ fn public_scan_captures() {
             "192.168.1.247",
             &[],
             "",
-            &["CAMSENTRY-SCAN-5"],
+            &["CAMSENTRY-SCAN-5", "CAMSENTRY-SCAN-1"],
         ),
         case("zeek-ftp-bruteforce.pcap", "192.168.56.1", &[], "", &[]),
         case(
@@ -433,7 +504,8 @@ fn public_scan_captures() {
                 .all(|a| a.source.ip.as_deref() == Some(scanner)),
             "{file}"
         );
-        assert!(delay < 1.0, "{file}: {delay}");
+        // Unanswered ARP requests are known after the answer wait.
+        assert!(delay < 6.0, "{file}: {delay}");
         for alert in &found {
             assert_eq!(alert.rule.category, "scan");
             match alert.rule.id.as_str() {
@@ -483,4 +555,249 @@ fn the_walk_alert_names_the_flow_that_crossed_the_threshold() {
     assert_eq!(network.transport.as_deref(), Some("tcp"));
     let destination = walk.destination.as_ref().expect("the crossing flow's peer");
     assert!(destination.ip.as_deref().unwrap().starts_with("10.20.0."));
+}
+
+/// Microseconds since the epoch, `secs` after the synthetic capture start.
+fn at_us(secs: u64) -> u64 {
+    BASE_TS + secs * SEC
+}
+
+/// A deterministic stream of numbers (SplitMix64).
+fn mix(seed: u64, n: u64) -> u64 {
+    let mut z = seed
+        .wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A healthy site for `minutes`: every camera polls NTP every two minutes
+/// (one camera every 15 s) and the recorder checks every camera's RTSP
+/// service every five.
+fn healthy_site(sim: &mut Sim, minutes: u64) {
+    let mut t = 0;
+    let mut k = 0;
+    while t < minutes * 60 {
+        sim.ntp_sync(at_us(t), &CAMERAS[k % CAMERAS.len()].host)
+            .unwrap();
+        if t % 300 == 0 {
+            for (i, cam) in CAMERAS.iter().enumerate() {
+                sim.rtsp_options_probe(at_us(t) + 3 * SEC + i as u64 * 20 * MS, cam)
+                    .unwrap();
+            }
+        }
+        t += 15;
+        k += 1;
+    }
+}
+
+fn write(sim: Sim, dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.pcap"));
+    let file = std::fs::File::create(&path).unwrap();
+    sim.trace.write_to(std::io::BufWriter::new(file)).unwrap();
+    path
+}
+
+/// When the slow sweep starts, in seconds after the capture start.
+const SWEEP_START: u64 = 120;
+/// The sweeping camera.
+const SWEEP_CAMERA: usize = 1;
+
+/// A slow ARP-heavy sweep: from [`SWEEP_START`] for 40 minutes, one probe
+/// every 20 to 60 s. Five probes in six are ARP requests for addresses of
+/// the camera subnet without a host (10.20.0.100 and up: no reply, so no IP
+/// packet follows); every sixth asks for a live host (gateway, recorder,
+/// another camera), which replies, and then gets a SYN on 22, 23, 80, 554,
+/// 2323 or 8000, accepted or refused.
+fn slow_arp_sweep(dir: &Path) -> PathBuf {
+    const PORTS: [u16; 6] = [22, 23, 80, 554, 2323, 8000];
+    let mut sim = Sim::new(11);
+    healthy_site(&mut sim, 45);
+    let scanner = CAMERAS[SWEEP_CAMERA].host;
+    let live = [site::GATEWAY, site::NVR, CAMERAS[3].host, CAMERAS[6].host];
+    let mut t = at_us(SWEEP_START);
+    let mut i = 0u64;
+    while t < at_us(SWEEP_START + 40 * 60) {
+        if i % 6 == 5 {
+            let host = live[(i / 6) as usize % live.len()];
+            let port = PORTS[(i / 6) as usize % PORTS.len()];
+            let answered = sim.arp(t, &scanner, host.ip, Some(&host)).unwrap();
+            let sport = 40_000 + i as u16;
+            if i % 12 == 5 {
+                sim.tcp_half_open(answered + MS, &scanner, &host, (sport, port))
+                    .unwrap();
+            } else {
+                sim.tcp_refused(answered + MS, &scanner, &host, (sport, port))
+                    .unwrap();
+            }
+        } else {
+            let target = [10, 20, 0, 100 + (i % 150) as u8];
+            // The kernel asks three times, a second apart, then gives up.
+            for k in 0..3 {
+                sim.arp(t + k * SEC, &scanner, target, None).unwrap();
+            }
+        }
+        t += 20 * SEC + mix(5, i) % (40 * SEC);
+        i += 1;
+    }
+    write(sim, dir, "slow-arp-sweep")
+}
+
+/// The three ways the site is run, the default (learning) included.
+fn all_modes() -> Vec<Vec<String>> {
+    modes().into_iter().chain([Vec::new()]).collect()
+}
+
+#[test]
+fn a_slow_arp_heavy_sweep_is_flagged_within_ten_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = slow_arp_sweep(dir.path());
+    let scanner = camera(SWEEP_CAMERA);
+    for args in all_modes() {
+        let (found, delay) = run(&capture, &args);
+        assert!(!found.is_empty(), "{args:?}");
+        assert!(
+            found
+                .iter()
+                .all(|a| a.source.ip.as_deref() == Some(scanner.as_str())),
+            "{args:?}: {found:#?}"
+        );
+        found.iter().for_each(check_shape);
+        let first = |id: &str| {
+            found
+                .iter()
+                .find(|a| a.rule.id == id)
+                .map_or(f64::INFINITY, |a| at_s(a) - SWEEP_START as f64)
+        };
+        let (walk, failed) = (first("CAMSENTRY-SCAN-1"), first("CAMSENTRY-SCAN-6"));
+        println!(
+            "{args:?}: walk after {walk} s, failed contacts after {failed} s, delay {delay} s"
+        );
+        assert!(at_s(&found[0]) >= SWEEP_START as f64);
+        assert!(walk <= 600.0, "{args:?}: {found:#?}");
+        assert!(failed <= 600.0, "{args:?}: {found:#?}");
+        let failed = found
+            .iter()
+            .find(|a| a.rule.id == "CAMSENTRY-SCAN-6")
+            .unwrap();
+        assert_eq!(n(failed, "failed_targets"), 8);
+        assert!(n(failed, "arp_unanswered") >= 6, "{failed:#?}");
+        // Too slow for the short windows.
+        assert!(
+            found
+                .iter()
+                .all(|a| !["CAMSENTRY-SCAN-2", "CAMSENTRY-SCAN-5"].contains(&a.rule.id.as_str()))
+        );
+    }
+}
+
+/// The worm's camera.
+const WORM_CAMERA: usize = 6;
+/// When the worm starts, in seconds after the capture start.
+const WORM_START: u64 = 60;
+/// Time between two of the worm's probes.
+const WORM_GAP: u64 = 20 * MS;
+
+/// An infected camera scanning the Internet: from [`WORM_START`], 2,000
+/// SYNs to random public addresses, one every 20 ms, on telnet (three in
+/// four) or another port worms try. One address in 25 refuses, one in 40
+/// accepts (the worm resets at once), the rest never answer (one SYN
+/// retransmission).
+fn worm(dir: &Path) -> PathBuf {
+    const PORTS: [u16; 8] = [23, 2323, 80, 8080, 5555, 7547, 37_215, 52_869];
+    let mut sim = Sim::new(13);
+    healthy_site(&mut sim, 5);
+    let scanner = CAMERAS[WORM_CAMERA].host;
+    for i in 0..2_000u64 {
+        let x = mix(17, i).to_le_bytes();
+        let first = [23, 31, 45, 58, 61, 77, 89, 101][usize::from(x[0] % 8)];
+        let target = Host {
+            mac: site::GATEWAY_MAC,
+            ip: [first, x[1], x[2], x[3].max(1)],
+            vlan: site::EXTERNAL,
+            ttl: 50,
+        };
+        let port = if x[4] < 192 {
+            23
+        } else {
+            PORTS[usize::from(x[5]) % PORTS.len()]
+        };
+        let t = at_us(WORM_START) + i * WORM_GAP;
+        let sport = 30_000 + (i % 30_000) as u16;
+        if i % 25 == 7 {
+            sim.tcp_refused(t, &scanner, &target, (sport, port))
+                .unwrap();
+        } else if i % 40 == 11 {
+            sim.tcp_half_open(t, &scanner, &target, (sport, port))
+                .unwrap();
+        } else {
+            sim.tcp_unanswered(t, &scanner, &target, (sport, port), 1)
+                .unwrap();
+        }
+    }
+    write(sim, dir, "worm")
+}
+
+#[test]
+fn an_internet_worm_raises_one_scan_alert_within_twenty_probes() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = worm(dir.path());
+    let scanner = camera(WORM_CAMERA);
+    for args in all_modes() {
+        let (all, delay) = run(&capture, &args);
+        // One incident: its opening line and, where egress would have
+        // reported the later probes (out of learning), a closing summary
+        // that counts them.
+        let found = common::openings(&all);
+        assert_eq!(
+            rules(&found),
+            [("CAMSENTRY-SCAN-7", scanner.as_str())],
+            "{args:?}: {all:#?}"
+        );
+        assert!(all.len() <= 2, "{args:?}: {all:#?}");
+        let last = all.last().unwrap().camsentry.incident.as_ref().unwrap();
+        if last.state == "closed" {
+            assert_eq!(all[0].camsentry.incident.as_ref().unwrap().id, last.id);
+            assert!(last.matches > 1000, "{last:?}");
+        }
+        let alert = &found[0];
+        check_shape(alert);
+        assert_eq!(alert.event.action, "internet-scan");
+        let e = &alert.camsentry.evidence;
+        let probes = n(alert, "distinct_destinations");
+        println!("{args:?}: flagged on probe {probes}, delay {delay} s");
+        assert!(probes <= 20, "{args:?}: {e:#?}");
+        assert_eq!(n(alert, "not_answered"), 10);
+        let t = at_s(alert);
+        let twentieth = WORM_START as f64 + 19.0 * WORM_GAP as f64 / 1e6;
+        assert!((WORM_START as f64..=twentieth).contains(&t), "{t}");
+        assert!(delay <= 1e-6, "{delay}");
+        assert_eq!(e["top_ports"][0]["port"], 23);
+        assert!(e["targets"].as_array().unwrap().len() as u64 == probes);
+        let network = alert.network.as_ref().unwrap();
+        assert_eq!(network.transport.as_deref(), Some("tcp"));
+        assert!(network.community_id.is_some());
+    }
+}
+
+#[test]
+fn the_new_scans_do_not_depend_on_the_number_of_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = fixture("policy/site.toml");
+    for capture in [slow_arp_sweep(dir.path()), worm(dir.path())] {
+        let with = |workers: &str| {
+            let args: Vec<String> = vec![
+                "--policy".into(),
+                policy.to_str().unwrap().into(),
+                "--workers".into(),
+                workers.into(),
+            ];
+            run(&capture, &args).0
+        };
+        let one = with("1");
+        assert!(!one.is_empty());
+        assert_eq!(one, with("2"));
+        assert_eq!(one, with("4"));
+    }
 }

@@ -18,8 +18,8 @@ use super::domain::{DomainError, DomainPattern};
 use super::error::{Location, PolicyError};
 use super::mac::parse_mac;
 use super::policy::{
-    AllowRule, DetectSettings, EgressSettings, ExfilSettings, Group, LearnSettings, Policy,
-    PortRange, Role, ScanSettings, Selector, Site, Target, Transport,
+    AllowRule, DetectSettings, EgressSettings, ExfilSettings, Group, LearnSettings, MAX_THRESHOLDS,
+    Policy, PortRange, Role, ScanSettings, Selector, Site, Target, Transport,
 };
 use super::raw::{
     AllowSection, DetectSection, GroupSection, LearnSection, MatchSection, PolicyFile, SiteSection,
@@ -143,6 +143,36 @@ impl Builder<'_> {
             .map_err(|e| self.err(s.span(), format!("bad threshold `{text}`: {e}")))
     }
 
+    /// One to [`MAX_THRESHOLDS`] thresholds with windows in increasing
+    /// order.
+    fn thresholds(&self, list: Spanned<SpannedList>, key: &str) -> Result<Vec<CountWindow>> {
+        let span = list.span();
+        let list = list.into_inner();
+        if list.is_empty() || list.len() > MAX_THRESHOLDS {
+            return Err(self.err(
+                span,
+                format!("`{key}` must list one to {MAX_THRESHOLDS} thresholds"),
+            ));
+        }
+        let mut out: Vec<CountWindow> = Vec::with_capacity(list.len());
+        for item in &list {
+            let text = item.get_ref();
+            let t: CountWindow = text
+                .parse()
+                .map_err(|e| self.err(item.span(), format!("bad threshold `{text}`: {e}")))?;
+            if let Some(prev) = out.last().filter(|p| p.window() >= t.window()) {
+                return Err(self.err(
+                    item.span(),
+                    format!(
+                        "`{key}` windows must be in increasing order: `{text}` is not longer than `{prev}`"
+                    ),
+                ));
+            }
+            out.push(t);
+        }
+        Ok(out)
+    }
+
     /// A probability strictly between 0 and 1.
     fn probability(&self, v: Option<&Spanned<f64>>, key: &str, default: f64) -> Result<f64> {
         let Some(v) = v else { return Ok(default) };
@@ -216,6 +246,11 @@ impl Builder<'_> {
                 .threshold(scan.distinct_hosts_long, def.distinct_hosts_long)?,
             distinct_ports: self.threshold(scan.distinct_ports, def.distinct_ports)?,
             arp_sweep: self.threshold(scan.arp_sweep, def.arp_sweep)?,
+            failed_contacts: match scan.failed_contacts {
+                Some(list) => self.thresholds(list, "failed_contacts")?,
+                None => def.failed_contacts,
+            },
+            internet_scan: self.threshold(scan.internet_scan, def.internet_scan)?,
         };
 
         let x = raw.exfil;
@@ -782,6 +817,28 @@ mod tests {
         assert_eq!(
             refusal("[detect.scan]\narp_sweep = \"16\"\n"),
             "p.toml:2:13: bad threshold `16`: missing `/WINDOW` after `16` (write e.g. `16/1h`)"
+        );
+        assert_eq!(
+            refusal("[detect.scan]\nfailed_contacts = []\n"),
+            "p.toml:2:19: `failed_contacts` must list one to 4 thresholds"
+        );
+        assert_eq!(
+            refusal(
+                "[detect.scan]\nfailed_contacts = [\"1/1m\", \"2/2m\", \"3/3m\", \"4/4m\", \"5/5m\"]\n"
+            ),
+            "p.toml:2:19: `failed_contacts` must list one to 4 thresholds"
+        );
+        assert_eq!(
+            refusal("[detect.scan]\nfailed_contacts = [\"20/1d\", \"8/24h\"]\n"),
+            "p.toml:2:29: `failed_contacts` windows must be in increasing order: `8/24h` is not longer than `20/1d`"
+        );
+        assert_eq!(
+            refusal("[detect.scan]\nfailed_contacts = [\"0/1h\"]\n"),
+            "p.toml:2:20: bad threshold `0/1h`: the amount must be greater than zero"
+        );
+        assert_eq!(
+            refusal("[detect.scan]\ninternet_scan = \"10\"\n"),
+            "p.toml:2:17: bad threshold `10`: missing `/WINDOW` after `10` (write e.g. `10/1h`)"
         );
         assert_eq!(
             refusal("[detect.exfil]\nwindows = []\n"),

@@ -486,6 +486,9 @@ impl Default for EgressSettings {
     }
 }
 
+/// Thresholds a list such as `failed_contacts` may hold.
+pub const MAX_THRESHOLDS: usize = 4;
+
 /// `[detect.scan]`, validated: `0 < theta1 < theta0 < 1` and
 /// `0 < alpha < beta < 1`.
 #[derive(Debug, Clone, PartialEq)]
@@ -506,6 +509,11 @@ pub struct ScanSettings {
     pub distinct_ports: CountWindow,
     /// Distinct ARP targets.
     pub arp_sweep: CountWindow,
+    /// Failed first contacts to distinct LAN hosts, one threshold per
+    /// window (one to four, windows increasing).
+    pub failed_contacts: Vec<CountWindow>,
+    /// Distinct Internet addresses whose TCP probes were not answered.
+    pub internet_scan: CountWindow,
 }
 
 impl ScanSettings {
@@ -533,6 +541,8 @@ impl Default for ScanSettings {
             distinct_hosts_long: count_window(50, 3600),
             distinct_ports: count_window(20, 60),
             arp_sweep: count_window(16, 60),
+            failed_contacts: vec![count_window(8, 3600), count_window(20, 86_400)],
+            internet_scan: count_window(10, 600),
         }
     }
 }

@@ -180,6 +180,15 @@ pub struct ScanSection {
     /// Distinct addresses one host asks for by ARP: a sweep of the local
     /// segment. Default: `"16/1m"`.
     pub arp_sweep: Option<Spanned<String>>,
+    /// Failed first contacts to distinct LAN hosts (refused, unreachable,
+    /// unanswered, or an ARP request nobody answered), one `"COUNT/WINDOW"`
+    /// per window: a slow sweep. One to four thresholds, windows in
+    /// increasing order. Default: `["8/1h", "20/24h"]`.
+    pub failed_contacts: Option<Spanned<SpannedList>>,
+    /// Distinct Internet addresses whose TCP connection attempt (SYN) from
+    /// one camera was not answered (refused, unreachable, silent, or still
+    /// waiting): a worm scanning the Internet. Default: `"10/10m"`.
+    pub internet_scan: Option<Spanned<String>>,
 }
 
 /// `[detect.exfil]`: unusual upload volume.

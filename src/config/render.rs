@@ -56,6 +56,14 @@ impl Policy {
             string(&s.distinct_ports.to_string())
         ));
         out.push(format!("arp_sweep = {}", string(&s.arp_sweep.to_string())));
+        out.push(format!(
+            "failed_contacts = {}",
+            array(s.failed_contacts.iter().map(|t| t.to_string()))
+        ));
+        out.push(format!(
+            "internet_scan = {}",
+            string(&s.internet_scan.to_string())
+        ));
 
         let x = &d.exfil;
         out.push(String::new());
@@ -198,6 +206,8 @@ distinct_hosts = "20/1m"
 distinct_hosts_long = "50/1h"
 distinct_ports = "20/1m"
 arp_sweep = "16/1m"
+failed_contacts = ["8/1h", "20/1d"]
+internet_scan = "10/10m"
 
 [detect.exfil]
 windows = ["1m", "1h", "1d"]

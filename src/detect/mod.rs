@@ -415,8 +415,16 @@ impl Engine {
             let index = category_index(alert.rule.category);
             self.stats.alerts[index] += 1;
             *self.stats.by_rule.entry(alert.rule.id).or_default() += 1;
-            let delay = alert.ts.since(alert.evidence_ts) / 1000;
-            let _ = self.stats.delay_us[index].record(delay.max(1));
+            // Detection delay is how long an incident took to be reported:
+            // its opening line's. Updates and summaries come later by design.
+            let opening = alert
+                .incident
+                .as_ref()
+                .is_none_or(|i| i.state == crate::alert::IncidentState::Open);
+            if opening {
+                let delay = alert.ts.since(alert.evidence_ts) / 1000;
+                let _ = self.stats.delay_us[index].record(delay.max(1));
+            }
             if let Some(encoder) = &mut self.encoder {
                 encoder.encode(&alert, out);
             }

@@ -341,7 +341,7 @@ impl FlowTable {
         let syn_ack = is_tcp && view.tcp_flags & (SYN | ACK) == SYN | ACK;
         // The initiator is whoever sent the SYN; a SYN-ACK seen first means
         // the SYN was missed and the destination initiated. Any other first
-        // TCP packet, or a UDP datagram from a service port, belongs to a
+        // TCP packet with ACK, or a UDP datagram from a service port, belongs to a
         // conversation that began before the capture (or before a timeout
         // ended its flow): the server side is then read from the ports, so
         // a camera's video to the recorder that pulls it is not taken for
@@ -350,10 +350,15 @@ impl FlowTable {
             (true, true)
         } else if syn {
             (false, false)
-        } else if is_tcp {
+        } else if is_tcp && view.tcp_flags & ACK != 0 {
             let server_is_source =
                 server_is_destination(6, view.src_port, view.dst_port) == Some(false);
             (server_is_source, true)
+        } else if is_tcp {
+            // Every segment of a running connection carries ACK; one without
+            // it and without SYN (FIN, NULL and Xmas scans, a bare RST)
+            // belongs to no running conversation: its sender is probing.
+            (false, false)
         } else if matches!(key.proto, 17 | 132) {
             // UDP has no handshake, so without a service port the first
             // sender stays the initiator (RTP from camera to recorder).

@@ -113,6 +113,41 @@ pub struct EcsObserver {
 pub struct CamsentryFields {
     pub camera: CameraFields,
     pub evidence: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub incident: Option<Incident>,
+}
+
+/// `camsentry.incident`: which incident a line belongs to and where it
+/// stands.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Incident {
+    pub id: String,
+    pub state: String,
+    pub matches: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub suppressed: u64,
+    pub top_destinations: Vec<serde_json::Value>,
+    pub top_ports: Vec<serde_json::Value>,
+}
+
+impl EcsAlert {
+    /// The incident's state (`open`, `update`, `closed`).
+    pub fn incident_state(&self) -> &str {
+        self.camsentry
+            .incident
+            .as_ref()
+            .map_or("", |i| i.state.as_str())
+    }
+}
+
+/// The lines that open an incident: one per incident.
+pub fn openings(alerts: &[EcsAlert]) -> Vec<EcsAlert> {
+    alerts
+        .iter()
+        .filter(|a| a.incident_state() == "open")
+        .cloned()
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

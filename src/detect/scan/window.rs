@@ -1,0 +1,91 @@
+//! Distinct keys within a sliding window of packet time.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::timestamp::{Nanos, Timestamp};
+
+/// Distinct keys that entered within a sliding window of packet time.
+///
+/// A key stays from the time it entered until a window later, then
+/// re-enters on its next sighting. When full, further keys are counted but
+/// not stored (a repeated one counts again), and that count is dropped one
+/// window after the last of them. `dropped` counts every key not stored,
+/// for the detector's memory counters.
+#[derive(Debug)]
+pub(super) struct DistinctWindow<K> {
+    pub(super) entered: BTreeMap<K, Timestamp>,
+    pub(super) order: VecDeque<(Timestamp, K)>,
+    pub(super) cap: usize,
+    pub(super) overflow: u64,
+    pub(super) overflow_last: Timestamp,
+    pub(super) dropped: u64,
+}
+
+impl<K: Ord + Copy> DistinctWindow<K> {
+    pub(super) fn new(cap: usize) -> Self {
+        DistinctWindow {
+            entered: BTreeMap::new(),
+            order: VecDeque::new(),
+            cap,
+            overflow: 0,
+            overflow_last: Timestamp::ZERO,
+            dropped: 0,
+        }
+    }
+
+    /// Drops keys that entered more than `window` before `now`, passing
+    /// each to `removed`.
+    pub(super) fn expire(&mut self, now: Timestamp, window: Nanos, mut removed: impl FnMut(K)) {
+        while let Some(&(ts, key)) = self.order.front() {
+            if now.since(ts) <= window {
+                break;
+            }
+            self.order.pop_front();
+            self.entered.remove(&key);
+            removed(key);
+        }
+        if self.overflow > 0 && now.since(self.overflow_last) > window {
+            self.overflow = 0;
+        }
+    }
+
+    /// Adds `key` seen at `ts`; true when it was not in the window.
+    pub(super) fn insert(&mut self, key: K, ts: Timestamp) -> bool {
+        if self.entered.contains_key(&key) {
+            return false;
+        }
+        if self.entered.len() >= self.cap {
+            self.overflow += 1;
+            self.overflow_last = ts;
+            self.dropped += 1;
+            return true;
+        }
+        self.entered.insert(key, ts);
+        self.order.push_back((ts, key));
+        true
+    }
+
+    pub(super) fn contains(&self, key: &K) -> bool {
+        self.entered.contains_key(key)
+    }
+
+    pub(super) fn count(&self) -> u64 {
+        self.entered.len() as u64 + self.overflow
+    }
+
+    /// Keys stored (at most the cap).
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.entered.len()
+    }
+
+    /// Packet time the oldest stored key entered.
+    pub(super) fn oldest(&self) -> Option<Timestamp> {
+        self.entered.values().min().copied()
+    }
+
+    /// Stored keys in order.
+    pub(super) fn keys(&self) -> impl Iterator<Item = &K> {
+        self.entered.keys()
+    }
+}
