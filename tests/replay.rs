@@ -8,19 +8,62 @@ use std::path::{Path, PathBuf};
 use camsentry::flow::FlowRecord;
 use serde_json::Value;
 
-/// Packets libpcap itself reads from a file before EOF or its first error.
-fn libpcap_count(path: &Path) -> (u64, bool) {
-    let Ok(mut capture) = pcap::Capture::from_file(path) else {
-        return (0, false);
+/// Packets libpcap itself reads from a file before EOF or its first error,
+/// whether it read to the end, and its error.
+fn libpcap_read(path: &Path) -> (u64, bool, String) {
+    let mut capture = match pcap::Capture::from_file(path) {
+        Ok(capture) => capture,
+        Err(error) => return (0, false, error.to_string()),
     };
     let mut packets = 0;
     loop {
         match capture.next_packet() {
             Ok(_) => packets += 1,
-            Err(pcap::Error::NoMorePackets) => return (packets, true),
-            Err(_) => return (packets, false),
+            Err(pcap::Error::NoMorePackets) => return (packets, true, String::new()),
+            Err(error) => return (packets, false, error.to_string()),
         }
     }
+}
+
+fn libpcap_count(path: &Path) -> (u64, bool) {
+    let (packets, clean, _) = libpcap_read(path);
+    (packets, clean)
+}
+
+/// What camsentry should read from a file: what libpcap reads, except
+/// where camsentry's own reader goes further on purpose.
+/// - pcapng files whose interfaces differ in link type or snapshot length,
+///   which libpcap refuses at the second interface: camsentry reads them
+///   whole, as capinfos counts them (`None` when capinfos is absent);
+/// - a classic pcap header whose link-type field has reserved bits set,
+///   which libpcap 1.10.3 takes for a link type and newer versions (and
+///   Wireshark) refuse: camsentry refuses it.
+fn expected_count(path: &Path) -> Option<(u64, bool)> {
+    let (packets, clean, error) = libpcap_read(path);
+    if !clean && error.contains("different from the") {
+        return capinfos_count(path).map(|n| (n, true));
+    }
+    if clean && pcap::Capture::from_file(path).is_ok_and(|c| c.get_datalink().0 & 0x03FF_0000 != 0)
+    {
+        return Some((0, false));
+    }
+    Some((packets, clean))
+}
+
+/// Packets in a capture as capinfos counts them, when it is installed.
+fn capinfos_count(path: &Path) -> Option<u64> {
+    let output = std::process::Command::new("capinfos")
+        .args(["-M", "-c"])
+        .arg(path)
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("Number of packets:"))
+        .and_then(|n| n.trim().parse().ok())
 }
 
 fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -39,7 +82,7 @@ fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
-fn every_public_capture_replays_without_panic_and_counts_what_libpcap_reads() {
+fn every_public_capture_replays_without_panic_and_counts_every_packet() {
     let Some(dir) = common::shared("pcaps") else {
         return;
     };
@@ -49,6 +92,10 @@ fn every_public_capture_replays_without_panic_and_counts_what_libpcap_reads() {
     let stats = tempfile::NamedTempFile::new().unwrap();
     let mut failed = 0;
     for file in &files {
+        let Some((expected, clean)) = expected_count(file) else {
+            eprintln!("skipped {}: capinfos is absent", file.display());
+            continue;
+        };
         let output = common::run(&[
             "replay",
             "-q",
@@ -60,7 +107,6 @@ fn every_public_capture_replays_without_panic_and_counts_what_libpcap_reads() {
         ]);
         let err = common::stderr(&output);
         assert!(!err.contains("panicked"), "{}: {err}", file.display());
-        let (expected, clean) = libpcap_count(file);
         let code = output.status.code();
         if clean {
             assert_eq!(code, Some(0), "{}: {err}", file.display());
