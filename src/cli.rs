@@ -225,11 +225,21 @@ pub struct OutputArgs {
     pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
+/// A count that must be 1 or more (`--workers`, `--max-flows`): zero would
+/// leave nothing to do the work or nowhere to keep a flow.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("not a whole number: {e}")),
+    }
+}
+
 /// Options shared by every command that runs the sensor.
 #[derive(Debug, Args)]
 pub struct SensorArgs {
     /// Worker threads for flow tracking [default: number of CPUs].
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = at_least_one)]
     pub workers: Option<usize>,
 
     /// Write one JSON line per finished flow to SPEC: `-` (stdout), a file
@@ -240,7 +250,7 @@ pub struct SensorArgs {
     /// Live flows kept across all workers; when full, the stalest flow is
     /// evicted (reported with end_reason "evicted" and counted). About 130
     /// bytes per flow.
-    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 2_000_000, value_parser = at_least_one)]
     pub max_flows: usize,
 
     /// Do not put VLAN ids in the flow key (use when the mirror tags the two

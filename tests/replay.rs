@@ -222,6 +222,30 @@ fn bad_inputs_get_clear_errors_and_documented_exit_codes() {
     let output = common::run(&["replay", "--timeout", "udp=soon", empty.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(common::stderr(&output).contains("bad duration `soon`"));
+
+    // Zero workers or zero flows would leave nothing to do the work.
+    let sample = common::fixture("camera-network.pcap");
+    for (command, flag) in [
+        ("replay", "-w"),
+        ("replay", "--workers"),
+        ("replay", "--max-flows"),
+        ("inventory", "--max-flows"),
+        ("learn", "--workers"),
+    ] {
+        let out = dir.path().join("baseline.json");
+        let mut args = vec![command, flag, "0", sample.to_str().unwrap()];
+        if command == "learn" {
+            args.extend(["--out", out.to_str().unwrap()]);
+        }
+        let output = common::run(&args);
+        let err = common::stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{command} {flag} 0: {err}");
+        assert!(
+            err.contains("invalid value '0'") && err.contains("must be at least 1"),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
 }
 
 fn flows_with_workers(inputs: &[&Path], workers: usize) -> Vec<String> {
