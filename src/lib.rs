@@ -16,6 +16,7 @@ pub mod camera;
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod decode;
 pub mod detect;
 pub mod flow;

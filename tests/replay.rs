@@ -340,3 +340,73 @@ fn sample_replay_prints_flows_and_summary() {
         "{err}"
     );
 }
+
+#[test]
+fn a_full_or_closed_stderr_does_not_abort_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = common::fixture("camera-network.pcap");
+    // A cut copy, so that an error message is written too.
+    let bytes = std::fs::read(&sample).unwrap();
+    let cut = dir.path().join("cut.pcap");
+    std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
+    let flows = dir.path().join("flows.json");
+    let stats = dir.path().join("stats.json");
+    let baseline = dir.path().join("baseline.json");
+    let replay_args = [
+        "replay",
+        "--flows",
+        flows.to_str().unwrap(),
+        "--stats-json",
+        stats.to_str().unwrap(),
+        cut.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ];
+    let learn_args = [
+        "learn",
+        "--out",
+        baseline.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ];
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for closed in [false, true] {
+        for path in [&flows, &stats, &baseline] {
+            let _ = std::fs::remove_file(path);
+        }
+        let run = |args: &[&str]| {
+            let mut command = if closed {
+                // The shell closes descriptor 2 before camsentry starts.
+                let mut c = std::process::Command::new("sh");
+                c.arg("-c")
+                    .arg("exec \"$0\" \"$@\" 2>&-")
+                    .arg(env!("CARGO_BIN_EXE_camsentry"));
+                c
+            } else {
+                let mut c = common::camsentry();
+                c.stderr(full());
+                c
+            };
+            command.args(args).output().unwrap().status.code()
+        };
+        let how = if closed { "closed" } else { "full" };
+        // Exit 3: the cut file. Not 101: a panic.
+        assert_eq!(run(&replay_args), Some(3), "replay, stderr {how}");
+        let summary: Value =
+            serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+        assert_eq!(summary["files_failed"], 1);
+        let records = std::fs::read_to_string(&flows).unwrap().lines().count();
+        assert_eq!(summary["flows"]["records_written"], records);
+        assert!(records > 0);
+        assert_eq!(run(&learn_args), Some(0), "learn, stderr {how}");
+        assert!(baseline.exists());
+        assert_eq!(
+            run(&["replay", "missing.pcap"]),
+            Some(2),
+            "usage error, stderr {how}"
+        );
+    }
+}

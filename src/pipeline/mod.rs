@@ -223,7 +223,7 @@ fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, Repla
 pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
     let inputs = capture::expand_inputs(&options.inputs)?;
     for (path, kind) in &inputs.skipped {
-        eprintln!(
+        crate::stderr_line!(
             "camsentry: {}: skipped, a {kind} (only regular files are read from directories; name it to read it)",
             path.display()
         );
@@ -260,7 +260,7 @@ pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
         for (link, name) in &outcome.links {
             if !link.is_supported() && !reported_links.contains(name) {
                 progress.clear();
-                eprintln!(
+                crate::stderr_line!(
                     "camsentry: {}: link type {name} is not supported; its packets are counted as undecodable",
                     outcome.display_name(),
                 );
@@ -269,7 +269,7 @@ pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
         }
         if let Some(error) = &outcome.error {
             progress.clear();
-            eprintln!(
+            crate::stderr_line!(
                 "camsentry: {}: {error} (after {} packets); continuing",
                 outcome.display_name(),
                 outcome.packets
