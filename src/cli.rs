@@ -58,11 +58,15 @@ pub enum Command {
     /// Replay pcap/pcapng files through the sensor.
     ///
     /// Files are read in the order given, directories recursively in name
-    /// order (only files that start with a pcap or pcapng magic number are
-    /// taken from directories). All files form one packet stream, as the
-    /// pieces of a rotated capture do. A file that cannot be read, or that
-    /// ends mid-record, is reported by name and the run goes on with the next
-    /// one. At the end a summary goes to stderr.
+    /// order (only regular files that start with a pcap or pcapng magic
+    /// number are taken from directories; FIFOs, sockets and devices there
+    /// are skipped and reported). A FIFO named on the command line is read
+    /// as it is written, and `-` reads standard input (`tcpdump -w - |
+    /// camsentry replay -`); SIGINT/SIGTERM stop them even while no data
+    /// comes. All inputs form one packet stream, as the pieces of a rotated
+    /// capture do. A file that cannot be read, or that ends mid-record, is
+    /// reported by name and the run goes on with the next one. At the end a
+    /// summary goes to stderr.
     #[command(after_help = EXIT_CODES)]
     Replay(ReplayArgs),
 
@@ -114,7 +118,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// Capture files or directories of them.
+    /// Capture files, directories of them, FIFOs, or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -288,7 +292,7 @@ pub struct DetectArgs {
 
 #[derive(Debug, Args)]
 pub struct LearnArgs {
-    /// Capture files or directories of them.
+    /// Capture files, directories of them, FIFOs, or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -310,7 +314,7 @@ pub struct LearnArgs {
 
 #[derive(Debug, Args)]
 pub struct InventoryArgs {
-    /// Capture files or directories of them.
+    /// Capture files, directories of them, FIFOs, or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
