@@ -1,5 +1,5 @@
 //! End-to-end replay throughput (packets/s) of generated captures, flow
-//! records off: read with libpcap, decode, route, track, sweep, flush.
+//! records off: read, decode, route, track, sweep, flush.
 //!
 //! The captures are generated once into `target/bench-data/` by the
 //! deterministic generator (`camsentry synth`). Criterion runs use reduced

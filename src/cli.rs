@@ -58,11 +58,15 @@ pub enum Command {
     /// Replay pcap/pcapng files through the sensor.
     ///
     /// Files are read in the order given, directories recursively in name
-    /// order (only files that start with a pcap or pcapng magic number are
-    /// taken from directories). All files form one packet stream, as the
-    /// pieces of a rotated capture do. A file that cannot be read, or that
-    /// ends mid-record, is reported by name and the run goes on with the next
-    /// one. At the end a summary goes to stderr.
+    /// order (only regular files that start with a pcap or pcapng magic
+    /// number are taken from directories; FIFOs, sockets and devices there
+    /// are skipped and reported). A FIFO named on the command line is read
+    /// as it is written, and `-` reads standard input (`tcpdump -w - |
+    /// camsentry replay -`); SIGINT/SIGTERM stop them even while no data
+    /// comes. All inputs form one packet stream, as the pieces of a rotated
+    /// capture do. A file that cannot be read, or that ends mid-record, is
+    /// reported by name and the run goes on with the next one. At the end a
+    /// summary goes to stderr.
     #[command(after_help = EXIT_CODES)]
     Replay(ReplayArgs),
 
@@ -114,7 +118,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// Capture files or directories of them.
+    /// Capture files, directories of them, FIFOs, or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -225,11 +229,21 @@ pub struct OutputArgs {
     pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
+/// A count that must be 1 or more (`--workers`, `--max-flows`): zero would
+/// leave nothing to do the work or nowhere to keep a flow.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("not a whole number: {e}")),
+    }
+}
+
 /// Options shared by every command that runs the sensor.
 #[derive(Debug, Args)]
 pub struct SensorArgs {
     /// Worker threads for flow tracking [default: number of CPUs].
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = at_least_one)]
     pub workers: Option<usize>,
 
     /// Write one JSON line per finished flow to SPEC: `-` (stdout), a file
@@ -240,7 +254,7 @@ pub struct SensorArgs {
     /// Live flows kept across all workers; when full, the stalest flow is
     /// evicted (reported with end_reason "evicted" and counted). About 130
     /// bytes per flow.
-    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 2_000_000, value_parser = at_least_one)]
     pub max_flows: usize,
 
     /// Do not put VLAN ids in the flow key (use when the mirror tags the two
@@ -278,7 +292,7 @@ pub struct DetectArgs {
 
 #[derive(Debug, Args)]
 pub struct LearnArgs {
-    /// Capture files or directories of them.
+    /// Capture files, directories of them, FIFOs, or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -300,7 +314,7 @@ pub struct LearnArgs {
 
 #[derive(Debug, Args)]
 pub struct InventoryArgs {
-    /// Capture files or directories of them.
+    /// Capture files, directories of them, FIFOs, or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

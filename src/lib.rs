@@ -1,6 +1,7 @@
 //! camsentry: a passive network sensor for CCTV and IP-camera networks.
 //!
-//! The crate reads packets (capture files through libpcap), decodes them
+//! The crate reads packets (capture files, FIFOs and stdin with its own
+//! pcap/pcapng reader, live interfaces through libpcap), decodes them
 //! without copying, tracks bidirectional flows in per-worker tables, and
 //! reports finished flows and policy alerts as JSON lines.
 //!
@@ -16,6 +17,7 @@ pub mod camera;
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod decode;
 pub mod detect;
 pub mod flow;

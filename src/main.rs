@@ -27,6 +27,7 @@ use camsentry::pipeline::{
 use camsentry::report;
 use camsentry::sink::SinkOptions;
 use camsentry::stats::{Completion, RunSummary};
+use camsentry::{stderr_line, stderr_text};
 
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("camsentry: error: {error:#}");
+            stderr_line!("camsentry: error: {error:#}");
             let usage = error.chain().any(|cause| {
                 matches!(
                     cause.downcast_ref::<ReplayError>(),
@@ -194,9 +195,9 @@ fn telemetry(outputs: &OutputArgs, sinks: &SinkOptions) -> Result<Option<Telemet
 /// Prints the summary (and writes `--stats-json`). Lost output, if any,
 /// is the summary's last line.
 fn report_run(outcome: &RunOutcome, stats_json: Option<&Path>) -> Result<()> {
-    eprint!("{}", outcome.summary.render_text());
+    stderr_text!("{}", outcome.summary.render_text());
     if let Some(engine) = &outcome.engine {
-        eprint!("{}", report::detection_text(engine));
+        stderr_text!("{}", report::detection_text(engine));
     }
     report_loss(&outcome.summary);
     if let Some(path) = stats_json {
@@ -213,7 +214,7 @@ fn report_run(outcome: &RunOutcome, stats_json: Option<&Path>) -> Result<()> {
 /// The summary's last line when output was lost.
 fn report_loss(summary: &RunSummary) {
     if let Some(line) = summary.render_loss() {
-        eprintln!("{line}");
+        stderr_line!("{line}");
     }
 }
 
@@ -308,8 +309,8 @@ fn learn(args: LearnArgs) -> Result<ExitCode> {
     )?;
     std::fs::write(&args.out, engine.baseline().to_json())
         .with_context(|| format!("writing {}", args.out.display()))?;
-    eprint!("{}", summary.render_text());
-    eprintln!(
+    stderr_text!("{}", summary.render_text());
+    stderr_line!(
         "camsentry: baseline of {} camera(s) written to {}",
         engine.baseline().cameras.len(),
         args.out.display()
@@ -326,19 +327,14 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
         0,
         args.quiet,
     )?;
-    let mut out = io::stdout().lock();
     let text = if args.json {
         serde_json::to_string_pretty(&report::inventory_json(&engine))? + "\n"
     } else {
         report::inventory_table(&engine)
     };
-    if let Err(e) = out.write_all(text.as_bytes())
-        && e.kind() != io::ErrorKind::BrokenPipe
-    {
-        return Err(e.into());
-    }
+    write_stdout(&text)?;
     if !args.quiet {
-        eprint!("{}", summary.render_text());
+        stderr_text!("{}", summary.render_text());
     }
     report_loss(&summary);
     Ok(exit_code(&summary))
@@ -347,9 +343,11 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
 fn synth(args: SynthArgs) -> Result<ExitCode> {
     use camsentry::synth::{SynthOptions, generate, scenario_names};
     if args.list {
-        for (name, description) in scenario_names() {
-            println!("{name:<20} {description}");
-        }
+        let list: String = scenario_names()
+            .iter()
+            .map(|(name, description)| format!("{name:<20} {description}\n"))
+            .collect();
+        write_stdout(&list)?;
         return Ok(ExitCode::SUCCESS);
     }
     let (Some(name), Some(out)) = (args.scenario, args.out) else {
@@ -367,14 +365,26 @@ fn synth(args: SynthArgs) -> Result<ExitCode> {
     };
     let packets = generate(&name, &options, BufWriter::with_capacity(1 << 20, file))
         .with_context(|| format!("writing {}", out.display()))?;
-    eprintln!("camsentry: wrote {packets} packets to {}", out.display());
+    stderr_line!("camsentry: wrote {packets} packets to {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 
 fn check_policy(file: &Path) -> Result<ExitCode> {
     let policy = Policy::load(file).map_err(|e| UsageError(e.to_string()))?;
-    print!("{}", policy.render());
+    write_stdout(&policy.render())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a command's result to stdout. A closed pipe (`| head`) is not an
+/// error; any other failure is, unlike `print!`, which would panic.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("writing to stdout"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn workers(sensor: &SensorArgs) -> usize {

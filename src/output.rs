@@ -167,7 +167,7 @@ impl Destinations {
             match destination {
                 Destination::Local(output) => {
                     if let Err(error) = output.reopen() {
-                        eprintln!("camsentry: reopening {spec} after SIGHUP: {error}");
+                        crate::stderr_line!("camsentry: reopening {spec} after SIGHUP: {error}");
                     }
                 }
                 Destination::Remote(sink) => sink.reopen(),

@@ -131,6 +131,8 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// Counters of each network sink (spec, counters).
     pub deliveries: Vec<(String, crate::sink::SinkCounters)>,
+    /// Directory entries passed over because they are not regular files.
+    pub skipped_inputs: usize,
 }
 
 impl RunSummary {
@@ -211,11 +213,19 @@ impl RunSummary {
         let source = if self.files.is_empty() && r.kernel_received > 0 {
             "live capture".to_string()
         } else {
-            format!(
-                "{} file(s) ({} failed)",
+            let mut source = format!(
+                "{} file(s) ({} failed",
                 self.files.len(),
                 self.files_failed()
-            )
+            );
+            if self.skipped_inputs > 0 {
+                let _ = write!(source, ", {} skipped", self.skipped_inputs);
+            }
+            if self.files.iter().any(|f| f.interrupted) {
+                source.push_str(", interrupted");
+            }
+            source.push(')');
+            source
         };
         let _ = writeln!(
             out,
@@ -281,7 +291,7 @@ impl RunSummary {
             let _ = writeln!(
                 out,
                 "  error: {}: {} (after {} packets)",
-                file.path.display(),
+                file.display_name(),
                 file.error.as_deref().unwrap_or_default(),
                 file.packets
             );
@@ -307,6 +317,7 @@ impl RunSummary {
                     "packets": f.packets,
                     "bytes": f.bytes,
                     "error": f.error,
+                    "interrupted": f.interrupted,
                 })
             })
             .collect();
@@ -325,6 +336,7 @@ impl RunSummary {
         json!({
             "files": files,
             "files_failed": self.files_failed(),
+            "skipped_inputs": self.skipped_inputs,
             "packets": r.packets,
             "wire_bytes": r.wire_bytes,
             "captured_bytes": r.captured_bytes,
@@ -373,8 +385,9 @@ mod tests {
                 packets: 10,
                 bytes: 1000,
                 link_name: "EN10MB".into(),
-                link: None,
+                links: Vec::new(),
                 error: damaged.then(|| "truncated".into()),
+                interrupted: false,
             }],
             reader: ReaderCounters::default(),
             workers: WorkerCounters::default(),
@@ -383,6 +396,7 @@ mod tests {
             alerts: 3,
             elapsed: Duration::from_millis(5),
             deliveries,
+            skipped_inputs: 0,
         }
     }
 

@@ -28,6 +28,10 @@ fn bad_policies_are_refused_with_line_column_and_reason() {
         ("bad-unknown-key.toml", "unknown key"),
         ("bad-budget.toml", "budget"),
         ("bad-empty-group.toml", "empty group"),
+        (
+            "bad-long-group-name.toml",
+            ":4:8: group name `lobby-xxxxxxxxxx…` is 100 characters long; at most 64",
+        ),
     ] {
         let path = dir.join(file);
         let output = common::run(&["check-policy", path.to_str().unwrap()]);

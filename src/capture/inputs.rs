@@ -1,8 +1,18 @@
-//! Turning the command line's paths into the ordered list of capture files.
+//! Turning the command line's paths into the ordered list of inputs.
+//!
+//! A path named on the command line is read whatever it is: a regular
+//! file, a FIFO, a character device, or `-` for standard input. Inside a
+//! directory only regular files are considered (a FIFO there would block a
+//! scan that merely wanted to peek at its first bytes, a socket cannot be
+//! opened at all): FIFOs, sockets and devices met while scanning are
+//! skipped and reported.
 
 use std::fs;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+
+use super::source::{STDIN, kind_name};
 
 /// Why the inputs could not be used at all (before any packet is read).
 #[derive(Debug, thiserror::Error)]
@@ -18,16 +28,37 @@ pub enum InputError {
     EmptyDirectory(PathBuf),
     #[error("no input given")]
     NoInput,
+    #[error("standard input (`-`) can be read only once")]
+    StdinTwice,
+    #[error(
+        "standard input (`-`) is a terminal: pipe a capture into it, e.g. `tcpdump -w - | camsentry replay -`"
+    )]
+    StdinTerminal,
+}
+
+/// The inputs to read, in order, and what directory scans passed over.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub files: Vec<PathBuf>,
+    /// Entries of scanned directories that are not regular files, with
+    /// their kind (`FIFO`, `socket`, ...).
+    pub skipped: Vec<(PathBuf, &'static str)>,
 }
 
 /// The magic numbers of classic pcap (both byte orders, micro- and
 /// nanosecond, and the Kuznetzov variant) and of pcapng.
 fn is_capture(path: &Path) -> bool {
     let mut magic = [0u8; 4];
-    let Ok(mut file) = fs::File::open(path) else {
+    // Non-blocking: the entry was a regular file when listed, but might
+    // have been replaced by a FIFO since.
+    let Ok(mut file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)
+    else {
         return false;
     };
-    if file.read_exact(&mut magic).is_err() {
+    if !file.metadata().is_ok_and(|m| m.is_file()) || file.read_exact(&mut magic).is_err() {
         return false;
     }
     matches!(
@@ -42,17 +73,27 @@ fn is_capture(path: &Path) -> bool {
     )
 }
 
-/// Expands files and directories into capture files. Named files are kept
-/// whatever they hold (libpcap will say what is wrong with them); inside
-/// directories, recursively and in name order, only files that start with a
-/// capture magic number are taken, so that a folder of captures with a
-/// README in it just works.
-pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+/// Expands files and directories into inputs. Named files are kept
+/// whatever they hold (the reader will say what is wrong with them), `-` is
+/// standard input; inside directories, recursively and in name order, only
+/// regular files that start with a capture magic number are taken, so that
+/// a folder of captures with a README in it just works.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Inputs, InputError> {
     if paths.is_empty() {
         return Err(InputError::NoInput);
     }
-    let mut files = Vec::new();
+    let mut inputs = Inputs::default();
     for path in paths {
+        if path.as_os_str() == STDIN {
+            if inputs.files.iter().any(|p| p.as_os_str() == STDIN) {
+                return Err(InputError::StdinTwice);
+            }
+            if std::io::stdin().is_terminal() {
+                return Err(InputError::StdinTerminal);
+            }
+            inputs.files.push(path.clone());
+            continue;
+        }
         let meta = fs::metadata(path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 InputError::Missing(path.clone())
@@ -64,19 +105,19 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             }
         })?;
         if meta.is_dir() {
-            let before = files.len();
-            walk(path, &mut files)?;
-            if files.len() == before {
+            let before = inputs.files.len();
+            walk(path, &mut inputs)?;
+            if inputs.files.len() == before {
                 return Err(InputError::EmptyDirectory(path.clone()));
             }
         } else {
-            files.push(path.clone());
+            inputs.files.push(path.clone());
         }
     }
-    Ok(files)
+    Ok(inputs)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
+fn walk(dir: &Path, inputs: &mut Inputs) -> Result<(), InputError> {
     let unreadable = |source| InputError::Unreadable {
         path: dir.to_path_buf(),
         source,
@@ -87,10 +128,16 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
         .collect();
     entries.sort();
     for entry in entries {
-        if entry.is_dir() {
-            walk(&entry, files)?;
+        // Follows symbolic links, as naming the target would.
+        let Ok(meta) = fs::metadata(&entry) else {
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&entry, inputs)?;
+        } else if !meta.is_file() {
+            inputs.skipped.push((entry, kind_name(meta.file_type())));
         } else if is_capture(&entry) {
-            files.push(entry);
+            inputs.files.push(entry);
         }
     }
     Ok(())
@@ -123,11 +170,29 @@ mod tests {
         fs::write(dir.path().join("b.pcap"), header).unwrap();
         fs::write(dir.path().join("a.cap"), header).unwrap();
         fs::write(dir.path().join("notes.txt"), b"hello").unwrap();
-        let files = expand_inputs(&[dir.path().to_path_buf()]).unwrap();
-        let names: Vec<_> = files
+        let inputs = expand_inputs(&[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = inputs
+            .files
             .iter()
             .map(|p| p.file_name().unwrap().to_owned())
             .collect();
         assert_eq!(names, ["a.cap", "b.pcap"]);
+    }
+
+    #[test]
+    fn directory_scans_skip_fifos_but_named_ones_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.pcap"), 0xa1b2_c3d4u32.to_le_bytes()).unwrap();
+        let fifo = dir.path().join("b.fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let inputs = expand_inputs(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(inputs.files, [dir.path().join("a.pcap")]);
+        assert_eq!(inputs.skipped, [(fifo.clone(), "FIFO")]);
+        let inputs = expand_inputs(std::slice::from_ref(&fifo)).unwrap();
+        assert_eq!(inputs.files, [fifo]);
+        assert!(matches!(
+            expand_inputs(&[PathBuf::from("-"), PathBuf::from("-")]),
+            Err(InputError::StdinTwice | InputError::StdinTerminal)
+        ));
     }
 }

@@ -1,14 +1,16 @@
-//! Packet sources: capture files replayed through libpcap, and live
-//! interfaces. A source only reads; decoding and routing happen in the
+//! Packet sources: capture files, FIFOs and standard input replayed by
+//! our own pcap/pcapng reader, and live interfaces through libpcap. A source only reads; decoding and routing happen in the
 //! pipeline's dispatcher.
 
 mod file;
 mod inputs;
 pub mod live;
 pub mod privileges;
+pub mod savefile;
+pub mod source;
 
-pub use file::{FileOutcome, replay_file};
-pub use inputs::{InputError, expand_inputs};
+pub use file::{FileOutcome, display_name, replay_file};
+pub use inputs::{InputError, Inputs, expand_inputs};
 pub use live::{CaptureSettings, KernelStats, LiveCapture};
 
 /// Packet time and on-the-wire length of a libpcap record. A record that

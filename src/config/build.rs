@@ -29,6 +29,31 @@ use crate::camera::oui;
 
 type Result<T> = std::result::Result<T, PolicyError>;
 
+/// Longest group name, in characters: it is written into every alert about
+/// the group's cameras.
+pub const MAX_GROUP_NAME: usize = 64;
+
+/// Longest allow-rule destination: a DNS name of 253 characters, with `*.`
+/// in front and a trailing dot.
+pub const MAX_DESTINATION: usize = 256;
+
+/// Longest of every other string value (networks, addresses, MAC
+/// addresses, vendors, durations, budgets, thresholds, port ranges,
+/// keywords); the longest valid one is an IPv6 CIDR of 49 characters.
+pub const MAX_VALUE: usize = 64;
+
+/// Longest TOML error message kept: serde quotes the offending value, which
+/// may be of any size.
+const MAX_MESSAGE: usize = 300;
+
+/// `text` cut to `max` characters, with `…` when something was cut.
+fn preview(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// Parses and validates `text`; `origin` names it in errors.
 pub(super) fn build(text: &str, origin: &str) -> Result<Policy> {
     let file: PolicyFile = toml::from_str(text).map_err(|e| toml_error(&e, text, origin))?;
@@ -57,6 +82,7 @@ fn toml_error(e: &toml::de::Error, text: &str, origin: &str) -> PolicyError {
     } else {
         message.to_string()
     };
+    let reason = preview(&reason, MAX_MESSAGE);
     PolicyError::Invalid {
         origin: origin.to_string(),
         location: e.span().map(|s| Location::in_text(text, s)),
@@ -72,6 +98,23 @@ struct Builder<'a> {
 impl Builder<'_> {
     fn err(&self, span: Range<usize>, reason: String) -> PolicyError {
         PolicyError::at(self.origin, self.text, span, reason)
+    }
+
+    /// The text of `s`, refused when longer than `max` characters (the
+    /// message quotes only its start).
+    fn limited<'s>(&self, s: &'s Spanned<String>, what: &str, max: usize) -> Result<&'s str> {
+        let text = s.get_ref();
+        let length = text.chars().count();
+        if length > max {
+            return Err(self.err(
+                s.span(),
+                format!(
+                    "{what} `{}` is {length} characters long; at most {max} are allowed",
+                    preview(text, 16)
+                ),
+            ));
+        }
+        Ok(text)
     }
 
     fn policy(&self, file: PolicyFile) -> Result<Policy> {
@@ -112,13 +155,13 @@ impl Builder<'_> {
     }
 
     fn cidr(&self, s: &Spanned<String>) -> Result<Cidr> {
-        s.get_ref()
+        self.limited(s, "network", MAX_VALUE)?
             .parse::<Cidr>()
             .map_err(|e| self.err(s.span(), format!("bad CIDR `{}`: {e}", s.get_ref())))
     }
 
     fn duration(&self, s: &Spanned<String>, allow_zero: bool) -> Result<Duration> {
-        let text = s.get_ref();
+        let text = self.limited(s, "duration", MAX_VALUE)?;
         let d = parse_duration(text)
             .map_err(|e| self.err(s.span(), format!("bad duration `{text}`: {e}")))?;
         if d.is_zero() && !allow_zero {
@@ -131,14 +174,14 @@ impl Builder<'_> {
     }
 
     fn budget(&self, s: &Spanned<String>) -> Result<ByteBudget> {
-        let text = s.get_ref();
+        let text = self.limited(s, "budget", MAX_VALUE)?;
         text.parse()
             .map_err(|e| self.err(s.span(), format!("bad budget `{text}`: {e}")))
     }
 
     fn threshold(&self, s: Option<Spanned<String>>, default: CountWindow) -> Result<CountWindow> {
         let Some(s) = s else { return Ok(default) };
-        let text = s.get_ref();
+        let text = self.limited(&s, "threshold", MAX_VALUE)?;
         text.parse()
             .map_err(|e| self.err(s.span(), format!("bad threshold `{text}`: {e}")))
     }
@@ -313,6 +356,7 @@ impl Builder<'_> {
         let mut first_seen: Vec<Range<usize>> = Vec::with_capacity(raw.len());
         for g in raw {
             let name_at = g.name.span();
+            self.limited(&g.name, "group name", MAX_GROUP_NAME)?;
             let name = g.name.into_inner();
             if name.trim().is_empty() {
                 return Err(self.err(name_at, "empty group name".to_string()));
@@ -374,7 +418,7 @@ impl Builder<'_> {
             .unwrap_or_default()
             .iter()
             .map(|m| {
-                parse_mac(m.get_ref()).map_err(|e| {
+                parse_mac(self.limited(m, "MAC address", MAX_VALUE)?).map_err(|e| {
                     self.err(m.span(), format!("bad MAC address `{}`: {e}", m.get_ref()))
                 })
             })
@@ -384,7 +428,7 @@ impl Builder<'_> {
             .unwrap_or_default()
             .iter()
             .map(|v| {
-                oui::vendor_by_name(v.get_ref())
+                oui::vendor_by_name(self.limited(v, "vendor", MAX_VALUE)?)
                     .map(|found| found.name)
                     .ok_or_else(|| {
                         let known: Vec<&str> = oui::vendors().iter().map(|k| k.name).collect();
@@ -408,7 +452,7 @@ impl Builder<'_> {
     }
 
     fn address(&self, s: &Spanned<String>) -> Result<IpAddr> {
-        let text = s.get_ref();
+        let text = self.limited(s, "address", MAX_VALUE)?;
         if text.contains('/') {
             return Err(self.err(
                 s.span(),
@@ -424,7 +468,7 @@ impl Builder<'_> {
         let target = self.target(&raw.to)?;
         let transport = match &raw.transport {
             None => None,
-            Some(t) => match t.get_ref().as_str() {
+            Some(t) => match self.limited(t, "transport", MAX_VALUE)? {
                 "tcp" => Some(Transport::Tcp),
                 "udp" => Some(Transport::Udp),
                 "icmp" => Some(Transport::Icmp),
@@ -441,18 +485,21 @@ impl Builder<'_> {
         };
         let role = match &raw.role {
             None => Role::Other,
-            Some(r) => Role::ALL
-                .into_iter()
-                .find(|role| role.as_str() == r.get_ref())
-                .ok_or_else(|| {
-                    self.err(
+            Some(r) => {
+                let text = self.limited(r, "role", MAX_VALUE)?;
+                Role::ALL
+                    .into_iter()
+                    .find(|role| role.as_str() == text)
+                    .ok_or_else(|| {
+                        self.err(
                         r.span(),
                         format!(
                             "unknown role `{}` (expected one of recorder, dns, ntp, cloud, other)",
                             r.get_ref()
                         ),
                     )
-                })?,
+                    })?
+            }
         };
         let ports = match raw.ports {
             None => Vec::new(),
@@ -492,7 +539,7 @@ impl Builder<'_> {
     /// `to`: a CIDR block if it has a `/`, else an address if it parses as
     /// one, else a DNS name pattern.
     fn target(&self, to: &Spanned<String>) -> Result<Target> {
-        let text = to.get_ref();
+        let text = self.limited(to, "destination", MAX_DESTINATION)?;
         let fail = |reason: String| self.err(to.span(), reason);
         if text.contains("://") {
             return Err(fail(format!(
@@ -522,6 +569,11 @@ impl Builder<'_> {
                 .ok()
                 .and_then(|n| PortRange::new(n, n))
                 .ok_or_else(|| fail(format!("bad port `{n}`: ports are 1 to 65535"))),
+            toml::Value::String(s) if s.chars().count() > MAX_VALUE => Err(fail(format!(
+                "port range `{}` is {} characters long; at most {MAX_VALUE} are allowed",
+                preview(s, 16),
+                s.chars().count()
+            ))),
             toml::Value::String(s) => {
                 let (low, high) = s.split_once('-').unwrap_or((s, s));
                 let number = |t: &str| {
@@ -570,7 +622,7 @@ mod tests {
     }
 
     /// Every bad fixture with its exact message.
-    const FIXTURES: [(&str, &str, &str); 13] = [
+    const FIXTURES: [(&str, &str, &str); 14] = [
         fixture!(
             "bad-unknown-key.toml",
             "8:3: unknown key `port` (expected one of `to`, `ports`, `transport`, `role`, `budget`)"
@@ -611,6 +663,10 @@ mod tests {
         fixture!(
             "bad-wildcard.toml",
             "7:8: bad DNS name `*.com`: wildcard too broad: it must cover at least two labels, as in `*.example.com`"
+        ),
+        fixture!(
+            "bad-long-group-name.toml",
+            "4:8: group name `lobby-xxxxxxxxxx…` is 100 characters long; at most 64 are allowed"
         ),
         fixture!(
             "bad-theta.toml",
@@ -733,6 +789,71 @@ mod tests {
         assert_eq!(
             refusal(&group("match = { address = [\"10.0.0.300\"] }")),
             "p.toml:3:22: bad address `10.0.0.300`: not an IP address"
+        );
+    }
+
+    #[test]
+    fn oversized_strings_are_refused_without_quoting_them_whole() {
+        let huge = "a".repeat(1 << 20);
+        let group = |name: &str, body: &str| {
+            format!("[[group]]\nname = \"{name}\"\nmatch = {{ {body} }}\n")
+        };
+        let at_most = |what: &str, max: usize| {
+            format!(
+                "{what} `aaaaaaaaaaaaaaaa…` is {} characters long; at most {max} are allowed",
+                1 << 20
+            )
+        };
+        let cases = [
+            (
+                group(&huge, "cidr = [\"10.0.0.0/8\"]"),
+                format!("p.toml:2:8: {}", at_most("group name", MAX_GROUP_NAME)),
+            ),
+            (
+                group("g", &format!("vendor = [\"{huge}\"]")),
+                format!("p.toml:3:21: {}", at_most("vendor", MAX_VALUE)),
+            ),
+            (
+                group("g", &format!("mac = [\"{huge}\"]")),
+                format!("p.toml:3:18: {}", at_most("MAC address", MAX_VALUE)),
+            ),
+            (
+                group("g", &format!("cidr = [\"{huge}\"]")),
+                format!("p.toml:3:19: {}", at_most("network", MAX_VALUE)),
+            ),
+            (
+                group("g", "cidr = [\"10.0.0.0/8\"]")
+                    + &format!("[[group.allow]]\nto = \"{huge}\"\n"),
+                format!("p.toml:5:6: {}", at_most("destination", MAX_DESTINATION)),
+            ),
+            (
+                format!("[learn]\nduration = \"{huge}\"\n"),
+                format!("p.toml:2:12: {}", at_most("duration", MAX_VALUE)),
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(refusal(&text), want);
+        }
+        // A name of exactly the limit is fine; a DNS name of 253 characters
+        // under a wildcard too.
+        let longest = "g".repeat(MAX_GROUP_NAME);
+        assert!(Policy::from_str(&group(&longest, "cidr = [\"10.0.0.0/8\"]"), "p.toml").is_ok());
+        let label = "a".repeat(63);
+        let name = format!("*.{label}.{label}.{label}.{}.example", "b".repeat(53));
+        assert_eq!(name.len(), 2 + 253);
+        let rule =
+            group("g", "cidr = [\"10.0.0.0/8\"]") + &format!("[[group.allow]]\nto = \"{name}\"\n");
+        assert!(
+            Policy::from_str(&rule, "p.toml").is_ok(),
+            "{}",
+            refusal(&rule)
+        );
+        // serde's own messages quote the value: kept short.
+        let wrong_type = format!("[detect.scan]\ntheta0 = \"{huge}\"\n");
+        assert!(
+            refusal(&wrong_type).len() < 400,
+            "{}",
+            refusal(&wrong_type).len()
         );
     }
 

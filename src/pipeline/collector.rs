@@ -247,9 +247,11 @@ fn reload(
         match Policy::load(path) {
             Ok(policy) => {
                 engine.set_policy(policy);
-                eprintln!("camsentry: SIGHUP: reloaded {}", path.display());
+                crate::stderr_line!("camsentry: SIGHUP: reloaded {}", path.display());
             }
-            Err(error) => eprintln!("camsentry: SIGHUP: keeping the current policy: {error}"),
+            Err(error) => {
+                crate::stderr_line!("camsentry: SIGHUP: keeping the current policy: {error}")
+            }
         }
     }
 }

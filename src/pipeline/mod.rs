@@ -214,6 +214,7 @@ fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, Repla
             alerts: report.alerts,
             elapsed: running.started.elapsed(),
             deliveries: report.deliveries,
+            skipped_inputs: 0,
         },
         engine: report.engine,
     })
@@ -221,7 +222,14 @@ fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, Repla
 
 /// Replays capture files, in the order given, as one packet source.
 pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
-    let files = capture::expand_inputs(&options.inputs)?;
+    let inputs = capture::expand_inputs(&options.inputs)?;
+    for (path, kind) in &inputs.skipped {
+        crate::stderr_line!(
+            "camsentry: {}: skipped, a {kind} (only regular files are read from directories; name it to read it)",
+            path.display()
+        );
+    }
+    let files = inputs.files;
     let progress_enabled = options.sensor.progress;
     let control = options.sensor.control.clone();
     let mut running = start(options.sensor, Backpressure::Block)?;
@@ -232,11 +240,15 @@ pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
         if control.stopping() {
             break;
         }
-        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let size = std::fs::metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map_or(0, |m| m.len());
         progress.start_file(index, path, size);
         let dispatcher = &mut running.dispatcher;
         let outcome = capture::replay_file(
             path,
+            &control.stop,
             &mut |link, ts, wire_len, frame| dispatcher.packet(link, ts, wire_len, frame),
             &mut |bytes, packets| {
                 progress.update(bytes, packets);
@@ -246,28 +258,28 @@ pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
             },
         );
         progress.end_file(outcome.packets);
-        if let Some(link) = outcome.link
-            && !link.is_supported()
-            && !reported_links.contains(&outcome.link_name)
-        {
-            progress.clear();
-            eprintln!(
-                "camsentry: {}: link type {} is not supported; its packets are counted as undecodable",
-                path.display(),
-                outcome.link_name
-            );
-            reported_links.push(outcome.link_name.clone());
+        for (link, name) in &outcome.links {
+            if !link.is_supported() && !reported_links.contains(name) {
+                progress.clear();
+                crate::stderr_line!(
+                    "camsentry: {}: link type {name} is not supported; its packets are counted as undecodable",
+                    outcome.display_name(),
+                );
+                reported_links.push(name.clone());
+            }
         }
         if let Some(error) = &outcome.error {
             progress.clear();
-            eprintln!(
+            crate::stderr_line!(
                 "camsentry: {}: {error} (after {} packets); continuing",
-                path.display(),
+                outcome.display_name(),
                 outcome.packets
             );
         }
         outcomes.push(outcome);
     }
     progress.clear();
-    finish(running, outcomes)
+    let mut outcome = finish(running, outcomes)?;
+    outcome.summary.skipped_inputs = inputs.skipped.len();
+    Ok(outcome)
 }
