@@ -1,10 +1,11 @@
 //! Packet decoding: link layer bytes to a small, copyable view of the packet.
 //!
 //! The reader thread calls [`decode`] once per frame. Decoding is zero-copy
-//! (etherparse's lax slicing for Ethernet, VLAN tags, IPv4/IPv6 and their
-//! extension headers; a few lines of our own for the transport ports and
-//! flags), allocates nothing, and never panics: what cannot be decoded comes
-//! back as one of the fixed [`DecodeError`] reasons, which the caller counts.
+//! (etherparse's lax slicing for Ethernet, VLAN tags and IPv4/IPv6 headers;
+//! our own bounds-checked code for the IPv6 extension-header chain, the
+//! tunnels and the transport ports and flags), allocates nothing, and never
+//! panics: what cannot be decoded comes back as one of the fixed
+//! [`DecodeError`] reasons, which the caller counts.
 //!
 //! The result, [`PacketView`], carries what flow tracking needs (addresses,
 //! ports, VLANs, TCP flags, lengths) plus where the transport payload starts,
@@ -19,6 +20,7 @@
 
 mod error;
 mod fast;
+mod ipv6;
 mod link;
 mod packet;
 mod transport;
