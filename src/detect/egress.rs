@@ -7,15 +7,16 @@
 //! SNI seen earlier), and check, in order: recorder, site infrastructure
 //! (DNS, NTP), the camera's policy group rules (address, CIDR or name
 //! pattern, port, transport), the baseline. Nothing matches: alert at once,
-//! then stay quiet for the same (camera, destination, port, transport) for
-//! `detect.egress.realert` (default 1 h) of packet time. Internal
+//! then stay quiet for the same camera and destination (the name it used,
+//! else the address; any port) for `detect.egress.realert` (default 1 h) of
+//! packet time. Internal
 //! destinations are the scan detector's business.
 //!
 //! Reference: the "default deny" egress rule of NIST SP 800-41 rev. 1
 //! (firewall policy) and CISA's guidance to keep cameras off the Internet;
 //! this is its passive, per-device form.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -37,9 +38,31 @@ pub const RULE: Rule = Rule {
     severity: 2,
 };
 
+/// Most (camera, destination) pairs whose last alert is remembered. When
+/// full, the pair alerted longest ago is forgotten (and counted when that
+/// was within its re-alert interval): a worm contacting millions of
+/// addresses cannot grow this map, and its probes are one scan incident
+/// anyway.
+pub const MAX_REMEMBERED: usize = 65_536;
+
+/// A destination as the camera knew it: by the name it used when it used
+/// one (a cloud that moves between addresses is one destination), else by
+/// address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Destination {
+    Name(Box<str>),
+    Address(IpAddr),
+}
+
 pub struct Egress {
     realert: Nanos,
-    last_alert: HashMap<(IpAddr, IpAddr, u16, u8), Timestamp>,
+    last_alert: HashMap<(IpAddr, Destination), Timestamp>,
+    /// Keys in the order they were last alerted (stale entries are skipped
+    /// when met): the oldest is found in O(1) when the map is full.
+    order: VecDeque<((IpAddr, Destination), Timestamp)>,
+    /// Pairs forgotten within their re-alert interval because the map was
+    /// full.
+    pub forgotten: u64,
 }
 
 impl Egress {
@@ -47,6 +70,34 @@ impl Egress {
         Egress {
             realert: realert.as_nanos().min(u128::from(u64::MAX)) as u64,
             last_alert: HashMap::new(),
+            order: VecDeque::new(),
+            forgotten: 0,
+        }
+    }
+
+    /// Pairs remembered now.
+    pub fn remembered(&self) -> usize {
+        self.last_alert.len()
+    }
+
+    fn remember(&mut self, key: (IpAddr, Destination), ts: Timestamp) {
+        while self.last_alert.len() >= MAX_REMEMBERED && !self.last_alert.contains_key(&key) {
+            let Some((oldest, at)) = self.order.pop_front() else {
+                break;
+            };
+            if self.last_alert.get(&oldest) == Some(&at) {
+                self.last_alert.remove(&oldest);
+                if ts.since(at) < self.realert {
+                    self.forgotten += 1;
+                }
+            }
+        }
+        self.last_alert.insert(key.clone(), ts);
+        self.order.push_back((key, ts));
+        // Re-alerts leave stale entries behind; keep the queue near the map.
+        if self.order.len() > 2 * MAX_REMEMBERED {
+            let map = &self.last_alert;
+            self.order.retain(|(k, at)| map.get(k) == Some(at));
         }
     }
 }
@@ -85,14 +136,18 @@ impl Detector for Egress {
         {
             return;
         }
-        let key = (camera, dst, responder.port, *proto);
+        let name = context.names.lookup(camera, dst);
+        let destination = match name {
+            Some(name) => Destination::Name(Box::from(name)),
+            None => Destination::Address(dst),
+        };
+        let key = (camera, destination);
         if let Some(last) = self.last_alert.get(&key)
             && ts.since(*last) < self.realert
         {
             return;
         }
-        self.last_alert.insert(key, *ts);
-        let name = context.names.lookup(camera, dst);
+        self.remember(key, *ts);
         let has_ports = matches!(proto, 6 | 17 | 132);
         let mut alert = context.camera_alert(RULE, camera, *ts);
         alert.source_port = has_ports.then_some(initiator.port);
@@ -128,5 +183,84 @@ impl Detector for Egress {
             json!("destination not allowed by policy or baseline"),
         );
         alerts.push(alert);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Policy;
+    use crate::detect::{Baseline, Knowledge};
+    use crate::flow::FlowKey;
+    use crate::observation::{Endpoint, FlowId};
+
+    const POLICY: &str = "[[group]]\nname = \"cams\"\nmatch = { cidr = [\"10.20.0.0/24\"] }\n";
+
+    fn start(seq: u64, millis: u64, dst: IpAddr, port: u16) -> Observation {
+        let camera: IpAddr = "10.20.0.11".parse().unwrap();
+        let sport = 40_000 + (seq % 20_000) as u16;
+        let (key, _) = FlowKey::new(camera, sport, dst, port, 6, 0, 0);
+        Observation::FlowStart {
+            id: FlowId {
+                key,
+                first_seq: seq,
+            },
+            ts: Timestamp::from_secs(1_767_600_000).plus(millis * 1_000_000),
+            initiator: Endpoint {
+                ip: camera,
+                port: sport,
+                mac: [2, 0, 0, 0, 0, 1],
+            },
+            responder: Endpoint {
+                ip: dst,
+                port,
+                mac: [2, 0, 0, 0, 0, 9],
+            },
+            proto: 6,
+            vlan: 0,
+            icmp_one_way: false,
+            first_bytes: 60,
+            midstream: false,
+            sender_is_initiator: true,
+        }
+    }
+
+    fn feed(knowledge: &mut Knowledge, egress: &mut Egress, o: Observation) -> usize {
+        knowledge.observe(&o);
+        let mut alerts = Vec::new();
+        egress.observe(&knowledge.context(), &o, &mut alerts);
+        alerts.len()
+    }
+
+    #[test]
+    fn one_alert_per_camera_and_destination_whatever_the_port_or_flow() {
+        let policy = Policy::from_str(POLICY, "test").unwrap();
+        let mut knowledge = Knowledge::new(policy, Baseline::default(), 0);
+        let mut egress = Egress::new(Duration::from_secs(3600));
+        let evil: IpAddr = "198.51.100.66".parse().unwrap();
+        // Two flows 41 ms apart, then another port, then an hour later.
+        let raised: Vec<usize> = [
+            (1, 0, 443),
+            (2, 41, 443),
+            (3, 900, 8443),
+            (4, 3_700_000, 443),
+        ]
+        .into_iter()
+        .map(|(seq, ms, port)| feed(&mut knowledge, &mut egress, start(seq, ms, evil, port)))
+        .collect();
+        assert_eq!(raised, [1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn a_worm_cannot_grow_the_realert_map() {
+        let policy = Policy::from_str(POLICY, "test").unwrap();
+        let mut knowledge = Knowledge::new(policy, Baseline::default(), 0);
+        let mut egress = Egress::new(Duration::from_secs(3600));
+        for n in 0..100_000u64 {
+            let dst = IpAddr::from((0x2d00_0000u32 + n as u32).to_be_bytes());
+            feed(&mut knowledge, &mut egress, start(n + 1, n, dst, 23));
+        }
+        assert_eq!(egress.remembered(), MAX_REMEMBERED);
+        assert_eq!(egress.forgotten, 100_000 - MAX_REMEMBERED as u64);
     }
 }

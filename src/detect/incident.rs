@@ -194,8 +194,9 @@ impl Incidents {
         if alert.rule.category == Category::Egress
             && let Some(scan) = self
                 .open
-                .iter_mut()
-                .find(|((ip, _), incident)| *ip == camera && is_internet_scan(&incident.latest))
+                .range_mut((camera, "")..)
+                .take_while(|((ip, _), _)| *ip == camera)
+                .find(|(_, incident)| is_internet_scan(&incident.latest))
                 .map(|(_, incident)| incident)
         {
             scan.add(&alert);
