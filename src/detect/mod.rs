@@ -185,6 +185,23 @@ impl Context<'_> {
     }
 }
 
+/// Every rule camsentry raises, in id order: what policy rule patterns
+/// (`[[suppress]] rule`, a group's `disable` and `severity`) are checked
+/// against.
+pub const RULES: [Rule; 11] = [
+    egress::RULE,
+    exfil::RULE_BUDGET,
+    exfil::RULE_BASELINE,
+    exfil::RULE_SLOW,
+    scan::RULES[0],
+    scan::RULES[1],
+    scan::RULES[2],
+    scan::RULES[3],
+    scan::RULES[4],
+    scan::RULES[5],
+    scan::RULES[6],
+];
+
 /// Detection settings that are not in the policy file.
 pub struct EngineOptions {
     pub learn_for: Nanos,
