@@ -45,7 +45,89 @@ pub fn detection_text(engine: &Engine) -> String {
             },
         );
     }
+    suppression_text(engine, &mut out);
     out
+}
+
+/// What the policy's `[[suppress]]` entries and group `disable` lists
+/// dropped, entry by entry; nothing when the policy has neither.
+fn suppression_text(engine: &Engine, out: &mut String) {
+    let stats = &engine.stats;
+    if stats.suppressed.is_empty() && stats.disabled.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  suppression: {} match(es) dropped by policy (no alert, no incident)",
+        stats.policy_dropped()
+    );
+    for count in &stats.suppressed {
+        let entry = &count.entry;
+        let mut details = vec![entry.label()];
+        if let Some(date) = entry.expires() {
+            details.push(format!("expires {date}"));
+        }
+        if let Some(reason) = entry.reason() {
+            details.push(format!("reason {reason:?}"));
+        }
+        if !count.in_policy {
+            details.push("removed by a reload".to_string());
+        }
+        let _ = writeln!(
+            out,
+            "    [[suppress]] entry {} ({}): {}",
+            count.number,
+            details.join("; "),
+            count.matches
+        );
+    }
+    for count in &stats.disabled {
+        let _ = writeln!(
+            out,
+            "    group {:?} disable {}: {}",
+            count.group, count.rule, count.matches
+        );
+    }
+}
+
+/// `{"matches", "entries": [...], "disabled": [...]}`: what the policy
+/// dropped, always present so the shape does not depend on the policy.
+fn suppression_json(engine: &Engine) -> Value {
+    let stats = &engine.stats;
+    let entries: Vec<Value> = stats
+        .suppressed
+        .iter()
+        .map(|count| {
+            let entry = &count.entry;
+            json!({
+                "entry": count.number,
+                "label": entry.label(),
+                "rule": entry.rule().map(ToString::to_string),
+                "camera": entry.camera().map(ToString::to_string),
+                "destination": entry.destination().map(ToString::to_string),
+                "reason": entry.reason(),
+                "expires": entry.expires().map(|d| d.to_string()),
+                "in_policy": count.in_policy,
+                "matches": count.matches,
+            })
+        })
+        .collect();
+    let disabled: Vec<Value> = stats
+        .disabled
+        .iter()
+        .map(|count| {
+            json!({
+                "group": count.group,
+                "rule": count.rule.to_string(),
+                "matches": count.matches,
+            })
+        })
+        .collect();
+    json!({
+        "matches": stats.policy_dropped(),
+        "entries": entries,
+        "disabled": disabled,
+    })
 }
 
 pub fn detection_json(engine: &Engine) -> Value {
@@ -72,6 +154,7 @@ pub fn detection_json(engine: &Engine) -> Value {
     json!({
         "cameras": engine.inventory().cameras(engine.policy()).len(),
         "detectors": detectors,
+        "suppression": suppression_json(engine),
     })
 }
 

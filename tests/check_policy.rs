@@ -29,6 +29,14 @@ fn bad_policies_are_refused_with_line_column_and_reason() {
         ("bad-budget.toml", "budget"),
         ("bad-empty-group.toml", "empty group"),
         (
+            "bad-expires.toml",
+            ":9:11: bad date `2026-02-30`: no such day in the calendar",
+        ),
+        (
+            "bad-empty-suppress.toml",
+            ":3:1: empty `[[suppress]]` entry",
+        ),
+        (
             "bad-long-group-name.toml",
             ":4:8: group name `lobby-xxxxxxxxxx…` is 100 characters long; at most 64",
         ),

@@ -14,18 +14,21 @@ use toml::Spanned;
 
 use super::budget::{ByteBudget, CountWindow, parse_duration};
 use super::cidr::{Cidr, CidrSet};
+use super::date::{Date, DateError};
 use super::domain::{DomainError, DomainPattern};
 use super::error::{Location, PolicyError};
 use super::mac::parse_mac;
 use super::policy::{
-    AllowRule, DetectSettings, EgressSettings, ExfilSettings, Group, LearnSettings, MAX_THRESHOLDS,
-    Policy, PortRange, Role, ScanSettings, Selector, Site, Target, Transport,
+    AllowRule, CameraRef, DetectSettings, EgressSettings, ExfilSettings, Group, IncidentSettings,
+    LearnSettings, MAX_THRESHOLDS, Policy, PortRange, Role, RulePattern, ScanSettings, Selector,
+    Site, Suppression, Target, Transport,
 };
 use super::raw::{
     AllowSection, DetectSection, GroupSection, LearnSection, MatchSection, PolicyFile, SiteSection,
-    SpannedList,
+    SpannedList, SuppressSection,
 };
 use crate::camera::oui;
+use crate::detect::RULES;
 
 type Result<T> = std::result::Result<T, PolicyError>;
 
@@ -39,8 +42,17 @@ pub const MAX_DESTINATION: usize = 256;
 
 /// Longest of every other string value (networks, addresses, MAC
 /// addresses, vendors, durations, budgets, thresholds, port ranges,
-/// keywords); the longest valid one is an IPv6 CIDR of 49 characters.
+/// keywords, rule ids, cameras, dates); the longest valid one is an IPv6
+/// CIDR of 49 characters.
 pub const MAX_VALUE: usize = 64;
+
+/// Longest `reason` of a suppression entry: one line of free text, printed
+/// by `check-policy` and in the run summary.
+pub const MAX_REASON: usize = 256;
+
+/// Highest (least severe) severity a group may give a rule: alerts count
+/// 1 (high) to 3 (low), as Suricata does.
+pub const LOWEST_SEVERITY: i64 = 3;
 
 /// Longest TOML error message kept: serde quotes the offending value, which
 /// may be of any size.
@@ -121,15 +133,155 @@ impl Builder<'_> {
         let site = self.site(file.site)?;
         let detect = self.detect(file.detect)?;
         let learn = self.learn(file.learn)?;
-        // Groups last: `other` rules take their default budget from
-        // `[detect.exfil]`.
+        // Groups after the detectors: `other` rules take their default
+        // budget from `[detect.exfil]`.
         let groups = self.groups(file.groups, &detect.exfil)?;
+        // Suppression last: a camera may be named by its group.
+        let suppress = file
+            .suppress
+            .into_iter()
+            .map(|entry| self.suppression(entry, &groups))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Policy {
             site,
             groups,
+            suppress,
             detect,
             learn,
         })
+    }
+
+    /// A rule id, or a prefix ending in `*`, that covers at least one of
+    /// camsentry's rules.
+    fn rule_pattern(&self, s: &Spanned<String>) -> Result<RulePattern> {
+        let text = self.limited(s, "rule", MAX_VALUE)?;
+        let (fixed, prefix) = match text.strip_suffix('*') {
+            Some(fixed) => (fixed, true),
+            None => (text, false),
+        };
+        if fixed.contains('*') {
+            return Err(self.err(
+                s.span(),
+                format!("bad rule `{text}`: `*` may only end a prefix, as in `CAMSENTRY-SCAN-*`"),
+            ));
+        }
+        let pattern = RulePattern {
+            fixed: fixed.to_string(),
+            prefix,
+        };
+        if !RULES.iter().any(|r| pattern.matches(r.id)) {
+            let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+            return Err(self.err(
+                s.span(),
+                format!(
+                    "unknown rule `{text}` (expected a rule id or a prefix ending in `*`; rules are {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+        Ok(pattern)
+    }
+
+    /// A suppression entry's `camera`: a CIDR block if it has a `/`, else
+    /// an address, a MAC address or a group name, tried in that order.
+    fn camera(&self, s: &Spanned<String>, groups: &[Group]) -> Result<CameraRef> {
+        let text = self.limited(s, "camera", MAX_VALUE)?;
+        if text.contains('/') {
+            return self.cidr(s).map(CameraRef::Network);
+        }
+        if let Ok(addr) = text.parse::<IpAddr>() {
+            return Ok(CameraRef::Network(Cidr::host(addr)));
+        }
+        if let Ok(mac) = parse_mac(text) {
+            return Ok(CameraRef::Mac(mac));
+        }
+        if let Some(group) = groups.iter().find(|g| g.name.eq_ignore_ascii_case(text)) {
+            return Ok(CameraRef::Group(group.name.clone()));
+        }
+        let reason = if text.contains(':') {
+            format!(
+                "bad camera `{text}`: neither an IP address nor a MAC address (`c0:56:e3:00:00:11`)"
+            )
+        } else {
+            format!(
+                "unknown camera `{text}`: not an address, CIDR block, MAC address or group name"
+            )
+        };
+        Err(self.err(s.span(), reason))
+    }
+
+    fn suppression(
+        &self,
+        entry: Spanned<SuppressSection>,
+        groups: &[Group],
+    ) -> Result<Suppression> {
+        let at = entry.span();
+        let raw = entry.into_inner();
+        if raw.rule.is_none() && raw.camera.is_none() && raw.destination.is_none() {
+            return Err(self.err(
+                at,
+                "empty `[[suppress]]` entry: give at least one of `rule`, `camera`, `destination`"
+                    .to_string(),
+            ));
+        }
+        let rule = raw
+            .rule
+            .as_ref()
+            .map(|r| self.rule_pattern(r))
+            .transpose()?;
+        let camera = raw
+            .camera
+            .as_ref()
+            .map(|c| self.camera(c, groups))
+            .transpose()?;
+        let destination = raw
+            .destination
+            .as_ref()
+            .map(|d| self.target(d))
+            .transpose()?;
+        let reason = match &raw.reason {
+            None => None,
+            Some(r) => {
+                let text = self.limited(r, "reason", MAX_REASON)?;
+                if text.trim().is_empty() {
+                    return Err(self.err(
+                        r.span(),
+                        "empty `reason`: say why, or leave it out".to_string(),
+                    ));
+                }
+                if text.chars().any(char::is_control) {
+                    return Err(self.err(
+                        r.span(),
+                        "`reason` must be one line of text without control characters".to_string(),
+                    ));
+                }
+                Some(text.to_string())
+            }
+        };
+        let expires = raw.expires.as_ref().map(|e| self.date(e)).transpose()?;
+        Ok(Suppression {
+            rule,
+            camera,
+            destination,
+            reason,
+            expires,
+        })
+    }
+
+    /// `YYYY-MM-DD`, as a string or a TOML local date.
+    fn date(&self, v: &Spanned<toml::Value>) -> Result<Date> {
+        let text = match v.get_ref() {
+            toml::Value::String(s) => preview(s, MAX_VALUE),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => {
+                return Err(self.err(
+                    v.span(),
+                    format!("bad date `{other}`: {}", DateError::Shape),
+                ));
+            }
+        };
+        text.parse::<Date>()
+            .map_err(|e| self.err(v.span(), format!("bad date `{text}`: {e}")))
     }
 
     fn site(&self, raw: SiteSection) -> Result<Site> {
@@ -339,7 +491,46 @@ impl Builder<'_> {
             exfil.slow_window = self.duration(w, false)?;
         }
         d.exfil = exfil;
+        d.incident = self.incident(raw.incident)?;
         Ok(d)
+    }
+
+    fn incident(&self, raw: super::raw::IncidentSection) -> Result<IncidentSettings> {
+        let mut incident = IncidentSettings::default();
+        if let Some(u) = &raw.update_interval {
+            incident.update_interval = self.duration(u, false)?;
+        }
+        if let Some(c) = &raw.close_after {
+            incident.close_after = self.duration(c, false)?;
+        }
+        if incident.close_after < incident.update_interval {
+            let span = raw
+                .close_after
+                .as_ref()
+                .or(raw.update_interval.as_ref())
+                .map_or(0..0, Spanned::span);
+            return Err(self.err(
+                span,
+                format!(
+                    "`close_after` ({}) must be at least `update_interval` ({})",
+                    super::budget::format_duration(incident.close_after),
+                    super::budget::format_duration(incident.update_interval)
+                ),
+            ));
+        }
+        if let Some(m) = &raw.max_alerts_per_hour {
+            let n = *m.get_ref();
+            incident.max_alerts_per_hour = u32::try_from(n).map_err(|_| {
+                self.err(
+                    m.span(),
+                    format!(
+                        "`max_alerts_per_hour` must be 0 (no cap) to {} (got {n})",
+                        u32::MAX
+                    ),
+                )
+            })?;
+        }
+        Ok(incident)
     }
 
     fn learn(&self, raw: LearnSection) -> Result<LearnSettings> {
@@ -395,14 +586,55 @@ impl Builder<'_> {
                 .into_iter()
                 .map(|a| self.allow(a, exfil.default_budget))
                 .collect::<Result<Vec<_>>>()?;
+            let disable = g
+                .disable
+                .unwrap_or_default()
+                .iter()
+                .map(|d| self.rule_pattern(d))
+                .collect::<Result<Vec<_>>>()?;
+            let severity = match g.severity {
+                None => Vec::new(),
+                Some(map) => self.severities(map.into_inner())?,
+            };
             groups.push(Group {
                 name,
                 selector,
                 allow,
+                disable,
+                severity,
             });
             first_seen.push(name_at);
         }
         Ok(groups)
+    }
+
+    /// A group's `severity` table, in file order.
+    fn severities(
+        &self,
+        map: std::collections::BTreeMap<Spanned<String>, Spanned<i64>>,
+    ) -> Result<Vec<(RulePattern, u8)>> {
+        let mut entries: Vec<_> = map.into_iter().collect();
+        entries.sort_by_key(|(key, _)| key.span().start);
+        entries
+            .into_iter()
+            .map(|(key, value)| {
+                let pattern = self.rule_pattern(&key)?;
+                let n = *value.get_ref();
+                let severity = u8::try_from(n)
+                    .ok()
+                    .filter(|s| (1..=LOWEST_SEVERITY).contains(&i64::from(*s)))
+                    .ok_or_else(|| {
+                        self.err(
+                            value.span(),
+                            format!(
+                                "bad severity `{n}` for `{}`: severities are 1 (high) to {LOWEST_SEVERITY} (low)",
+                                key.get_ref()
+                            ),
+                        )
+                    })?;
+                Ok((pattern, severity))
+            })
+            .collect()
     }
 
     fn selector(&self, raw: MatchSection) -> Result<Selector> {
@@ -622,7 +854,7 @@ mod tests {
     }
 
     /// Every bad fixture with its exact message.
-    const FIXTURES: [(&str, &str, &str); 14] = [
+    const FIXTURES: [(&str, &str, &str); 16] = [
         fixture!(
             "bad-unknown-key.toml",
             "8:3: unknown key `port` (expected one of `to`, `ports`, `transport`, `role`, `budget`)"
@@ -671,6 +903,14 @@ mod tests {
         fixture!(
             "bad-theta.toml",
             "4:10: `theta1` (0.6) must be below `theta0` (0.3)"
+        ),
+        fixture!(
+            "bad-expires.toml",
+            "9:11: bad date `2026-02-30`: no such day in the calendar"
+        ),
+        fixture!(
+            "bad-empty-suppress.toml",
+            "3:1: empty `[[suppress]]` entry: give at least one of `rule`, `camera`, `destination`"
         ),
         fixture!(
             "bad-host-bits.toml",
@@ -733,7 +973,7 @@ mod tests {
         );
         assert_eq!(
             refusal("[detect.egres]\n"),
-            "p.toml:1:9: unknown key `egres` (expected one of `egress`, `scan`, `exfil`)"
+            "p.toml:1:9: unknown key `egres` (expected one of `egress`, `scan`, `exfil`, `incident`)"
         );
         assert_eq!(
             refusal("[learn]\nduration = 24\n"),
@@ -977,6 +1217,156 @@ mod tests {
             refusal("[detect.exfil]\nslow_window = \"6\"\n"),
             "p.toml:2:15: bad duration `6`: `6` has no unit (write e.g. `30s`, `10m`, `2h` or `1d`)"
         );
+    }
+
+    #[test]
+    fn suppression_refusals() {
+        let entry = |body: &str| {
+            format!(
+                "[[group]]\nname = \"Lobby\"\nmatch = {{ cidr = [\"10.20.0.0/24\"] }}\n\n[[suppress]]\n{body}\n"
+            )
+        };
+        for (body, want) in [
+            (
+                "reason = \"noisy\"",
+                "p.toml:5:1: empty `[[suppress]]` entry: give at least one of `rule`, `camera`, `destination`",
+            ),
+            (
+                "rule = \"CAMSENTRY-EGRESS-1\"\nexpires = \"2026-02-30\"",
+                "p.toml:7:11: bad date `2026-02-30`: no such day in the calendar",
+            ),
+            (
+                "rule = \"CAMSENTRY-EGRESS-1\"\nexpires = \"30.06.2026\"",
+                "p.toml:7:11: bad date `30.06.2026`: expected a date `YYYY-MM-DD`, as in `2026-06-30`",
+            ),
+            (
+                "rule = \"CAMSENTRY-EGRESS-1\"\nexpires = 2026-06-30T12:00:00Z",
+                "p.toml:7:11: bad date `2026-06-30T12:00:00Z`: expected a date `YYYY-MM-DD`, as in `2026-06-30`",
+            ),
+            (
+                "rule = \"CAMSENTRY-EGRESS-1\"\nexpires = 20260630",
+                "p.toml:7:11: bad date `20260630`: expected a date `YYYY-MM-DD`, as in `2026-06-30`",
+            ),
+            (
+                "rule = \"CAMSENTRY-EGRESS-1\"\nuntil = \"2026-06-30\"",
+                "p.toml:7:1: unknown key `until` (expected one of `rule`, `camera`, `destination`, `reason`, `expires`)",
+            ),
+            (
+                "rule = \"CAMSENTRY-SCAN-*-2\"",
+                "p.toml:6:8: bad rule `CAMSENTRY-SCAN-*-2`: `*` may only end a prefix, as in `CAMSENTRY-SCAN-*`",
+            ),
+            (
+                "rule = \"camsentry-egress-1\"",
+                "p.toml:6:8: unknown rule `camsentry-egress-1` (expected a rule id or a prefix ending in `*`; rules are CAMSENTRY-EGRESS-1, CAMSENTRY-EXFIL-1, CAMSENTRY-EXFIL-2, CAMSENTRY-EXFIL-3, CAMSENTRY-SCAN-1, CAMSENTRY-SCAN-2, CAMSENTRY-SCAN-3, CAMSENTRY-SCAN-4, CAMSENTRY-SCAN-5, CAMSENTRY-SCAN-6, CAMSENTRY-SCAN-7)",
+            ),
+            (
+                "camera = \"parking\"",
+                "p.toml:6:10: unknown camera `parking`: not an address, CIDR block, MAC address or group name",
+            ),
+            (
+                "camera = \"c0:56:e3:00:00\"",
+                "p.toml:6:10: bad camera `c0:56:e3:00:00`: neither an IP address nor a MAC address (`c0:56:e3:00:00:11`)",
+            ),
+            (
+                "camera = \"10.20.0.0/33\"",
+                "p.toml:6:10: bad CIDR `10.20.0.0/33`: prefix length `33` is not a number from 0 to 32",
+            ),
+            (
+                "destination = \"*.com\"",
+                "p.toml:6:15: bad DNS name `*.com`: wildcard too broad: it must cover at least two labels, as in `*.example.com`",
+            ),
+            (
+                "camera = \"lobby\"\nreason = \" \"",
+                "p.toml:7:10: empty `reason`: say why, or leave it out",
+            ),
+            (
+                "camera = \"lobby\"\nreason = \"line\\nbreak\"",
+                "p.toml:7:10: `reason` must be one line of text without control characters",
+            ),
+        ] {
+            assert_eq!(refusal(&entry(body)), want, "{body}");
+        }
+        // Length limits: a camera like any other value, a reason to
+        // MAX_REASON.
+        let long = |key: &str, n: usize| entry(&format!("{key} = \"{}\"", "a".repeat(n)));
+        assert_eq!(
+            refusal(&long("camera", MAX_VALUE + 1)),
+            "p.toml:6:10: camera `aaaaaaaaaaaaaaaa…` is 65 characters long; at most 64 are allowed"
+        );
+        assert_eq!(
+            refusal(&(long("reason", MAX_REASON + 1) + "rule = \"CAMSENTRY-SCAN-*\"\n")),
+            "p.toml:6:10: reason `aaaaaaaaaaaaaaaa…` is 257 characters long; at most 256 are allowed"
+        );
+        let fine = long("reason", MAX_REASON) + "camera = \"LOBBY\"\nexpires = 2026-06-30\n";
+        assert!(
+            Policy::from_str(&fine, "p.toml").is_ok(),
+            "{}",
+            refusal(&fine)
+        );
+    }
+
+    #[test]
+    fn group_tuning_refusals() {
+        let group = |body: &str| {
+            format!("[[group]]\nname = \"g\"\nmatch = {{ cidr = [\"10.0.0.0/8\"] }}\n{body}\n")
+        };
+        assert_eq!(
+            refusal(&group("disable = [\"CAMSENTRY-EGRESS-1\", \"SCAN-*\"]")),
+            "p.toml:4:34: unknown rule `SCAN-*` (expected a rule id or a prefix ending in `*`; rules are CAMSENTRY-EGRESS-1, CAMSENTRY-EXFIL-1, CAMSENTRY-EXFIL-2, CAMSENTRY-EXFIL-3, CAMSENTRY-SCAN-1, CAMSENTRY-SCAN-2, CAMSENTRY-SCAN-3, CAMSENTRY-SCAN-4, CAMSENTRY-SCAN-5, CAMSENTRY-SCAN-6, CAMSENTRY-SCAN-7)"
+        );
+        // Keys are checked in file order, not in sorted order.
+        assert_eq!(
+            refusal(&group(
+                "severity = { \"CAMSENTRY-SCAN-6\" = 4, \"CAMSENTRY-EGRESS-1\" = 0 }"
+            )),
+            "p.toml:4:35: bad severity `4` for `CAMSENTRY-SCAN-6`: severities are 1 (high) to 3 (low)"
+        );
+        assert_eq!(
+            refusal(&group("severity = { \"CAMSENTRY-SCAN-*-x\" = 2 }")),
+            "p.toml:4:14: bad rule `CAMSENTRY-SCAN-*-x`: `*` may only end a prefix, as in `CAMSENTRY-SCAN-*`"
+        );
+        assert_eq!(
+            refusal(&group("severity = { \"CAMSENTRY-SCAN-1\" = \"low\" }")),
+            "p.toml:4:35: invalid type: string \"low\", expected i64"
+        );
+        assert_eq!(
+            refusal(&group("disabled = []")),
+            "p.toml:4:1: unknown key `disabled` (expected one of `name`, `match`, `allow`, `disable`, `severity`)"
+        );
+    }
+
+    #[test]
+    fn incident_refusals() {
+        assert_eq!(
+            refusal("[detect.incident]\nupdate_interval = \"0s\"\n"),
+            "p.toml:2:19: bad duration `0s`: must be longer than zero"
+        );
+        // Only `update_interval` written: the error points at it.
+        assert_eq!(
+            refusal("[detect.incident]\nupdate_interval = \"1h\"\n"),
+            "p.toml:2:19: `close_after` (30m) must be at least `update_interval` (1h)"
+        );
+        assert_eq!(
+            refusal("[detect.incident]\nclose_after = \"5m\"\nupdate_interval = \"10m\"\n"),
+            "p.toml:2:15: `close_after` (5m) must be at least `update_interval` (10m)"
+        );
+        assert_eq!(
+            refusal("[detect.incident]\nmax_alerts_per_hour = -1\n"),
+            "p.toml:2:23: `max_alerts_per_hour` must be 0 (no cap) to 4294967295 (got -1)"
+        );
+        assert_eq!(
+            refusal("[detect.incident]\nclose = \"1h\"\n"),
+            "p.toml:2:1: unknown key `close` (expected one of `update_interval`, `close_after`, `max_alerts_per_hour`)"
+        );
+        let p = Policy::from_str(
+            "[detect.incident]\nupdate_interval = \"1m\"\nclose_after = \"1m\"\nmax_alerts_per_hour = 0\n",
+            "p.toml",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let i = p.detect().incident;
+        assert_eq!(i.update_interval, Duration::from_secs(60));
+        assert_eq!(i.close_after, Duration::from_secs(60));
+        assert_eq!(i.max_alerts_per_hour, 0);
     }
 
     #[test]

@@ -13,11 +13,13 @@
 //! `Policy::render` prints the effective policy back as TOML. The value
 //! types the policy is made of live in their own modules: [`cidr`] for
 //! networks, [`domain`] for DNS name patterns, [`budget`] for durations,
-//! byte budgets and count thresholds, [`mac`] for MAC addresses.
+//! byte budgets and count thresholds, [`mac`] for MAC addresses, [`date`]
+//! for the expiry dates of suppression entries.
 
 pub mod budget;
 mod build;
 pub mod cidr;
+pub mod date;
 pub mod domain;
 pub mod error;
 pub mod mac;

@@ -14,8 +14,11 @@ use std::time::Duration;
 
 use super::budget::{ByteBudget, CountWindow};
 use super::cidr::{Cidr, CidrSet};
+use super::date::Date;
 use super::domain::DomainPattern;
 use super::error::PolicyError;
+use super::mac::format_mac;
+use crate::alert::Alert;
 
 /// Default `[site] internal`: RFC 1918, IPv4 link-local, IPv6 unique-local
 /// and link-local. Link-local is included because cameras use it for
@@ -29,11 +32,13 @@ pub const DEFAULT_INTERNAL: [&str; 6] = [
     "fe80::/10",
 ];
 
-/// The site policy: address plan, camera groups and detector settings.
+/// The site policy: address plan, camera groups, suppression entries and
+/// detector settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     pub(super) site: Site,
     pub(super) groups: Vec<Group>,
+    pub(super) suppress: Vec<Suppression>,
     pub(super) detect: DetectSettings,
     pub(super) learn: LearnSettings,
 }
@@ -73,6 +78,17 @@ impl Policy {
         self.groups
             .iter()
             .find(|g| g.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The `[[suppress]]` entries in file order.
+    pub fn suppressions(&self) -> &[Suppression] {
+        &self.suppress
+    }
+
+    /// The first `[[suppress]]` entry, in file order, that silences
+    /// `alert` (about a camera of group `group`), with its index.
+    pub fn suppression_for(&self, alert: &Alert, group: Option<&str>) -> Option<usize> {
+        self.suppress.iter().position(|s| s.matches(alert, group))
     }
 
     /// Detector settings.
@@ -135,6 +151,7 @@ impl Default for Policy {
         Policy {
             site: Site::default(),
             groups: Vec::new(),
+            suppress: Vec::new(),
             detect: DetectSettings::default(),
             learn: LearnSettings::default(),
         }
@@ -194,6 +211,8 @@ pub struct Group {
     pub(super) name: String,
     pub(super) selector: Selector,
     pub(super) allow: Vec<AllowRule>,
+    pub(super) disable: Vec<RulePattern>,
+    pub(super) severity: Vec<(RulePattern, u8)>,
 }
 
 impl Group {
@@ -210,6 +229,32 @@ impl Group {
     /// The allow rules in file order.
     pub fn rules(&self) -> &[AllowRule] {
         &self.allow
+    }
+
+    /// Rules (ids or prefixes) turned off for the group's cameras.
+    pub fn disabled(&self) -> &[RulePattern] {
+        &self.disable
+    }
+
+    /// The first `disable` entry covering rule `id`, if any: matches of a
+    /// disabled rule are dropped for the group's cameras.
+    pub fn disables(&self, id: &str) -> Option<&RulePattern> {
+        self.disable.iter().find(|p| p.matches(id))
+    }
+
+    /// Severity overrides, in rule-pattern order.
+    pub fn severities(&self) -> &[(RulePattern, u8)] {
+        &self.severity
+    }
+
+    /// The severity the group gives rule `id`, when it overrides it: an
+    /// exact id wins over a prefix, a longer prefix over a shorter one.
+    pub fn severity_for(&self, id: &str) -> Option<u8> {
+        self.severity
+            .iter()
+            .filter(|(p, _)| p.matches(id))
+            .max_by_key(|(p, _)| (!p.is_prefix(), p.fixed().len()))
+            .map(|(_, severity)| *severity)
     }
 
     /// The first rule, in file order, allowing a flow to `dst_ip` on
@@ -355,6 +400,166 @@ pub enum Target {
     Name(DomainPattern),
 }
 
+/// A rule id (`CAMSENTRY-EGRESS-1`) or a prefix of rule ids ending in `*`
+/// (`CAMSENTRY-SCAN-*`; `*` alone covers every rule). Validation checks
+/// that it covers at least one rule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RulePattern {
+    /// The id, or the prefix without its `*`.
+    pub(super) fixed: String,
+    pub(super) prefix: bool,
+}
+
+impl RulePattern {
+    /// True for `...*` patterns.
+    pub fn is_prefix(&self) -> bool {
+        self.prefix
+    }
+
+    /// The id, or for a prefix the part before `*`.
+    pub fn fixed(&self) -> &str {
+        &self.fixed
+    }
+
+    /// True when rule `id` is covered (exactly, or by the prefix).
+    pub fn matches(&self, id: &str) -> bool {
+        if self.prefix {
+            id.starts_with(&self.fixed)
+        } else {
+            id == self.fixed
+        }
+    }
+}
+
+impl std::fmt::Display for RulePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.fixed, if self.prefix { "*" } else { "" })
+    }
+}
+
+/// Which cameras a suppression entry covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CameraRef {
+    /// Cameras whose address lies in the network (a single address is a
+    /// host network).
+    Network(Cidr),
+    /// The camera with this MAC address.
+    Mac([u8; 6]),
+    /// The cameras of the group of this name (spelled as the group is).
+    Group(String),
+}
+
+impl CameraRef {
+    /// True when the camera at `ip`, with MAC `mac` when seen, in group
+    /// `group` (ASCII case-insensitive), is covered.
+    pub fn matches(&self, ip: IpAddr, mac: Option<[u8; 6]>, group: Option<&str>) -> bool {
+        match self {
+            CameraRef::Network(cidr) => cidr.contains(ip),
+            CameraRef::Mac(m) => mac == Some(*m),
+            CameraRef::Group(name) => group.is_some_and(|g| g.eq_ignore_ascii_case(name)),
+        }
+    }
+}
+
+impl std::fmt::Display for CameraRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CameraRef::Network(cidr) => f.write_str(&cidr.to_compact_string()),
+            CameraRef::Mac(mac) => f.write_str(&format_mac(*mac)),
+            CameraRef::Group(name) => f.write_str(name),
+        }
+    }
+}
+
+/// One `[[suppress]]` entry: detector matches it covers are dropped before
+/// they reach the incident layer (no line, no incident), and counted.
+///
+/// An entry covers a match when every part it gives covers it; at least one
+/// of `rule`, `camera` and `destination` is given (validation refuses an
+/// entry that would silence everything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub(super) rule: Option<RulePattern>,
+    pub(super) camera: Option<CameraRef>,
+    pub(super) destination: Option<Target>,
+    pub(super) reason: Option<String>,
+    pub(super) expires: Option<Date>,
+}
+
+impl Suppression {
+    /// The rule id or prefix, when limited to some rules.
+    pub fn rule(&self) -> Option<&RulePattern> {
+        self.rule.as_ref()
+    }
+
+    /// The cameras, when limited to some.
+    pub fn camera(&self) -> Option<&CameraRef> {
+        self.camera.as_ref()
+    }
+
+    /// The destination, when limited to one: a network matched against
+    /// the alert's destination address, or a DNS name pattern matched
+    /// against the name the camera used (`destination.domain`).
+    pub fn destination(&self) -> Option<&Target> {
+        self.destination.as_ref()
+    }
+
+    /// Why the entry exists, as written.
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+
+    /// The last day (UTC, in packet time) the entry applies.
+    pub fn expires(&self) -> Option<Date> {
+        self.expires
+    }
+
+    /// True when the entry covers `alert`, a match about a camera of group
+    /// `group`, at the alert's packet time: past its `expires` date an
+    /// entry covers nothing.
+    pub fn matches(&self, alert: &Alert, group: Option<&str>) -> bool {
+        self.expires.is_none_or(|d| !d.is_past(alert.ts))
+            && self.rule.as_ref().is_none_or(|r| r.matches(alert.rule.id))
+            && self
+                .camera
+                .as_ref()
+                .is_none_or(|c| c.matches(alert.source_ip, alert.source_mac, group))
+            && self.destination.as_ref().is_none_or(|t| match t {
+                Target::Network(cidr) => alert.destination_ip.is_some_and(|ip| cidr.contains(ip)),
+                Target::Name(pattern) => alert
+                    .destination_domain
+                    .as_deref()
+                    .is_some_and(|name| pattern.matches(name)),
+            })
+    }
+
+    /// A short description of what the entry covers, for the run summary:
+    /// `rule CAMSENTRY-EGRESS-1, camera 10.20.0.12, destination
+    /// *.example.com`.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(rule) = &self.rule {
+            parts.push(format!("rule {rule}"));
+        }
+        if let Some(camera) = &self.camera {
+            parts.push(format!("camera {camera}"));
+        }
+        if let Some(destination) = &self.destination {
+            parts.push(format!("destination {destination}"));
+        }
+        parts.join(", ")
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Network(cidr) => f.write_str(&cidr.to_compact_string()),
+            Target::Name(pattern) => write!(f, "{pattern}"),
+        }
+    }
+}
+
 /// An inclusive range of ports; a single port has `start == end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PortRange {
@@ -469,6 +674,30 @@ pub struct DetectSettings {
     pub scan: ScanSettings,
     /// Exfiltration (upload volume) detector.
     pub exfil: ExfilSettings,
+    /// The incident layer that turns matches into lines.
+    pub incident: IncidentSettings,
+}
+
+/// `[detect.incident]`, validated: `update_interval` longer than zero,
+/// `close_after` at least `update_interval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentSettings {
+    /// Least packet time between two lines of one incident.
+    pub update_interval: Duration,
+    /// Packet time without a match after which an incident closes.
+    pub close_after: Duration,
+    /// Lines per camera per hour of packet time; 0 for no cap.
+    pub max_alerts_per_hour: u32,
+}
+
+impl Default for IncidentSettings {
+    fn default() -> IncidentSettings {
+        IncidentSettings {
+            update_interval: Duration::from_secs(600),
+            close_after: Duration::from_secs(1800),
+            max_alerts_per_hour: 30,
+        }
+    }
 }
 
 /// `[detect.egress]`, validated.
@@ -782,6 +1011,194 @@ match = { mac = ["c0:56:e3:00:00:11"] }
             panic!("group missing")
         };
         assert!(l.allows(cloud, None, Some(443), Transport::Tcp).is_none());
+    }
+
+    /// A detector match at `ts` (seconds after 2026-01-05T00:00:00Z)
+    /// about `camera` to `dst` (named `domain`).
+    fn matched(
+        rule: &'static str,
+        camera: &str,
+        mac: Option<[u8; 6]>,
+        dst: Option<&str>,
+        domain: Option<&str>,
+        secs: u64,
+    ) -> Alert {
+        Alert {
+            ts: crate::timestamp::Timestamp::from_secs(1_767_571_200 + secs),
+            evidence_ts: crate::timestamp::Timestamp::from_secs(1_767_571_200 + secs),
+            rule: crate::alert::Rule {
+                id: rule,
+                signature_id: 1,
+                name: "test",
+                category: crate::alert::Category::Scan,
+                action: "lan-scan",
+                severity: 1,
+            },
+            source_ip: ip(camera),
+            source_port: None,
+            source_mac: mac,
+            destination_ip: dst.map(ip),
+            destination_port: None,
+            destination_domain: domain.map(str::to_string),
+            transport: None,
+            community_id: None,
+            vlan: None,
+            camera: crate::alert::CameraInfo::default(),
+            evidence: serde_json::Map::new(),
+            incident: None,
+        }
+    }
+
+    const MAC: [u8; 6] = [0xc0, 0x56, 0xe3, 0x00, 0x00, 0x11];
+
+    const TUNED: &str = r#"
+[[group]]
+name = "Lobby"
+match = { cidr = ["10.20.0.0/24"] }
+disable = ["CAMSENTRY-EGRESS-1", "CAMSENTRY-EXFIL-*"]
+severity = { "CAMSENTRY-*" = 1, "CAMSENTRY-SCAN-*" = 3, "CAMSENTRY-SCAN-6" = 2 }
+
+[[suppress]]
+rule = "CAMSENTRY-SCAN-*"
+camera = "10.30.0.0/16"
+
+[[suppress]]
+camera = "C0-56-E3-00-00-11"
+destination = "*.updates.example"
+reason = "firmware mirror"
+
+[[suppress]]
+rule = "CAMSENTRY-SCAN-6"
+camera = "lobby"
+expires = "2026-01-05"
+
+[[suppress]]
+destination = "192.0.2.0/24"
+"#;
+
+    #[test]
+    fn suppression_matching() {
+        let p = policy(TUNED);
+        let which = |a: &Alert, group: Option<&str>| p.suppression_for(a, group);
+        // Rule prefix and camera by CIDR: any SCAN rule, not EGRESS.
+        let a = matched("CAMSENTRY-SCAN-4", "10.30.1.2", None, None, None, 0);
+        assert_eq!(which(&a, None), Some(0));
+        let a = matched("CAMSENTRY-EGRESS-1", "10.30.1.2", None, None, None, 0);
+        assert_eq!(which(&a, None), None);
+        let a = matched("CAMSENTRY-SCAN-4", "10.31.1.2", None, None, None, 0);
+        assert_eq!(which(&a, None), None);
+        // Camera by MAC and destination by name pattern: both must hold,
+        // for any rule.
+        let named = |mac, domain| {
+            matched(
+                "CAMSENTRY-EGRESS-1",
+                "10.99.0.5",
+                mac,
+                Some("203.0.113.9"),
+                domain,
+                0,
+            )
+        };
+        assert_eq!(
+            which(&named(Some(MAC), Some("eu.updates.example")), None),
+            Some(1)
+        );
+        assert_eq!(
+            which(&named(Some(MAC), Some("EU.Updates.Example.")), None),
+            Some(1)
+        );
+        assert_eq!(
+            which(&named(Some(MAC), Some("updates.example")), None),
+            None
+        );
+        assert_eq!(which(&named(Some(MAC), None), None), None);
+        assert_eq!(which(&named(None, Some("eu.updates.example")), None), None);
+        assert_eq!(
+            which(
+                &named(
+                    Some([0xc0, 0x56, 0xe3, 0, 0, 0x12]),
+                    Some("eu.updates.example")
+                ),
+                None
+            ),
+            None
+        );
+        // Camera by group (as the alert names it, any case), expiring at
+        // the end of 2026-01-05 in packet time.
+        let slow = |secs| matched("CAMSENTRY-SCAN-6", "10.20.0.7", None, None, None, secs);
+        assert_eq!(which(&slow(0), Some("Lobby")), Some(2));
+        assert_eq!(which(&slow(86_399), Some("LOBBY")), Some(2));
+        assert_eq!(which(&slow(86_400), Some("Lobby")), None);
+        assert_eq!(which(&slow(0), None), None);
+        assert_eq!(which(&slow(0), Some("parking")), None);
+        // Destination by network: alerts without a destination never match
+        // it, scan alerts with one do.
+        let a = matched(
+            "CAMSENTRY-SCAN-1",
+            "10.20.0.7",
+            None,
+            Some("192.0.2.200"),
+            None,
+            0,
+        );
+        assert_eq!(which(&a, Some("Lobby")), Some(3));
+        // First entry in file order wins.
+        let a = matched(
+            "CAMSENTRY-SCAN-1",
+            "10.30.0.7",
+            None,
+            Some("192.0.2.200"),
+            None,
+            0,
+        );
+        assert_eq!(which(&a, None), Some(0));
+        // The entries as the summary labels them.
+        let labels: Vec<String> = p.suppressions().iter().map(Suppression::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "rule CAMSENTRY-SCAN-*, camera 10.30.0.0/16",
+                "camera c0:56:e3:00:00:11, destination *.updates.example",
+                "rule CAMSENTRY-SCAN-6, camera Lobby",
+                "destination 192.0.2.0/24",
+            ]
+        );
+        assert_eq!(p.suppressions()[1].reason(), Some("firmware mirror"));
+        assert_eq!(
+            p.suppressions()[2].expires().map(|d| d.to_string()),
+            Some("2026-01-05".to_string())
+        );
+    }
+
+    #[test]
+    fn group_disable_and_severity() {
+        let p = policy(TUNED);
+        let Some(g) = p.group("lobby") else {
+            panic!("group missing")
+        };
+        assert_eq!(
+            g.disables("CAMSENTRY-EGRESS-1").map(ToString::to_string),
+            Some("CAMSENTRY-EGRESS-1".to_string())
+        );
+        assert_eq!(
+            g.disables("CAMSENTRY-EXFIL-3").map(ToString::to_string),
+            Some("CAMSENTRY-EXFIL-*".to_string())
+        );
+        assert!(g.disables("CAMSENTRY-SCAN-1").is_none());
+        // Exact id over prefix, longer prefix over shorter.
+        assert_eq!(g.severity_for("CAMSENTRY-SCAN-6"), Some(2));
+        assert_eq!(g.severity_for("CAMSENTRY-SCAN-1"), Some(3));
+        assert_eq!(g.severity_for("CAMSENTRY-EGRESS-1"), Some(1));
+        let none = policy(SITE);
+        assert_eq!(none.groups()[0].severity_for("CAMSENTRY-SCAN-1"), None);
+        // `*` alone covers every rule.
+        let all = policy(
+            "[[group]]\nname = \"lab\"\nmatch = { cidr = [\"10.9.0.0/16\"] }\ndisable = [\"*\"]\n",
+        );
+        let lab = all
+            .group("lab")
+            .map(|g| g.disables("CAMSENTRY-SCAN-7").is_some());
+        assert_eq!(lab, Some(true));
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!
 //! Each field's documentation states the default used when it is absent.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -30,6 +32,10 @@ pub struct PolicyFile {
     /// groups, so no host has any allow rule.
     #[serde(default, rename = "group")]
     pub groups: Vec<GroupSection>,
+    /// `[[suppress]]`: detector matches to drop, in file order. A match is
+    /// counted against the first entry that covers it. Default: none.
+    #[serde(default)]
+    pub suppress: Vec<Spanned<SuppressSection>>,
     /// `[detect.*]`: detector tuning. Default: every detector at its
     /// defaults.
     #[serde(default)]
@@ -75,6 +81,42 @@ pub struct GroupSection {
     /// (members may reach nothing outside the site).
     #[serde(default)]
     pub allow: Vec<AllowSection>,
+    /// Rules turned off for the group's cameras: rule ids
+    /// (`"CAMSENTRY-EGRESS-1"`) or prefixes ending in `*`
+    /// (`"CAMSENTRY-SCAN-*"`); each must cover at least one rule. Their
+    /// matches are dropped and counted. Default: `[]`.
+    pub disable: Option<SpannedList>,
+    /// Severity overrides for the group's cameras, rule id or prefix to
+    /// severity, 1 (high) to 3 (low): `{ "CAMSENTRY-SCAN-6" = 3 }`. An
+    /// exact id wins over a prefix, a longer prefix over a shorter one.
+    /// Default: `{}` (every rule at its own severity).
+    pub severity: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
+}
+
+/// One `[[suppress]]` entry: which detector matches to drop. A match is
+/// covered when every part the entry gives covers it; at least one of
+/// `rule`, `camera` and `destination` is required.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressSection {
+    /// A rule id, or a prefix ending in `*` (`"CAMSENTRY-SCAN-*"`).
+    /// Default: any rule.
+    pub rule: Option<Spanned<String>>,
+    /// The camera: an address, a CIDR block, a MAC address, or the name of
+    /// a `[[group]]`. Default: any camera.
+    pub camera: Option<Spanned<String>>,
+    /// The destination, written like an allow rule's `to`: a CIDR block or
+    /// address (matched against the alert's destination address) or a DNS
+    /// name pattern (matched against the name the camera used). Default:
+    /// any destination, including none.
+    pub destination: Option<Spanned<String>>,
+    /// Why the entry exists; shown by `check-policy` and in the run
+    /// summary. Default: none.
+    pub reason: Option<Spanned<String>>,
+    /// Last day the entry applies, `YYYY-MM-DD` (a string or a TOML date),
+    /// UTC, compared with packet time: from the next day on it covers
+    /// nothing. Default: never expires.
+    pub expires: Option<Spanned<toml::Value>>,
 }
 
 /// A group's `match` table. A host matches when it satisfies every
@@ -136,6 +178,27 @@ pub struct DetectSection {
     /// `[detect.exfil]`. Default: see [`ExfilSection`].
     #[serde(default)]
     pub exfil: ExfilSection,
+    /// `[detect.incident]`. Default: see [`IncidentSection`].
+    #[serde(default)]
+    pub incident: IncidentSection,
+}
+
+/// `[detect.incident]`: how detector matches become alert lines. Per
+/// camera and rule, the first match opens an incident (one line), later
+/// ones update it (at most one line per `update_interval`), and it closes
+/// with a summary after `close_after` without a match.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentSection {
+    /// Least packet time between two lines of one incident; longer than
+    /// zero. Default: `"10m"`.
+    pub update_interval: Option<Spanned<String>>,
+    /// Packet time without a match after which an incident closes; at
+    /// least `update_interval`. Default: `"30m"`.
+    pub close_after: Option<Spanned<String>>,
+    /// Lines per camera per hour of packet time; `0` for no cap. Default:
+    /// `30`.
+    pub max_alerts_per_hour: Option<Spanned<i64>>,
 }
 
 /// `[detect.egress]`: traffic to destinations no rule allows.

@@ -8,7 +8,7 @@
 
 use super::budget::format_duration;
 use super::mac::format_mac;
-use super::policy::{AllowRule, Group, Policy, PortRange, Target};
+use super::policy::{AllowRule, Group, Policy, PortRange, Suppression, Target};
 
 impl Policy {
     /// The effective policy as TOML; see the module documentation.
@@ -79,12 +79,30 @@ impl Policy {
         ));
         out.push(format!("slow_window = {}", duration(x.slow_window)));
 
+        let i = &d.incident;
+        out.push(String::new());
+        out.push("[detect.incident]".to_string());
+        out.push(format!("update_interval = {}", duration(i.update_interval)));
+        out.push(format!("close_after = {}", duration(i.close_after)));
+        let cap = if i.max_alerts_per_hour == 0 {
+            "  # no cap"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "max_alerts_per_hour = {}{cap}",
+            i.max_alerts_per_hour
+        ));
+
         out.push(String::new());
         out.push("[learn]".to_string());
         out.push(format!("duration = {}", duration(self.learn().duration)));
 
         for g in self.groups() {
             group(&mut out, g);
+        }
+        for (index, entry) in self.suppressions().iter().enumerate() {
+            suppression(&mut out, index + 1, entry);
         }
         let mut text = out.join("\n");
         text.push('\n');
@@ -115,6 +133,18 @@ fn group(out: &mut Vec<String>, g: &Group) {
         parts.push(format!("vendor = {}", array(items)));
     }
     out.push(format!("match = {{ {} }}", parts.join(", ")));
+    if !g.disabled().is_empty() {
+        let items = g.disabled().iter().map(|p| p.to_string());
+        out.push(format!("disable = {}", array(items)));
+    }
+    if !g.severities().is_empty() {
+        let items: Vec<String> = g
+            .severities()
+            .iter()
+            .map(|(p, severity)| format!("{} = {severity}", string(&p.to_string())))
+            .collect();
+        out.push(format!("severity = {{ {} }}", items.join(", ")));
+    }
     if g.rules().is_empty() {
         out.push("# no allow rules: members may reach nothing outside the site".to_string());
     }
@@ -143,6 +173,32 @@ fn allow(out: &mut Vec<String>, r: &AllowRule) {
     match r.budget() {
         Some(b) => out.push(format!("budget = {}", string(&b.to_string()))),
         None => out.push("# budget: none (baseline checks only)".to_string()),
+    }
+}
+
+/// A `[[suppress]]` entry, numbered as the run summary counts it.
+fn suppression(out: &mut Vec<String>, number: usize, s: &Suppression) {
+    out.push(String::new());
+    out.push(format!("# suppression entry {number}"));
+    out.push("[[suppress]]".to_string());
+    if let Some(rule) = s.rule() {
+        out.push(format!("rule = {}", string(&rule.to_string())));
+    }
+    if let Some(camera) = s.camera() {
+        out.push(format!("camera = {}", string(&camera.to_string())));
+    }
+    if let Some(destination) = s.destination() {
+        out.push(format!(
+            "destination = {}",
+            string(&destination.to_string())
+        ));
+    }
+    if let Some(reason) = s.reason() {
+        out.push(format!("reason = {}", string(reason)));
+    }
+    match s.expires() {
+        Some(date) => out.push(format!("expires = {}", string(&date.to_string()))),
+        None => out.push("# expires: never".to_string()),
     }
 }
 
@@ -214,6 +270,11 @@ windows = ["1m", "1h", "1d"]
 baseline_factor = 4.0
 default_budget = "10MB/1h"
 slow_window = "6h"
+
+[detect.incident]
+update_interval = "10m"
+close_after = "30m"
+max_alerts_per_hour = 30
 
 [learn]
 duration = "0s"

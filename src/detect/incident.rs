@@ -10,17 +10,23 @@
 //! - stays open while matches keep coming; they are folded into running
 //!   totals (matches, first and last seen, top destinations and ports), and
 //!   at most one **update** (`state: "update"`, the latest match with the
-//!   totals) is sent per `update_interval` (10 min);
-//! - **closes** after `close_after` (30 min) without a match, or at the end
+//!   totals) is sent per `update_interval` (default 10 min);
+//! - **closes** after `close_after` (default 30 min) without a match, or at
+//!   the end
 //!   of input; a closing **summary** (`state: "closed"`) is sent when
 //!   matches came after the last line sent, so nothing is silently lost.
 //!
 //! Egress matches of a camera whose Internet-scan incident is open are
 //! counted into that incident instead: they are its probes.
 //!
-//! A per-camera cap (`max_alerts_per_hour`, 30) bounds what one camera can
-//! send in any clock hour of packet time; what is held back is counted, and
-//! the next line about that camera reports it (`suppressed`).
+//! A per-camera cap (`max_alerts_per_hour`, default 30, 0 for none) bounds
+//! what one camera can send in any clock hour of packet time; what is held
+//! back is counted, and the next line about that camera reports it
+//! (`suppressed`).
+//!
+//! The three settings come from the policy's `[detect.incident]` and change
+//! with it on a reload; open incidents keep their totals. Matches dropped by
+//! the policy's suppression entries or a group's `disable` never get here.
 //!
 //! Memory: at most [`MAX_INCIDENTS`] open incidents (when full the oldest
 //! is closed early, with its summary) and at most [`MAX_TOP`] destinations
@@ -63,6 +69,17 @@ impl Default for IncidentSettings {
             update_interval: 600 * NANOS_PER_SEC,
             close_after: 1800 * NANOS_PER_SEC,
             max_alerts_per_hour: 30,
+        }
+    }
+}
+
+impl From<&crate::config::policy::IncidentSettings> for IncidentSettings {
+    fn from(policy: &crate::config::policy::IncidentSettings) -> IncidentSettings {
+        let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        IncidentSettings {
+            update_interval: nanos(policy.update_interval),
+            close_after: nanos(policy.close_after),
+            max_alerts_per_hour: policy.max_alerts_per_hour,
         }
     }
 }
@@ -176,6 +193,17 @@ impl Incidents {
             next: 0,
             counters: IncidentCounters::default(),
         }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> IncidentSettings {
+        self.settings
+    }
+
+    /// Replaces the settings (policy reload); open incidents and the
+    /// per-camera budgets carry on under the new ones.
+    pub fn set_settings(&mut self, settings: IncidentSettings) {
+        self.settings = settings;
     }
 
     /// Open incidents (for tests and stats).
