@@ -1,6 +1,6 @@
-//! A hostile capture file through the whole replay path: libpcap reads the
-//! pcap or pcapng bytes (from a file: libpcap has no in-memory reader), and
-//! camsentry's capture loop, decoder, flow workers, payload parsers,
+//! A hostile capture file through the whole replay path: camsentry's own
+//! pcap/pcapng reader reads the bytes (from a file, as replay does), and
+//! its capture loop, decoder, flow workers, payload parsers,
 //! detectors and JSON encoders handle every packet it returns. The policy
 //! is the sample site's, with no learning period, so detectors alert.
 #![no_main]

@@ -150,8 +150,10 @@ fn input(seeds: &mut Seeds, path: &Path) {
             if let Ok(bytes) = std::fs::read(path) {
                 seeds.add("replay", &bytes[..bytes.len().min(REPLAY_PREFIX)]);
             }
+            let never = std::sync::atomic::AtomicBool::new(false);
             replay_file(
                 path,
+                &never,
                 &mut |link, _, _, frame| packet(seeds, link, frame),
                 &mut |_, _| true,
             );
