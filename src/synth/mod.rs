@@ -10,6 +10,7 @@
 //! - [`pcap_writer`]: classic pcap output.
 //! - [`site`]: the address plan (hosts, MACs, VLANs, names, ports).
 //! - [`frame`], [`dns`], [`tls`], [`apps`]: frames and protocol payloads.
+//! - [`slice`]: sliced frames whose uncaptured payload is never built.
 //! - [`traffic`]: conversations (TCP, RTSP, RTP, DNS, ...) on a timeline.
 //! - [`scenario`]: the small scenarios built from those blocks.
 //! - [`bulk`]: the large benchmark mixes, generated from patched templates.
@@ -27,6 +28,7 @@ pub mod pcap_writer;
 pub mod rng;
 pub mod scenario;
 pub mod site;
+pub mod slice;
 pub mod tls;
 pub mod trace;
 pub mod traffic;
