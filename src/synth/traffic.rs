@@ -1076,15 +1076,23 @@ impl Sim {
                 idr: (k / 3).is_multiple_of(50),
             };
             let len = self.rng.range(1188, 1388) as usize;
-            let payload = apps::rtp_packet(&mut self.rng, seq, rtp_ts, ssrc, frag, len);
-            let f = self.udp_frame(&s.cam, &nvr, ports, &payload)?;
             if s.slice {
-                self.trace.push_sliced(t, f);
+                let head = apps::rtp_head(seq, rtp_ts, ssrc, frag);
+                let fill = len - 2;
+                let off = slice::Pool::get().pick(&mut self.rng, fill);
+                let p = slice::Payload {
+                    head: &head,
+                    fill,
+                    off,
+                };
+                self.udp_sliced(t, &s.cam, &nvr, ports, &p)?;
             } else {
+                let payload = apps::rtp_packet(&mut self.rng, seq, rtp_ts, ssrc, frag, len);
+                let f = self.udp_frame(&s.cam, &nvr, ports, &payload)?;
                 self.trace.push(t, f);
             }
             last = t;
-            octets = octets.wrapping_add((payload.len() - apps::RTP_HEADER_LEN) as u32);
+            octets = octets.wrapping_add(len as u32);
             packets = packets.wrapping_add(1);
             seq = seq.wrapping_add(1);
             k += 1;
