@@ -16,6 +16,7 @@
 //!   capture start in every small scenario.
 //! - [`lifecycle`]: DHCP, ARP, boot and reboot of devices.
 //! - [`scenario`]: the small scenarios built from those blocks.
+//! - [`incidents`]: attack scenarios.
 //! - [`bulk`]: the large benchmark mixes, generated from patched templates.
 //!
 //! `fixtures/README.md` documents every scenario and the alerts a
@@ -27,6 +28,7 @@ pub mod apps;
 pub mod bulk;
 pub mod dns;
 pub mod frame;
+pub mod incidents;
 pub mod lifecycle;
 pub mod pcap_writer;
 pub mod recording;
@@ -111,6 +113,22 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "benign-arp-refresh",
         "30 min of cameras, recorder and gateway refreshing ARP entries (unicast and broadcast)",
+    ),
+    (
+        "scan-slow-arp",
+        "camera 10.20.0.12 probes every 20-60 s for 35 min: ARP for absent addresses, a few SYNs to live hosts",
+    ),
+    (
+        "worm-internet",
+        "Mirai-style camera 10.20.0.16: C2 lookup via 8.8.8.8 and check-in, 2,400 SYNs to Internet hosts over 10 min",
+    ),
+    (
+        "flood-100k",
+        "camera 10.20.0.14 sends 100,000 SYNs to distinct addresses (90% Internet, 10% 10.20.0.0/16) in 40 s",
+    ),
+    (
+        "ghost-addresses",
+        "installer laptop on the camera VLAN ARPs every address of 10.20.0.0/24 and probes live hosts on 80/554",
     ),
     (
         "cctv-mix",
@@ -337,7 +355,7 @@ mod tests {
     use super::test_support::*;
     use super::*;
 
-    const SMALL: [&str; 16] = [
+    const SMALL: [&str; 20] = [
         "camera-network",
         "egress",
         "scan-tcp",
@@ -354,6 +372,10 @@ mod tests {
         "benign-new-camera",
         "benign-reboot",
         "benign-arp-refresh",
+        "scan-slow-arp",
+        "worm-internet",
+        "flood-100k",
+        "ghost-addresses",
     ];
 
     #[test]
@@ -392,8 +414,8 @@ mod tests {
             let limit = match name {
                 "camera-network" => 800_000,
                 "benign-video" | "benign-reboot" => 10_000_000,
-                "exfil" | "benign-firmware" => 16_000_000,
-                "exfil-cloud" | "benign-arp-refresh" | "scan-slow" => 20_000_000,
+                "exfil" | "benign-firmware" | "worm-internet" | "flood-100k" => 16_000_000,
+                "exfil-cloud" | "benign-arp-refresh" | "scan-slow" | "scan-slow-arp" => 20_000_000,
                 "exfil-slow" => 25_000_000,
                 _ => 6_000_000,
             };

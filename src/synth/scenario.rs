@@ -11,6 +11,7 @@ use std::io;
 
 use super::SynthOptions;
 use super::apps::OnvifOp;
+use super::incidents;
 use super::lifecycle;
 use super::recording;
 use super::rng::Rng;
@@ -866,6 +867,10 @@ pub fn build(name: &str, options: &SynthOptions) -> Option<io::Result<Trace>> {
         "benign-new-camera" => benign_new_camera,
         "benign-reboot" => lifecycle::benign_reboot,
         "benign-arp-refresh" => lifecycle::benign_arp_refresh,
+        "scan-slow-arp" => incidents::scan_slow_arp,
+        "worm-internet" => incidents::worm_internet,
+        "flood-100k" => incidents::flood_100k,
+        "ghost-addresses" => incidents::ghost_addresses,
         _ => return None,
     };
     let mut sim = Sim::new(options.seed ^ name_hash(name));
