@@ -16,7 +16,8 @@
 //!   capture start in every small scenario.
 //! - [`lifecycle`]: DHCP, ARP, boot and reboot of devices.
 //! - [`scenario`]: the small scenarios built from those blocks.
-//! - [`incidents`]: attack scenarios.
+//! - [`incidents`]: attack scenarios and the incidents of `site-day`.
+//! - [`site_day`]: hours of a realistic site, with or without incidents.
 //! - [`bulk`]: the large benchmark mixes, generated from patched templates.
 //!
 //! `fixtures/README.md` documents every scenario and the alerts a
@@ -35,6 +36,7 @@ pub mod recording;
 pub mod rng;
 pub mod scenario;
 pub mod site;
+pub mod site_day;
 pub mod slice;
 pub mod tls;
 pub mod trace;
@@ -131,6 +133,22 @@ const SCENARIOS: &[(&str, &str)] = &[
         "installer laptop on the camera VLAN ARPs every address of 10.20.0.0/24 and probes live hosts on 80/554",
     ),
     (
+        "site-day",
+        "3 h of a 16-camera site (10 video packets/s per camera), no incident; see site-day:<N>h:<N>cam:<N>pps",
+    ),
+    (
+        "site-day-short",
+        "site-day at test size: 2 h, 8 cameras, 2 video packets/s per camera",
+    ),
+    (
+        "site-day-incidents",
+        "site-day plus labelled incidents from minute 72: egress by name, slow sweep, worm burst, 50 MB upload",
+    ),
+    (
+        "site-day-incidents-short",
+        "site-day-incidents at test size: 2 h, 8 cameras, 2 video packets/s per camera",
+    ),
+    (
         "cctv-mix",
         "bulk benchmark: 32 cameras' RTP video plus control and background traffic (default 5,000,000 packets)",
     ),
@@ -151,6 +169,10 @@ pub fn scenario_names() -> &'static [(&'static str, &'static str)] {
 pub fn generate<W: Write>(name: &str, options: &SynthOptions, out: W) -> io::Result<u64> {
     if let Some(trace) = scenario::build(name, options) {
         return trace?.write_to(out);
+    }
+    if let Some(day) = site_day::Day::parse(name) {
+        let day = day.map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        return site_day::build(&day, options.seed)?.write_to(out);
     }
     match name {
         "cctv-mix" => bulk::cctv_mix(options, out),
@@ -189,6 +211,8 @@ pub(crate) mod test_support {
         pub ts: u64,
         /// Ethernet source and destination.
         pub macs: ([u8; 6], [u8; 6]),
+        /// VLAN id.
+        pub vlan: u16,
         /// ARP operation, sender and target protocol addresses.
         pub arp: Option<(u16, [u8; 4], [u8; 4])>,
         pub src: [u8; 4],
@@ -215,6 +239,7 @@ pub(crate) mod test_support {
         let mut p = Pkt {
             ts: r.ts,
             macs: (d[6..12].try_into().unwrap(), d[0..6].try_into().unwrap()),
+            vlan: be(14) & 0x0fff,
             arp: None,
             src: [0; 4],
             dst: [0; 4],
@@ -378,10 +403,18 @@ mod tests {
         "ghost-addresses",
     ];
 
+    const DAYS: [&str; 4] = [
+        "site-day",
+        "site-day-short",
+        "site-day-incidents",
+        "site-day-incidents-short",
+    ];
+
     #[test]
     fn names_match_the_scenarios() {
         let names: Vec<&str> = scenario_names().iter().map(|(n, _)| *n).collect();
         let mut want: Vec<&str> = SMALL.to_vec();
+        want.extend(DAYS);
         want.extend(["cctv-mix", "small-flows"]);
         assert_eq!(names, want);
         assert!(scenario_names().iter().all(|(_, d)| !d.is_empty()));
@@ -397,7 +430,7 @@ mod tests {
 
     #[test]
     fn small_scenarios_are_deterministic_valid_and_small() {
-        for name in SMALL {
+        for name in SMALL.iter().chain(&["site-day-incidents-short"]) {
             let (n, a) = gen_vec(name, 7, None);
             let (_, b) = gen_vec(name, 7, None);
             assert!(a == b, "{name} differs between runs");
@@ -411,12 +444,13 @@ mod tests {
                 let p = summarize(r);
                 p.proto == 6 && p.sport == 554 && p.payload.first() == Some(&b'$')
             }));
-            let limit = match name {
+            let limit = match *name {
                 "camera-network" => 800_000,
                 "benign-video" | "benign-reboot" => 10_000_000,
                 "exfil" | "benign-firmware" | "worm-internet" | "flood-100k" => 16_000_000,
                 "exfil-cloud" | "benign-arp-refresh" | "scan-slow" | "scan-slow-arp" => 20_000_000,
                 "exfil-slow" => 25_000_000,
+                "site-day-incidents-short" => 32_000_000,
                 _ => 6_000_000,
             };
             assert!(a.len() < limit, "{name} is {} bytes", a.len());
