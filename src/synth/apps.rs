@@ -249,6 +249,21 @@ pub struct Fragment {
     pub idr: bool,
 }
 
+/// RTP header plus FU-A indicator and header: the first 14 bytes of an
+/// H.264 video packet.
+pub fn rtp_head(seq: u16, rtp_ts: u32, ssrc: u32, frag: Fragment) -> [u8; 14] {
+    let mut p = [0u8; 14];
+    p[0] = 0x80; // V=2
+    p[1] = RTP_PT_H264 | if frag.end { 0x80 } else { 0 };
+    p[2..4].copy_from_slice(&seq.to_be_bytes());
+    p[4..8].copy_from_slice(&rtp_ts.to_be_bytes());
+    p[8..12].copy_from_slice(&ssrc.to_be_bytes());
+    let nal_type = if frag.idr { 5 } else { 1 };
+    p[12] = 0x60 | 28; // FU indicator: NRI 3, type FU-A
+    p[13] = nal_type | if frag.start { 0x80 } else { 0 } | if frag.end { 0x40 } else { 0 };
+    p
+}
+
 /// RTP packet carrying an FU-A fragment of `payload_len` payload bytes
 /// (RTP header excluded).
 pub fn rtp_packet(
@@ -260,14 +275,7 @@ pub fn rtp_packet(
     payload_len: usize,
 ) -> Vec<u8> {
     let mut p = vec![0u8; RTP_HEADER_LEN + payload_len.max(2)];
-    p[0] = 0x80; // V=2
-    p[1] = RTP_PT_H264 | if frag.end { 0x80 } else { 0 };
-    p[2..4].copy_from_slice(&seq.to_be_bytes());
-    p[4..8].copy_from_slice(&rtp_ts.to_be_bytes());
-    p[8..12].copy_from_slice(&ssrc.to_be_bytes());
-    let nal_type = if frag.idr { 5 } else { 1 };
-    p[12] = 0x60 | 28; // FU indicator: NRI 3, type FU-A
-    p[13] = nal_type | if frag.start { 0x80 } else { 0 } | if frag.end { 0x40 } else { 0 };
+    p[..14].copy_from_slice(&rtp_head(seq, rtp_ts, ssrc, frag));
     rng.fill(&mut p[14..]);
     p
 }

@@ -15,7 +15,7 @@ use std::io;
 
 use etherparse::{
     ArpHardwareId, ArpOperation, ArpPacket, EtherType, Icmpv4Type, IpHeaders, IpNumber, Ipv4Header,
-    PacketBuilder, TcpHeader, VlanId, icmpv4::DestUnreachableHeader,
+    PacketBuilder, VlanId, icmpv4::DestUnreachableHeader,
 };
 
 use super::site::{self, Host};
@@ -239,6 +239,81 @@ fn pad(mut v: Vec<u8>) -> Vec<u8> {
     v
 }
 
+/// Ethernet, 802.1Q and IPv4 headers (checksummed) of a packet of
+/// `l4_len` transport bytes, written into a new buffer with room for them.
+fn l2_ip(l: &Link, src: &Host, dst: &Host, f: IpFields, proto: u8, l4_len: usize) -> Vec<u8> {
+    let total = (IP_LEN + l4_len) as u16;
+    let mut h = [0u8; L2_LEN + IP_LEN];
+    h[0..6].copy_from_slice(&l.dst_mac);
+    h[6..12].copy_from_slice(&l.src_mac);
+    h[12] = 0x81;
+    h[14..16].copy_from_slice(&(l.vlan & 0x0fff).to_be_bytes());
+    h[16] = 0x08;
+    h[18] = 0x45;
+    h[20..22].copy_from_slice(&total.to_be_bytes());
+    h[22..24].copy_from_slice(&f.id.to_be_bytes());
+    h[24] = if f.df { 0x40 } else { 0 };
+    h[26] = l.ttl;
+    h[27] = proto;
+    h[30..34].copy_from_slice(&src.ip);
+    h[34..38].copy_from_slice(&dst.ip);
+    let c = checksum::fold(checksum::add(0, &h[L2_LEN..]));
+    h[28..30].copy_from_slice(&c.to_be_bytes());
+    let mut v = Vec::with_capacity((L2_LEN + IP_LEN + l4_len).max(MIN_FRAME));
+    v.extend_from_slice(&h);
+    v
+}
+
+/// Fills in the transport checksum of a frame built by [`l2_ip`] plus its
+/// transport header and payload.
+fn transport_checksum(v: &mut [u8], proto: u8, at: usize) {
+    let ip = L2_LEN;
+    let l4 = ip + IP_LEN;
+    let len = v.len() - l4;
+    let mut sum = checksum::add(0, &v[ip + 12..ip + 20]) + u64::from(proto) + len as u64;
+    sum = checksum::add(sum, &v[l4..]);
+    let mut c = checksum::fold(sum);
+    if proto == 17 && c == 0 {
+        c = 0xffff;
+    }
+    v[l4 + at..l4 + at + 2].copy_from_slice(&c.to_be_bytes());
+}
+
+/// One's-complement sums of big-endian 16-bit words.
+pub(crate) mod checksum {
+    /// Adds the words of `data` to `sum`; an odd last byte is padded with
+    /// zero (only valid for the final part of a checksummed range).
+    pub fn add(mut sum: u64, data: &[u8]) -> u64 {
+        // Eight bytes at a time: few iterations even in unoptimised builds.
+        let mut i = 0;
+        let n = data.len();
+        while i + 8 <= n {
+            let d = &data[i..i + 8];
+            sum += (u64::from(d[0]) << 8 | u64::from(d[1]))
+                + (u64::from(d[2]) << 8 | u64::from(d[3]))
+                + (u64::from(d[4]) << 8 | u64::from(d[5]))
+                + (u64::from(d[6]) << 8 | u64::from(d[7]));
+            i += 8;
+        }
+        while i + 2 <= n {
+            sum += u64::from(data[i]) << 8 | u64::from(data[i + 1]);
+            i += 2;
+        }
+        if i < n {
+            sum += u64::from(data[i]) << 8;
+        }
+        sum
+    }
+
+    /// Folds a sum into a checksum field value.
+    pub fn fold(mut sum: u64) -> u16 {
+        while sum >> 16 != 0 {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+}
+
 /// A UDP datagram from `src` to `dst`.
 pub fn udp(
     src: &Host,
@@ -249,12 +324,17 @@ pub fn udp(
     payload: &[u8],
 ) -> io::Result<Vec<u8>> {
     let l = link(src, dst);
-    let b = PacketBuilder::ethernet2(l.src_mac, l.dst_mac)
-        .single_vlan(vlan_id(l.vlan)?)
-        .ip(ip_header(&l, src, dst, ip)?)
-        .udp(sport, dport);
-    let mut v = Vec::with_capacity(b.size(payload.len()).max(MIN_FRAME));
-    b.write_to_vec(&mut v, payload).map_err(build_err)?;
+    let len = 8 + payload.len();
+    if L2_LEN + IP_LEN + len > usize::from(u16::MAX) {
+        return Err(build_err("UDP payload too long"));
+    }
+    let mut v = l2_ip(&l, src, dst, ip, 17, len);
+    v.extend_from_slice(&sport.to_be_bytes());
+    v.extend_from_slice(&dport.to_be_bytes());
+    v.extend_from_slice(&(len as u16).to_be_bytes());
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(payload);
+    transport_checksum(&mut v, 17, 6);
     Ok(pad(v))
 }
 
@@ -267,22 +347,30 @@ pub fn tcp(
     payload: &[u8],
 ) -> io::Result<Vec<u8>> {
     let l = link(src, dst);
-    let mut h = TcpHeader::new(seg.sport, seg.dport, seg.seq, seg.window);
-    h.syn = seg.flags.syn;
-    h.ack = seg.flags.ack;
-    h.psh = seg.flags.psh;
-    h.fin = seg.flags.fin;
-    h.rst = seg.flags.rst;
-    if seg.flags.ack {
-        h.acknowledgment_number = seg.ack;
+    if !seg.options.len().is_multiple_of(4) || seg.options.len() > 40 {
+        return Err(build_err(
+            "TCP options must be a multiple of 4 bytes, at most 40",
+        ));
     }
-    h.set_options_raw(seg.options).map_err(build_err)?;
-    let b = PacketBuilder::ethernet2(l.src_mac, l.dst_mac)
-        .single_vlan(vlan_id(l.vlan)?)
-        .ip(ip_header(&l, src, dst, ip)?)
-        .tcp_header(h);
-    let mut v = Vec::with_capacity(b.size(payload.len()).max(MIN_FRAME));
-    b.write_to_vec(&mut v, payload).map_err(build_err)?;
+    let hl = 20 + seg.options.len();
+    let mut v = l2_ip(&l, src, dst, ip, 6, hl + payload.len());
+    v.extend_from_slice(&seg.sport.to_be_bytes());
+    v.extend_from_slice(&seg.dport.to_be_bytes());
+    v.extend_from_slice(&seg.seq.to_be_bytes());
+    let ack = if seg.flags.ack { seg.ack } else { 0 };
+    v.extend_from_slice(&ack.to_be_bytes());
+    let f = seg.flags;
+    let bits = u8::from(f.fin)
+        | u8::from(f.syn) << 1
+        | u8::from(f.rst) << 2
+        | u8::from(f.psh) << 3
+        | u8::from(f.ack) << 4;
+    v.extend_from_slice(&[((hl / 4) as u8) << 4, bits]);
+    v.extend_from_slice(&seg.window.to_be_bytes());
+    v.extend_from_slice(&[0, 0, 0, 0]);
+    v.extend_from_slice(seg.options);
+    v.extend_from_slice(payload);
+    transport_checksum(&mut v, 6, 16);
     Ok(pad(v))
 }
 

@@ -11,7 +11,13 @@
 //! - [`site`]: the address plan (hosts, MACs, VLANs, names, ports).
 //! - [`frame`], [`dns`], [`tls`], [`apps`]: frames and protocol payloads.
 //! - [`traffic`]: conversations (TCP, RTSP, RTP, DNS, ...) on a timeline.
+//! - [`slice`]: sliced frames whose uncaptured payload is never built.
+//! - [`recording`]: the recorder's video sessions, already running at
+//!   capture start in every small scenario.
+//! - [`lifecycle`]: DHCP, ARP, boot and reboot of devices.
 //! - [`scenario`]: the small scenarios built from those blocks.
+//! - [`incidents`]: attack scenarios and the incidents of `site-day`.
+//! - [`site_day`]: hours of a realistic site, with or without incidents.
 //! - [`bulk`]: the large benchmark mixes, generated from patched templates.
 //!
 //! `fixtures/README.md` documents every scenario and the alerts a
@@ -23,10 +29,15 @@ pub mod apps;
 pub mod bulk;
 pub mod dns;
 pub mod frame;
+pub mod incidents;
+pub mod lifecycle;
 pub mod pcap_writer;
+pub mod recording;
 pub mod rng;
 pub mod scenario;
 pub mod site;
+pub mod site_day;
+pub mod slice;
 pub mod tls;
 pub mod trace;
 pub mod traffic;
@@ -98,6 +109,46 @@ const SCENARIOS: &[(&str, &str)] = &[
         "new camera 10.20.0.19 joins: DHCP, ARP probe/announce, WS-Discovery, RTSP/RTP, DNS, NTP",
     ),
     (
+        "benign-reboot",
+        "camera 10.20.0.11 reboots: RST, 95 s of silence, DHCP, ARP claim, NTP, cloud, RTSP set up again",
+    ),
+    (
+        "benign-arp-refresh",
+        "30 min of cameras, recorder and gateway refreshing ARP entries (unicast and broadcast)",
+    ),
+    (
+        "scan-slow-arp",
+        "camera 10.20.0.12 probes every 20-60 s for 35 min: ARP for absent addresses, a few SYNs to live hosts",
+    ),
+    (
+        "worm-internet",
+        "Mirai-style camera 10.20.0.16: C2 lookup via 8.8.8.8 and check-in, 2,400 SYNs to Internet hosts over 10 min",
+    ),
+    (
+        "flood-100k",
+        "camera 10.20.0.14 sends 100,000 SYNs to distinct addresses (90% Internet, 10% 10.20.0.0/16) in 40 s",
+    ),
+    (
+        "ghost-addresses",
+        "installer laptop on the camera VLAN ARPs every address of 10.20.0.0/24 and probes live hosts on 80/554",
+    ),
+    (
+        "site-day",
+        "3 h of a 16-camera site (10 video packets/s per camera), no incident; see site-day:<N>h:<N>cam:<N>pps",
+    ),
+    (
+        "site-day-short",
+        "site-day at test size: 2 h, 8 cameras, 2 video packets/s per camera",
+    ),
+    (
+        "site-day-incidents",
+        "site-day plus labelled incidents from minute 72: egress by name, slow sweep, worm burst, 50 MB upload",
+    ),
+    (
+        "site-day-incidents-short",
+        "site-day-incidents at test size: 2 h, 8 cameras, 2 video packets/s per camera",
+    ),
+    (
         "cctv-mix",
         "bulk benchmark: 32 cameras' RTP video plus control and background traffic (default 5,000,000 packets)",
     ),
@@ -118,6 +169,10 @@ pub fn scenario_names() -> &'static [(&'static str, &'static str)] {
 pub fn generate<W: Write>(name: &str, options: &SynthOptions, out: W) -> io::Result<u64> {
     if let Some(trace) = scenario::build(name, options) {
         return trace?.write_to(out);
+    }
+    if let Some(day) = site_day::Day::parse(name) {
+        let day = day.map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        return site_day::build(&day, options.seed)?.write_to(out);
     }
     match name {
         "cctv-mix" => bulk::cctv_mix(options, out),
@@ -147,6 +202,81 @@ pub(crate) mod test_support {
         pub ts: u64,
         pub orig_len: u32,
         pub data: &'a [u8],
+    }
+
+    /// Header summary of one record (all frames are tagged IPv4 or ARP
+    /// without IP options, so fixed offsets work even on sliced frames).
+    #[derive(Debug)]
+    pub struct Pkt<'a> {
+        pub ts: u64,
+        /// Ethernet source and destination.
+        pub macs: ([u8; 6], [u8; 6]),
+        /// VLAN id.
+        pub vlan: u16,
+        /// ARP operation, sender and target protocol addresses.
+        pub arp: Option<(u16, [u8; 4], [u8; 4])>,
+        pub src: [u8; 4],
+        pub dst: [u8; 4],
+        pub proto: u8,
+        pub sport: u16,
+        pub dport: u16,
+        pub flags: u8,
+        /// TCP sequence number.
+        pub seq: u32,
+        /// Transport payload length on the wire.
+        pub len: usize,
+        /// Captured transport payload.
+        pub payload: &'a [u8],
+    }
+
+    pub fn ip4(b: &[u8]) -> [u8; 4] {
+        [b[0], b[1], b[2], b[3]]
+    }
+
+    pub fn summarize<'a>(r: &Rec<'a>) -> Pkt<'a> {
+        let d = r.data;
+        let be = |o: usize| u16::from_be_bytes([d[o], d[o + 1]]);
+        let mut p = Pkt {
+            ts: r.ts,
+            macs: (d[6..12].try_into().unwrap(), d[0..6].try_into().unwrap()),
+            vlan: be(14) & 0x0fff,
+            arp: None,
+            src: [0; 4],
+            dst: [0; 4],
+            proto: 0,
+            sport: 0,
+            dport: 0,
+            flags: 0,
+            seq: 0,
+            len: 0,
+            payload: &[],
+        };
+        if be(16) == 0x0806 {
+            p.arp = Some((be(24), ip4(&d[32..]), ip4(&d[42..])));
+            return p;
+        }
+        p.src = ip4(&d[30..]);
+        p.dst = ip4(&d[34..]);
+        p.proto = d[27];
+        let total = usize::from(be(20));
+        let hl = match p.proto {
+            6 => usize::from(d[50] >> 4) * 4,
+            17 => 8,
+            _ => 8,
+        };
+        if p.proto == 6 || p.proto == 17 {
+            p.sport = be(38);
+            p.dport = be(40);
+        }
+        if p.proto == 6 {
+            p.flags = d[51];
+            p.seq = u32::from_be_bytes([d[42], d[43], d[44], d[45]]);
+        }
+        p.len = total - 20 - hl;
+        let start = 38 + hl;
+        let end = (start + p.len).min(d.len());
+        p.payload = &d[start.min(end)..end];
+        p
     }
 
     /// Splits a pcap file into records, checking the global header.
@@ -250,7 +380,7 @@ mod tests {
     use super::test_support::*;
     use super::*;
 
-    const SMALL: [&str; 14] = [
+    const SMALL: [&str; 20] = [
         "camera-network",
         "egress",
         "scan-tcp",
@@ -265,12 +395,26 @@ mod tests {
         "benign-video",
         "benign-workstation",
         "benign-new-camera",
+        "benign-reboot",
+        "benign-arp-refresh",
+        "scan-slow-arp",
+        "worm-internet",
+        "flood-100k",
+        "ghost-addresses",
+    ];
+
+    const DAYS: [&str; 4] = [
+        "site-day",
+        "site-day-short",
+        "site-day-incidents",
+        "site-day-incidents-short",
     ];
 
     #[test]
     fn names_match_the_scenarios() {
         let names: Vec<&str> = scenario_names().iter().map(|(n, _)| *n).collect();
         let mut want: Vec<&str> = SMALL.to_vec();
+        want.extend(DAYS);
         want.extend(["cctv-mix", "small-flows"]);
         assert_eq!(names, want);
         assert!(scenario_names().iter().all(|(_, d)| !d.is_empty()));
@@ -286,21 +430,28 @@ mod tests {
 
     #[test]
     fn small_scenarios_are_deterministic_valid_and_small() {
-        for name in SMALL {
+        for name in SMALL.iter().chain(&["site-day-incidents-short"]) {
             let (n, a) = gen_vec(name, 7, None);
             let (_, b) = gen_vec(name, 7, None);
-            assert_eq!(fnv(&a), fnv(&b), "{name} differs between runs");
+            assert!(a == b, "{name} differs between runs");
             let (_, c) = gen_vec(name, 8, None);
-            assert_ne!(fnv(&a), fnv(&c), "{name} ignores the seed");
+            assert!(a != c, "{name} ignores the seed");
             let recs = check_capture(&a);
             assert_eq!(recs.len() as u64, n);
             assert!(recs[0].ts >= scenario::BASE_TS);
-            let limit = match name {
-                "camera-network" => 400_000,
-                "exfil" | "exfil-cloud" | "exfil-slow" => 2_000_000,
-                "benign-firmware" | "benign-video" => 4_500_000,
-                "benign-workstation" => 400_000,
-                _ => 200_000,
+            // Every capture starts with the recording already running.
+            assert!(recs[..200].iter().any(|r| {
+                let p = summarize(r);
+                p.proto == 6 && p.sport == 554 && p.payload.first() == Some(&b'$')
+            }));
+            let limit = match *name {
+                "camera-network" => 800_000,
+                "benign-video" | "benign-reboot" => 10_000_000,
+                "exfil" | "benign-firmware" | "worm-internet" | "flood-100k" => 16_000_000,
+                "exfil-cloud" | "benign-arp-refresh" | "scan-slow" | "scan-slow-arp" => 20_000_000,
+                "exfil-slow" => 25_000_000,
+                "site-day-incidents-short" => 32_000_000,
+                _ => 6_000_000,
             };
             assert!(a.len() < limit, "{name} is {} bytes", a.len());
         }

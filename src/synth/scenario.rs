@@ -10,7 +10,10 @@
 use std::io;
 
 use super::SynthOptions;
-use super::apps::{self, OnvifOp};
+use super::apps::OnvifOp;
+use super::incidents;
+use super::lifecycle;
+use super::recording;
 use super::rng::Rng;
 use super::site::{self, CAMERAS, Camera, Host};
 use super::tls;
@@ -92,8 +95,16 @@ pub const FIRMWARE_CAMERA: usize = 0;
 /// `benign-firmware`: TCP payload bytes of the firmware download.
 pub const FIRMWARE_BYTES: usize = 30_000_000;
 
-/// `benign-video`: captured RTP packets per second per camera.
+/// Captured video packets per second per camera of the recording in the
+/// 5- to 15-minute scenarios, and of the streams `benign-video` opens.
 pub const VIDEO_PPS: u64 = 10;
+/// Captured video packets per second per camera of the recording in the
+/// 30- to 40-minute scenarios (`exfil-cloud`, `benign-arp-refresh`,
+/// `scan-slow-arp`).
+pub const HALF_HOUR_PPS: u64 = 5;
+/// Captured video packets per second per camera in `camera-network`, the
+/// committed sample (kept small).
+pub const SAMPLE_PPS: u64 = 1;
 
 /// `benign-onvif-poll`: polling rounds (every 2 minutes from t = 10 s); each
 /// round calls every camera's ONVIF device service and RTSP OPTIONS.
@@ -112,33 +123,37 @@ pub const WORKSTATION_WEB_SITES: usize = 10;
 /// Segment payload of bulk transfers.
 pub const BULK_MSS: usize = 1400;
 
-fn at(secs: u64) -> u64 {
+pub(crate) fn at(secs: u64) -> u64 {
     BASE_TS + secs * SEC
 }
 
 /// Light normal activity mixed into every scenario.
-struct Background {
-    start: u64,
-    end: u64,
-    /// Cameras streaming to the recorder.
-    streams: &'static [usize],
-    /// Gap between captured RTP packets per stream.
-    rtp_interval: u64,
-    /// Gap between RTCP reports per stream.
-    rtcp_interval: u64,
-    /// Whether the RTSP sessions start inside the capture (otherwise the
-    /// streams are already running).
-    rtsp: bool,
-    /// RTSP keep-alive period (0: none captured).
-    keepalive: u64,
+pub(crate) struct Background {
+    pub start: u64,
+    pub end: u64,
+    /// Gap between captured video packets of the recording that was already
+    /// running at capture start (every camera not in `streams`); 0: none.
+    pub recording: u64,
+    /// Cameras whose RTSP sessions (RTP over UDP) the recorder opens at the
+    /// start of the capture.
+    pub streams: &'static [usize],
+    /// Gap between captured RTP packets per opened stream.
+    pub rtp_interval: u64,
+    /// Gap between RTCP reports per opened stream.
+    pub rtcp_interval: u64,
+    /// RTSP keep-alive period of the opened streams.
+    pub keepalive: u64,
     /// NTP poll period of every camera.
-    ntp_interval: u64,
+    pub ntp_interval: u64,
     /// Cloud heartbeat period of camera 0 (0: none).
-    cloud_interval: u64,
+    pub cloud_interval: u64,
 }
 
-fn background(sim: &mut Sim, bg: &Background) -> io::Result<()> {
-    // Recorder refreshes its neighbour entries of the streaming cameras.
+pub(crate) fn background(sim: &mut Sim, bg: &Background) -> io::Result<()> {
+    if bg.recording > 0 {
+        recording::background(sim, bg.start, bg.end, bg.recording, bg.streams)?;
+    }
+    // Recorder refreshes its neighbour entries of the cameras it connects to.
     let mut t = bg.start + 50 * MS;
     for &i in bg.streams {
         let cam = &CAMERAS[i].host;
@@ -146,23 +161,16 @@ fn background(sim: &mut Sim, bg: &Background) -> io::Result<()> {
         t += 3 * MS;
     }
 
-    // Video.
+    // Video of the sessions opened in the capture.
     for (k, &i) in bg.streams.iter().enumerate() {
         let cam = CAMERAS[i];
         let start = bg.start + 400 * MS + k as u64 * 700 * MS;
-        let play = if bg.rtsp {
-            let (mut s, play) = sim.rtsp_start(start, &cam, i)?;
-            if bg.keepalive > 0 {
-                let mut ka = play + bg.keepalive;
-                while ka + SEC < bg.end {
-                    sim.rtsp_keepalive(ka, &mut s)?;
-                    ka += bg.keepalive;
-                }
-            }
-            play
-        } else {
-            start
-        };
+        let (mut s, play) = sim.rtsp_start(start, &cam, i)?;
+        let mut ka = play + bg.keepalive;
+        while ka + SEC < bg.end {
+            sim.rtsp_keepalive(ka, &mut s)?;
+            ka += bg.keepalive;
+        }
         sim.rtp_stream(&RtpStream {
             cam: cam.host,
             index: i,
@@ -176,11 +184,8 @@ fn background(sim: &mut Sim, bg: &Background) -> io::Result<()> {
 
     // NTP from every camera, staggered.
     for (i, cam) in CAMERAS.iter().enumerate() {
-        let mut t = bg.start + (3 + 7 * i as u64) * SEC + sim.rng.below(SEC);
-        while t < bg.end {
-            sim.ntp_sync(t, &cam.host)?;
-            t += bg.ntp_interval + sim.rng.below(SEC);
-        }
+        let t = bg.start + (3 + 7 * i as u64) * SEC;
+        ntp_polls(sim, &cam.host, t, bg.end, bg.ntp_interval)?;
     }
 
     // Camera 0 keeps a TLS session to its cloud relay with heartbeats.
@@ -190,11 +195,40 @@ fn background(sim: &mut Sim, bg: &Background) -> io::Result<()> {
     Ok(())
 }
 
-/// Camera 0's long-lived session to the cloud relay: DNS lookup, TLS with
+/// NTP polls by `host` from about `start` (plus up to 1 s) every
+/// `interval` (plus up to 1 s) until `end`.
+pub(crate) fn ntp_polls(
+    sim: &mut Sim,
+    host: &Host,
+    start: u64,
+    end: u64,
+    interval: u64,
+) -> io::Result<()> {
+    let mut t = start + sim.rng.below(SEC);
+    while t < end {
+        sim.ntp_sync(t, host)?;
+        t += interval + sim.rng.below(SEC);
+    }
+    Ok(())
+}
+
+/// Camera 0's long-lived session to the cloud relay (see
+/// [`cloud_session_of`]).
+pub(crate) fn cloud_session(sim: &mut Sim, start: u64, end: u64, interval: u64) -> io::Result<()> {
+    cloud_session_of(sim, &CAMERAS[0].host, start, end, interval)
+}
+
+/// A camera's long-lived session to the cloud relay: DNS lookup, TLS with
 /// SNI, then small heartbeats every `interval`, with the name re-resolved
 /// when its 300 s TTL runs out.
-fn cloud_session(sim: &mut Sim, start: u64, end: u64, interval: u64) -> io::Result<()> {
-    let cam = CAMERAS[0].host;
+pub(crate) fn cloud_session_of(
+    sim: &mut Sim,
+    cam: &Host,
+    start: u64,
+    end: u64,
+    interval: u64,
+) -> io::Result<()> {
+    let cam = *cam;
     let cloud = site::CLOUD_P2P;
     let mut t = sim.resolve(start, &cam, site::CLOUD_P2P_NAME, cloud.ip, true)?;
     let mut next_dns = t + 300 * SEC;
@@ -230,31 +264,32 @@ fn cloud_api_call(sim: &mut Sim, t: u64, upstream: bool) -> io::Result<u64> {
     sim.https(t + 400, &cam, &site::CLOUD_API, &hello, &[(540, 1_230)])
 }
 
-fn standard_background(start: u64, end: u64) -> Background {
+/// Background of the 5- to 30-minute scenarios: the recording of all eight
+/// cameras already running at [`VIDEO_PPS`] captured packets per second,
+/// NTP every 128 s, camera 0's cloud session with a heartbeat every 60 s.
+pub(crate) fn standard_background(start: u64, end: u64) -> Background {
     Background {
         start,
         end,
-        streams: &[0, 4],
-        rtp_interval: 2 * SEC,
-        rtcp_interval: 20 * SEC,
-        rtsp: true,
+        recording: recording::per_second(VIDEO_PPS),
+        streams: &[],
+        rtp_interval: SEC,
+        rtcp_interval: 10 * SEC,
         keepalive: 30 * SEC,
         ntp_interval: 128 * SEC,
         cloud_interval: 60 * SEC,
     }
 }
 
-fn long_background(start: u64, end: u64) -> Background {
+/// Background of the scenarios longer than an hour: the recording at
+/// `pps` captured packets per second per camera, NTP every 1024 s, camera
+/// 0's cloud heartbeat every 300 s.
+fn long_background(start: u64, end: u64, pps: u64) -> Background {
     Background {
-        start,
-        end,
-        streams: &[4],
-        rtp_interval: 15 * SEC,
-        rtcp_interval: 60 * SEC,
-        rtsp: false,
-        keepalive: 0,
+        recording: recording::per_second(pps),
         ntp_interval: 1024 * SEC,
         cloud_interval: 300 * SEC,
+        ..standard_background(start, end)
     }
 }
 
@@ -268,10 +303,10 @@ fn camera_network(sim: &mut Sim) -> io::Result<()> {
         &Background {
             start,
             end,
+            recording: recording::per_second(SAMPLE_PPS),
             streams: &STREAMING_CAMERAS,
             rtp_interval: SEC,
             rtcp_interval: 10 * SEC,
-            rtsp: true,
             keepalive: 30 * SEC,
             ntp_interval: 128 * SEC,
             cloud_interval: 60 * SEC,
@@ -373,13 +408,13 @@ fn egress(sim: &mut Sim) -> io::Result<()> {
 
 /// What a host answers on a scanned TCP port.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum PortState {
+pub(crate) enum PortState {
     Open,
     Closed,
     Filtered,
 }
 
-fn port_state(host: [u8; 4], port: u16) -> PortState {
+pub(crate) fn port_state(host: [u8; 4], port: u16) -> PortState {
     if host == site::GATEWAY.ip {
         return if port == 80 {
             PortState::Open
@@ -413,7 +448,7 @@ fn port_state(host: [u8; 4], port: u16) -> PortState {
     }
 }
 
-fn live_host(ip: [u8; 4]) -> Option<Host> {
+pub(crate) fn live_host(ip: [u8; 4]) -> Option<Host> {
     if ip == site::GATEWAY.ip {
         return Some(site::GATEWAY);
     }
@@ -526,7 +561,7 @@ fn scan_arp(sim: &mut Sim) -> io::Result<()> {
 
 fn scan_slow(sim: &mut Sim) -> io::Result<()> {
     let end = at(95 * 60);
-    background(sim, &long_background(at(0), end))?;
+    background(sim, &long_background(at(0), end, 2))?;
     let scanner = CAMERAS[SCAN_SLOW_CAMERA].host;
     let mut t = at(120);
     for i in 0..SCAN_SLOW_PROBES {
@@ -545,27 +580,30 @@ fn scan_slow(sim: &mut Sim) -> io::Result<()> {
 }
 
 /// Upload of `bytes` of TLS application data from `cam` to `server` over
-/// `duration`, after DNS and a TLS handshake with SNI `name`. Data frames
+/// `duration`, after DNS and a TLS handshake with SNI `name` (by address,
+/// without DNS or SNI, when `name` is `None`). Data frames
 /// are sliced to 128 bytes in the capture.
-fn upload(
+pub(crate) fn upload(
     sim: &mut Sim,
     t: u64,
     cam: &Host,
     server: &Host,
-    name: &str,
+    name: Option<&str>,
     bytes: usize,
     duration: u64,
 ) -> io::Result<u64> {
-    let t = sim.resolve(t, cam, name, server.ip, true)?;
+    let t = match name {
+        Some(name) => sim.resolve(t, cam, name, server.ip, true)? + 400,
+        None => t,
+    };
     let port = sim.rng.ephemeral_port();
     let mut c = sim.tcp(cam, server, port, 443);
-    let mut at = sim.tcp_open(t + 400, &mut c)?;
+    let mut at = sim.tcp_open(t, &mut c)?;
     let hello = tls::Hello {
-        sni: Some(name),
+        sni: name,
         alpn: &[],
     };
     at = sim.tls_handshake(at + 200, &mut c, &hello)?;
-    let data = tls::application_data(&mut sim.rng, bytes);
     let segments = bytes.div_ceil(BULK_MSS) as u64;
     let opts = SendOpts {
         gap: duration / segments.max(1),
@@ -573,7 +611,7 @@ fn upload(
         final_ack: true,
         slice: true,
     };
-    let (_, done) = sim.tcp_send(at + 10 * MS, &mut c, Dir::ToServer, &data, opts)?;
+    let (_, done) = sim.bulk_send(at + 10 * MS, &mut c, Dir::ToServer, bytes, opts)?;
     let reply = tls::application_data(&mut sim.rng, 96);
     let (_, done) = sim.tcp_send(
         done + 5 * MS,
@@ -593,7 +631,7 @@ fn exfil(sim: &mut Sim) -> io::Result<()> {
         at(120),
         &cam,
         &site::EVIL,
-        site::EVIL_NAME,
+        Some(site::EVIL_NAME),
         EXFIL_BYTES,
         EXFIL_DURATION,
     )?;
@@ -603,7 +641,7 @@ fn exfil(sim: &mut Sim) -> io::Result<()> {
 fn exfil_cloud(sim: &mut Sim) -> io::Result<()> {
     let end = at(30 * 60);
     let mut bg = standard_background(at(0), end);
-    bg.streams = &[4];
+    bg.recording = recording::per_second(HALF_HOUR_PPS);
     background(sim, &bg)?;
     // Normal API calls every five minutes.
     for k in 0..6 {
@@ -615,7 +653,7 @@ fn exfil_cloud(sim: &mut Sim) -> io::Result<()> {
         at(15 * 60),
         &cam,
         &site::CLOUD_API,
-        site::CLOUD_API_NAME,
+        Some(site::CLOUD_API_NAME),
         EXFIL_BYTES,
         EXFIL_DURATION,
     )?;
@@ -624,7 +662,7 @@ fn exfil_cloud(sim: &mut Sim) -> io::Result<()> {
 
 fn exfil_slow(sim: &mut Sim) -> io::Result<()> {
     let end = at(3 * 3600 + 120);
-    background(sim, &long_background(at(0), end))?;
+    background(sim, &long_background(at(0), end, 1))?;
     let cam = CAMERAS[EXFIL_SLOW_CAMERA].host;
     for w in 0..EXFIL_SLOW_WINDOWS as u64 {
         let t = at(60 + 600 * w);
@@ -633,7 +671,7 @@ fn exfil_slow(sim: &mut Sim) -> io::Result<()> {
             t,
             &cam,
             &site::EVIL,
-            site::EVIL_NAME,
+            Some(site::EVIL_NAME),
             EXFIL_SLOW_BYTES_PER_WINDOW,
             60 * SEC,
         )?;
@@ -643,9 +681,7 @@ fn exfil_slow(sim: &mut Sim) -> io::Result<()> {
 
 fn benign_onvif_poll(sim: &mut Sim) -> io::Result<()> {
     let end = at(300);
-    let mut bg = standard_background(at(0), end);
-    bg.streams = &[0];
-    background(sim, &bg)?;
+    background(sim, &standard_background(at(0), end))?;
     for t in [at(5), at(245)] {
         sim.wsd_probe(t, &CAMERAS)?;
     }
@@ -684,7 +720,6 @@ fn benign_firmware(sim: &mut Sim) -> io::Result<()> {
         &request,
         SendOpts::REQUEST,
     )?;
-    let image = tls::application_data(&mut sim.rng, FIRMWARE_BYTES);
     let segments = FIRMWARE_BYTES.div_ceil(BULK_MSS) as u64;
     let opts = SendOpts {
         gap: 300 * SEC / segments,
@@ -692,7 +727,7 @@ fn benign_firmware(sim: &mut Sim) -> io::Result<()> {
         final_ack: true,
         slice: true,
     };
-    let (_, done) = sim.tcp_send(t1 + 30 * MS, &mut c, Dir::ToClient, &image, opts)?;
+    let (_, done) = sim.bulk_send(t1 + 30 * MS, &mut c, Dir::ToClient, FIRMWARE_BYTES, opts)?;
     sim.tcp_close(done + 200 * MS, &mut c, Dir::ToServer)?;
     Ok(())
 }
@@ -705,10 +740,10 @@ fn benign_video(sim: &mut Sim) -> io::Result<()> {
         &Background {
             start,
             end,
+            recording: recording::per_second(VIDEO_PPS),
             streams: &STREAMING_CAMERAS,
             rtp_interval: SEC / VIDEO_PPS,
             rtcp_interval: 5 * SEC,
-            rtsp: true,
             keepalive: 30 * SEC,
             ntp_interval: 128 * SEC,
             cloud_interval: 0,
@@ -799,142 +834,16 @@ fn benign_new_camera(sim: &mut Sim) -> io::Result<()> {
     let end = at(300);
     background(sim, &standard_background(at(0), end))?;
     let cam = site::NEW_CAMERA;
-    let index = CAMERAS.len();
-    let unconfigured = cam.host.with_ip([0, 0, 0, 0]);
-    let gw = site::GATEWAY;
-    let leased = cam.host;
-    let xid = sim.rng.next_u32();
-    let client_id = {
-        let mut v = vec![1u8];
-        v.extend_from_slice(&cam.host.mac);
-        v
-    };
-    let common_client = |kind: u8| -> Vec<(u8, Vec<u8>)> {
-        vec![
-            (53, vec![kind]),
-            (61, client_id.clone()),
-            (12, cam.hostname.as_bytes().to_vec()),
-            (60, site::NEW_CAMERA_VENDOR_CLASS.as_bytes().to_vec()),
-            (55, vec![1, 3, 6, 12, 15, 28, 42]),
-        ]
-    };
-    let server_opts = |kind: u8| -> Vec<(u8, Vec<u8>)> {
-        vec![
-            (53, vec![kind]),
-            (54, gw.ip.to_vec()),
-            (51, 86_400u32.to_be_bytes().to_vec()),
-            (1, vec![255, 255, 255, 0]),
-            (3, gw.ip.to_vec()),
-            (6, gw.ip.to_vec()),
-            (42, gw.ip.to_vec()),
-            (15, b"cctv.lan".to_vec()),
-        ]
-    };
-    let base = apps::Dhcp {
-        xid,
-        chaddr: cam.host.mac,
-        ..apps::Dhcp::default()
-    };
-    let dhcp_ports_c = (68, 67);
-    let dhcp_ports_s = (67, 68);
-    let mut t = at(10);
-    // DISCOVER (broadcast) / OFFER / REQUEST (broadcast) / ACK.
-    let mut m = base.clone();
-    m.options = common_client(apps::dhcp_type::DISCOVER);
-    sim.udp(
-        t,
-        &unconfigured,
-        &site::BROADCAST,
-        dhcp_ports_c,
-        &apps::dhcp(&m),
-    )?;
-    t += 2 * MS;
-    let mut m = base.clone();
-    m.reply = true;
-    m.yiaddr = leased.ip;
-    m.siaddr = gw.ip;
-    m.options = server_opts(apps::dhcp_type::OFFER);
-    sim.udp(t, &gw, &leased, dhcp_ports_s, &apps::dhcp(&m))?;
-    t += 3 * MS;
-    let mut m = base.clone();
-    m.secs = 1;
-    let mut opts = common_client(apps::dhcp_type::REQUEST);
-    opts.insert(1, (50, leased.ip.to_vec()));
-    opts.insert(2, (54, gw.ip.to_vec()));
-    m.options = opts;
-    sim.udp(
-        t,
-        &unconfigured,
-        &site::BROADCAST,
-        dhcp_ports_c,
-        &apps::dhcp(&m),
-    )?;
-    t += 2 * MS;
-    let mut m = base;
-    m.reply = true;
-    m.yiaddr = leased.ip;
-    m.siaddr = gw.ip;
-    m.options = server_opts(apps::dhcp_type::ACK);
-    sim.udp(t, &gw, &leased, dhcp_ports_s, &apps::dhcp(&m))?;
-
-    // RFC 5227: three probes from 0.0.0.0, then two announcements.
-    t += 200 * MS;
-    for k in 0..3u64 {
-        let mut a = super::frame::Arp::request(&unconfigured, leased.ip);
-        a.spa = [0, 0, 0, 0];
-        sim.emit(t + k * 1_300 * MS, super::frame::arp(&a)?);
-    }
-    t += 3 * 1_300 * MS + 2 * SEC;
-    for k in 0..2u64 {
-        let a = super::frame::Arp::request(&leased, leased.ip);
-        sim.emit(t + k * 2 * SEC, super::frame::arp(&a)?);
-    }
-    t += 2 * SEC + 500 * MS;
-
-    // Announces itself over WS-Discovery; gets the gateway's MAC; syncs the
-    // clock; resolves its cloud name.
-    let hello_id = sim.rng.uuid();
-    sim.udp(
-        t,
-        &leased,
-        &site::WSD_MULTICAST,
-        (site::WSD_PORT, site::WSD_PORT),
-        &apps::wsd_hello(&cam, &hello_id),
-    )?;
-    t = sim.arp(t + 100 * MS, &leased, gw.ip, Some(&gw))?;
-    t = sim.ntp_sync(t + 50 * MS, &leased)?;
-    sim.resolve(
-        t + 500 * MS,
-        &leased,
-        site::CLOUD_P2P_NAME,
-        site::CLOUD_P2P.ip,
-        false,
-    )?;
-
-    // The recorder discovers it, asks who it is, and starts recording.
-    t = sim.wsd_probe(t + 3 * SEC, &[cam])?;
-    t = sim.arp(t + 50 * MS, &site::NVR, leased.ip, Some(&leased))?;
-    t = sim.onvif_call(t + 10 * MS, &cam, OnvifOp::GetDeviceInformation)?;
-    let (mut s, play) = sim.rtsp_start(t + 200 * MS, &cam, index)?;
-    let mut ka = play + 30 * SEC;
-    while ka + SEC < end {
-        sim.rtsp_keepalive(ka, &mut s)?;
-        ka += 30 * SEC;
-    }
-    sim.rtp_stream(&RtpStream {
-        cam: leased,
-        index,
-        start: play + 5 * MS,
+    let dhcp = lifecycle::DhcpClient::camera(&cam, 86_400);
+    lifecycle::camera_joins(
+        sim,
+        at(10),
+        &cam,
+        CAMERAS.len(),
+        &dhcp,
         end,
-        interval: SEC,
-        rtcp_interval: 10 * SEC,
-        slice: true,
-    })?;
-    let mut t = play + 64 * SEC;
-    while t < end {
-        sim.ntp_sync(t, &leased)?;
-        t += 64 * SEC;
-    }
+        recording::per_second(VIDEO_PPS),
+    )?;
     Ok(())
 }
 
@@ -956,6 +865,12 @@ pub fn build(name: &str, options: &SynthOptions) -> Option<io::Result<Trace>> {
         "benign-video" => benign_video,
         "benign-workstation" => benign_workstation,
         "benign-new-camera" => benign_new_camera,
+        "benign-reboot" => lifecycle::benign_reboot,
+        "benign-arp-refresh" => lifecycle::benign_arp_refresh,
+        "scan-slow-arp" => incidents::scan_slow_arp,
+        "worm-internet" => incidents::worm_internet,
+        "flood-100k" => incidents::flood_100k,
+        "ghost-addresses" => incidents::ghost_addresses,
         _ => return None,
     };
     let mut sim = Sim::new(options.seed ^ name_hash(name));
@@ -973,72 +888,8 @@ fn name_hash(name: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::test_support::{Rec, gen_vec, records};
+    use crate::synth::test_support::{Pkt, gen_vec, records, summarize};
     use std::collections::HashSet;
-
-    /// Header summary of one record (all frames are tagged IPv4 or ARP
-    /// without IP options, so fixed offsets work even on sliced frames).
-    #[derive(Debug)]
-    struct Pkt<'a> {
-        ts: u64,
-        arp: Option<(u16, [u8; 4], [u8; 4])>,
-        src: [u8; 4],
-        dst: [u8; 4],
-        proto: u8,
-        sport: u16,
-        dport: u16,
-        flags: u8,
-        /// Transport payload length on the wire.
-        len: usize,
-        /// Captured transport payload.
-        payload: &'a [u8],
-    }
-
-    fn ip4(b: &[u8]) -> [u8; 4] {
-        [b[0], b[1], b[2], b[3]]
-    }
-
-    fn summarize<'a>(r: &Rec<'a>) -> Pkt<'a> {
-        let d = r.data;
-        let be = |o: usize| u16::from_be_bytes([d[o], d[o + 1]]);
-        let mut p = Pkt {
-            ts: r.ts,
-            arp: None,
-            src: [0; 4],
-            dst: [0; 4],
-            proto: 0,
-            sport: 0,
-            dport: 0,
-            flags: 0,
-            len: 0,
-            payload: &[],
-        };
-        if be(16) == 0x0806 {
-            p.arp = Some((be(24), ip4(&d[32..]), ip4(&d[42..])));
-            return p;
-        }
-        p.src = ip4(&d[30..]);
-        p.dst = ip4(&d[34..]);
-        p.proto = d[27];
-        let total = usize::from(be(20));
-        let hl = match p.proto {
-            6 => usize::from(d[50] >> 4) * 4,
-            17 => 8,
-            _ => 8,
-        };
-        if p.proto == 6 || p.proto == 17 {
-            p.sport = be(38);
-            p.dport = be(40);
-        }
-        if p.proto == 6 {
-            p.flags = d[51];
-        }
-        p.len = total - 20 - hl;
-        let start = 38 + hl;
-        let end = (start + p.len).min(d.len());
-        p.payload = &d[start.min(end)..end];
-        p
-    }
 
     fn capture(name: &str) -> Vec<u8> {
         gen_vec(name, 11, None).1

@@ -59,6 +59,13 @@ impl Trace {
         });
     }
 
+    /// Adds a frame already cut to its captured bytes, `orig_len` long on
+    /// the wire.
+    pub fn push_raw(&mut self, ts: u64, data: Vec<u8>, orig_len: u32) {
+        debug_assert!(data.len() <= orig_len as usize);
+        self.records.push(Record { ts, orig_len, data });
+    }
+
     /// Number of frames.
     pub fn len(&self) -> usize {
         self.records.len()

@@ -18,6 +18,7 @@ use super::dns::{self, Answer};
 use super::frame::{self, Arp, Flags, IpFields, Segment};
 use super::rng::Rng;
 use super::site::{self, Camera, Host};
+use super::slice;
 use super::tls;
 use super::trace::Trace;
 
@@ -87,6 +88,17 @@ impl SendOpts {
         final_ack: true,
         slice: false,
     };
+}
+
+/// How a camera's RTP reaches the recorder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtpTransport {
+    /// RTP/AVP over UDP from the camera's port 8000 to the recorder's
+    /// [`site::nvr_rtp_port`].
+    Udp,
+    /// RTP/AVP/TCP interleaved in the RTSP connection (`$` framing,
+    /// channel 0 RTP, channel 1 RTCP).
+    Interleaved,
 }
 
 /// An established RTSP session between the recorder and a camera.
@@ -353,30 +365,7 @@ impl Sim {
             payload,
             slice,
         } = e;
-        let (src, dst, sport, dport, seq, ack, win) = match dir {
-            Dir::ToServer => (
-                c.client, c.server, c.cport, c.sport, c.c_next, c.s_next, c.c_win,
-            ),
-            Dir::ToClient => (
-                c.server, c.client, c.sport, c.cport, c.s_next, c.c_next, c.s_win,
-            ),
-        };
-        let window = if flags.syn {
-            64_240
-        } else if flags.rst {
-            0
-        } else {
-            win
-        };
-        let seg = Segment {
-            sport,
-            dport,
-            seq,
-            ack,
-            flags,
-            window,
-            options,
-        };
+        let (src, dst, seg) = seg_header(c, dir, flags, options);
         let id = self.ip_id(&src);
         let f = frame::tcp(&src, &dst, &seg, IpFields::df(id), payload)?;
         if slice {
@@ -384,6 +373,65 @@ impl Sim {
         } else {
             self.trace.push(t, f);
         }
+        Ok(())
+    }
+
+    /// Sends one segment in `dir` carrying `payload` (captured whole) and
+    /// advances the sender's sequence number (by one more for SYN or FIN).
+    pub fn tcp_push(
+        &mut self,
+        t: u64,
+        c: &mut Tcp,
+        dir: Dir,
+        flags: Flags,
+        payload: &[u8],
+    ) -> io::Result<()> {
+        self.segment(
+            t,
+            c,
+            dir,
+            Emit {
+                flags,
+                options: &[],
+                payload,
+                slice: false,
+            },
+        )?;
+        let n = payload.len() as u32 + u32::from(flags.syn || flags.fin);
+        bump(c, dir, n);
+        Ok(())
+    }
+
+    /// Sends one sliced segment whose payload is `p` (explicit head plus
+    /// pool bytes) and advances the sender's sequence number.
+    pub fn tcp_push_sliced(
+        &mut self,
+        t: u64,
+        c: &mut Tcp,
+        dir: Dir,
+        flags: Flags,
+        p: &slice::Payload<'_>,
+    ) -> io::Result<()> {
+        let (src, dst, seg) = seg_header(c, dir, flags, &[]);
+        let id = self.ip_id(&src);
+        let (f, wire) = slice::tcp(&src, &dst, &seg, IpFields::df(id), p)?;
+        self.trace.push_raw(t, f, wire);
+        bump(c, dir, p.len() as u32);
+        Ok(())
+    }
+
+    /// Sends one sliced UDP datagram whose payload is `p`.
+    pub fn udp_sliced(
+        &mut self,
+        t: u64,
+        src: &Host,
+        dst: &Host,
+        ports: (u16, u16),
+        p: &slice::Payload<'_>,
+    ) -> io::Result<()> {
+        let id = self.ip_id(src);
+        let (f, wire) = slice::udp(src, dst, ports, IpFields::df(id), p)?;
+        self.trace.push_raw(t, f, wire);
         Ok(())
     }
 
@@ -514,6 +562,65 @@ impl Sim {
                     slice: false,
                 },
             )?;
+        }
+        Ok((ts, last_frame))
+    }
+
+    /// Bulk TLS transfer of `bytes` in `dir` starting at `t`: full-sized
+    /// segments, each one TLS application-data record (as stacks with
+    /// dynamic record sizing send them), sliced in the capture, with the
+    /// receiver's delayed ACKs as in [`Sim::tcp_send`]. The payload beyond
+    /// the captured bytes is never built. Returns `(time of last data
+    /// segment, time of last frame)`.
+    pub fn bulk_send(
+        &mut self,
+        t: u64,
+        c: &mut Tcp,
+        dir: Dir,
+        bytes: usize,
+        o: SendOpts,
+    ) -> io::Result<(u64, u64)> {
+        let receiver = match dir {
+            Dir::ToServer => c.server,
+            Dir::ToClient => c.client,
+        };
+        let n = bytes.div_ceil(c.mss);
+        let mut ts = t;
+        let mut last_frame = t;
+        let mut left = bytes;
+        let every = o.ack_every.max(1) as usize;
+        for i in 0..n {
+            if i > 0 {
+                ts += o.gap - o.gap / 8 + self.rng.below(o.gap / 4 + 1);
+            }
+            let len = left.min(c.mss);
+            left -= len;
+            let is_last = i + 1 == n;
+            let flags = if is_last { Flags::PSH_ACK } else { Flags::ACK };
+            if len < 8 {
+                let data = self.rng.bytes(len);
+                self.tcp_push(ts, c, dir, flags, &data)?;
+            } else {
+                let mut head = [0x17, 0x03, 0x03, 0, 0, 0];
+                head[3..5].copy_from_slice(&((len - 5) as u16).to_be_bytes());
+                head[5] = self.rng.next_u16() as u8;
+                let fill = len - head.len();
+                let off = slice::Pool::get().pick(&mut self.rng, fill);
+                let p = slice::Payload {
+                    head: &head,
+                    fill,
+                    off,
+                };
+                self.tcp_push_sliced(ts, c, dir, flags, &p)?;
+            }
+            last_frame = last_frame.max(ts);
+            if (i + 1) % every == 0 && !is_last || is_last && o.final_ack {
+                let at = ts + self.delay(&receiver);
+                // The receiver's ACK goes out before its next data: emit it
+                // now with the acknowledgment number it carries.
+                self.tcp_push(at, c, dir.flip(), Flags::ACK, &[])?;
+                last_frame = last_frame.max(at);
+            }
         }
         Ok((ts, last_frame))
     }
@@ -769,6 +876,18 @@ impl Sim {
         cam: &Camera,
         index: usize,
     ) -> io::Result<(RtspSession, u64)> {
+        self.rtsp_setup(t, cam, index, RtpTransport::Udp)
+    }
+
+    /// Like [`Sim::rtsp_start`] with the RTP transport to request: UDP
+    /// ports of the recorder, or interleaved in the RTSP connection.
+    pub fn rtsp_setup(
+        &mut self,
+        t: u64,
+        cam: &Camera,
+        index: usize,
+        transport: RtpTransport,
+    ) -> io::Result<(RtspSession, u64)> {
         let nvr = site::NVR;
         let port = self.rng.ephemeral_port();
         let mut c = self.tcp(&nvr, &cam.host, port, site::RTSP_PORT);
@@ -826,17 +945,31 @@ impl Sim {
 
         let rtp = site::nvr_rtp_port(index);
         let track = format!("{url}/trackID=1");
+        let (asked, granted) = match transport {
+            RtpTransport::Udp => (
+                format!("RTP/AVP;unicast;client_port={}-{}", rtp, rtp + 1),
+                format!(
+                    "RTP/AVP;unicast;client_port={}-{};server_port={}-{};ssrc={:08X};mode=\"play\"",
+                    rtp,
+                    rtp + 1,
+                    site::CAMERA_RTP_PORT,
+                    site::CAMERA_RTP_PORT + 1,
+                    site::camera_ssrc(index)
+                ),
+            ),
+            RtpTransport::Interleaved => (
+                "RTP/AVP/TCP;unicast;interleaved=0-1".to_string(),
+                format!(
+                    "RTP/AVP/TCP;unicast;interleaved=0-1;ssrc={:08X};mode=\"play\"",
+                    site::camera_ssrc(index)
+                ),
+            ),
+        };
         let req = apps::rtsp_request(
             "SETUP",
             &track,
             4,
-            &[
-                ("Authorization", auth.clone()),
-                (
-                    "Transport",
-                    format!("RTP/AVP;unicast;client_port={}-{}", rtp, rtp + 1),
-                ),
-            ],
+            &[("Authorization", auth.clone()), ("Transport", asked)],
         );
         let session = format!("{:08X}", self.rng.next_u32());
         let resp = apps::rtsp_response(
@@ -846,17 +979,7 @@ impl Sim {
             at,
             &[
                 ("Session", format!("{session};timeout=60")),
-                (
-                    "Transport",
-                    format!(
-                        "RTP/AVP;unicast;client_port={}-{};server_port={}-{};ssrc={:08X};mode=\"play\"",
-                        rtp,
-                        rtp + 1,
-                        site::CAMERA_RTP_PORT,
-                        site::CAMERA_RTP_PORT + 1,
-                        site::camera_ssrc(index)
-                    ),
-                ),
+                ("Transport", granted),
             ],
             &[],
         );
@@ -953,15 +1076,23 @@ impl Sim {
                 idr: (k / 3).is_multiple_of(50),
             };
             let len = self.rng.range(1188, 1388) as usize;
-            let payload = apps::rtp_packet(&mut self.rng, seq, rtp_ts, ssrc, frag, len);
-            let f = self.udp_frame(&s.cam, &nvr, ports, &payload)?;
             if s.slice {
-                self.trace.push_sliced(t, f);
+                let head = apps::rtp_head(seq, rtp_ts, ssrc, frag);
+                let fill = len - 2;
+                let off = slice::Pool::get().pick(&mut self.rng, fill);
+                let p = slice::Payload {
+                    head: &head,
+                    fill,
+                    off,
+                };
+                self.udp_sliced(t, &s.cam, &nvr, ports, &p)?;
             } else {
+                let payload = apps::rtp_packet(&mut self.rng, seq, rtp_ts, ssrc, frag, len);
+                let f = self.udp_frame(&s.cam, &nvr, ports, &payload)?;
                 self.trace.push(t, f);
             }
             last = t;
-            octets = octets.wrapping_add((payload.len() - apps::RTP_HEADER_LEN) as u32);
+            octets = octets.wrapping_add(len as u32);
             packets = packets.wrapping_add(1);
             seq = seq.wrapping_add(1);
             k += 1;
@@ -1114,6 +1245,35 @@ impl Dir {
             Dir::ToClient => Dir::ToServer,
         }
     }
+}
+
+/// Addresses and header fields of the next segment of `c` in `dir`.
+fn seg_header<'a>(c: &Tcp, dir: Dir, flags: Flags, options: &'a [u8]) -> (Host, Host, Segment<'a>) {
+    let (src, dst, sport, dport, seq, ack, win) = match dir {
+        Dir::ToServer => (
+            c.client, c.server, c.cport, c.sport, c.c_next, c.s_next, c.c_win,
+        ),
+        Dir::ToClient => (
+            c.server, c.client, c.sport, c.cport, c.s_next, c.c_next, c.s_win,
+        ),
+    };
+    let window = if flags.syn {
+        64_240
+    } else if flags.rst {
+        0
+    } else {
+        win
+    };
+    let seg = Segment {
+        sport,
+        dport,
+        seq,
+        ack,
+        flags,
+        window,
+        options,
+    };
+    (src, dst, seg)
 }
 
 fn bump(c: &mut Tcp, dir: Dir, n: u32) {
