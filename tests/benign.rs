@@ -44,3 +44,13 @@ fn new_camera_joining() {
 fn the_healthy_sample_site() {
     assert_silent("camera-network");
 }
+
+#[test]
+fn camera_rebooting() {
+    assert_silent("benign-reboot");
+}
+
+#[test]
+fn cameras_refreshing_arp_for_gateway_and_recorder() {
+    assert_silent("benign-arp-refresh");
+}

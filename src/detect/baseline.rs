@@ -24,6 +24,9 @@ pub struct LearnedPeer {
     pub transport: String,
 }
 
+/// Most peers learned per camera.
+pub const MAX_LEARNED_PEERS: usize = 512;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CameraBaseline {
     pub peers: BTreeSet<LearnedPeer>,
@@ -84,8 +87,17 @@ impl Baseline {
         serde_json::to_string_pretty(&copy).unwrap_or_default() + "\n"
     }
 
-    pub fn learn_peer(&mut self, camera: IpAddr, peer: LearnedPeer) {
-        self.cameras.entry(camera).or_default().peers.insert(peer);
+    /// Remembers a peer `camera` contacted while learning; `false` when the
+    /// camera already has [`MAX_LEARNED_PEERS`] (a camera that contacts that
+    /// many destinations while learning is not showing a normal pattern,
+    /// and a worm must not grow the baseline without bound).
+    pub fn learn_peer(&mut self, camera: IpAddr, peer: LearnedPeer) -> bool {
+        let peers = &mut self.cameras.entry(camera).or_default().peers;
+        if peers.len() >= MAX_LEARNED_PEERS && !peers.contains(&peer) {
+            return false;
+        }
+        peers.insert(peer);
+        true
     }
 
     pub fn learn_upload(&mut self, camera: IpAddr, class: &str, bytes_per_hour: u64) {

@@ -424,7 +424,7 @@ impl Knowledge {
             return;
         }
         let name = self.names.lookup_own(camera, dst).map(str::to_string);
-        self.baseline.learn_peer(
+        let _ = self.baseline.learn_peer(
             camera,
             LearnedPeer {
                 address: Some(dst),
