@@ -54,3 +54,12 @@ fn camera_rebooting() {
 fn cameras_refreshing_arp_for_gateway_and_recorder() {
     assert_silent("benign-arp-refresh");
 }
+
+/// Two hours of a whole site (continuous and motion-triggered cameras,
+/// recording already running at capture start, cloud, NTP, DHCP renewals,
+/// a reboot, a firmware download, a new camera, an admin's browsing, clients
+/// behind a router) with one hour of zero-configuration learning: silent.
+#[test]
+fn a_two_hour_site_day() {
+    assert_silent("site-day-short");
+}
