@@ -79,7 +79,9 @@
 //!      slow window would add nothing.
 //! 5. **Alerts.** At most one alert per camera, account (baseline: class)
 //!    and rule, then quiet for the longer of the alerting window and one
-//!    hour; after that it re-alerts if the window is still over. The
+//!    hour; after that it re-alerts when the window is still over *and*
+//!    the camera has sent more than the threshold again since the alert (a
+//!    window still holding the upload already reported is no news). The
 //!    baseline windows of a class share one alert, since they measure the
 //!    same excess (a 12 MB upload crosses the 1 m and 1 h thresholds
 //!    within seconds): when several are over, the one with the highest
@@ -366,32 +368,42 @@ struct Trip {
     /// No alert before this.
     quiet_until: Timestamp,
     last_alert: Option<Timestamp>,
+    /// Bytes counted since the last alert.
+    fresh: u64,
 }
 
 impl Trip {
     /// Updates the state with a comparison at `ts`; returns the evidence
     /// time when an alert is due (`ready` gates it without resetting).
+    /// After an alert, another needs `needed` bytes sent since it: a
+    /// window still full of the upload already reported is no news.
     fn check(
         &mut self,
         over: bool,
         ready: bool,
         crossing: Timestamp,
         ts: Timestamp,
+        needed: u64,
     ) -> Option<Timestamp> {
         if !over {
             self.over_since = None;
             return None;
         }
         let since = *self.over_since.get_or_insert(crossing.min(ts));
-        if !ready || ts < self.quiet_until {
+        if !ready || ts < self.quiet_until || self.last_alert.is_some() && self.fresh <= needed {
             return None;
         }
         Some(since.max(self.quiet_until).min(ts))
     }
 
+    fn added(&mut self, bytes: u64) {
+        self.fresh = self.fresh.saturating_add(bytes);
+    }
+
     fn raised(&mut self, ts: Timestamp, window: Nanos) {
         self.last_alert = Some(ts);
         self.quiet_until = ts.plus(window.max(MIN_REALERT));
+        self.fresh = 0;
     }
 }
 
@@ -888,6 +900,8 @@ impl Exfil {
         }
         account.budget = budget;
         account.rings.add(ts, upload.bytes);
+        account.budget_trip.added(upload.bytes);
+        account.slow_trip.added(upload.bytes);
 
         // The class (baseline windows and the learning hour).
         let class = state
@@ -898,6 +912,7 @@ impl Exfil {
                 trip: Trip::default(),
             });
         class.rings.add(ts, upload.bytes);
+        class.trip.added(upload.bytes);
         self.check_class(context, camera, key.class, Some(&upload), now, alerts);
         self.check_account(context, camera, key, Some(&upload), now, alerts);
     }
@@ -938,7 +953,10 @@ impl Exfil {
         let limit = budget.bytes();
         let crossing = crossing_time(upload, ts, sum, added, limit);
         let mut raised = Vec::new();
-        if let Some(evidence_ts) = account.budget_trip.check(sum > limit, true, crossing, ts) {
+        if let Some(evidence_ts) = account
+            .budget_trip
+            .check(sum > limit, true, crossing, ts, limit)
+        {
             account.budget_trip.raised(ts, budget_window);
             let mut evidence = Map::new();
             evidence.insert("budget".into(), json!(budget.to_string()));
@@ -964,6 +982,7 @@ impl Exfil {
                 spread && !after_budget_alert,
                 crossing,
                 ts,
+                slow_limit,
             ) {
                 account.slow_trip.raised(ts, slow_window);
                 let mut evidence = Map::new();
@@ -1020,6 +1039,9 @@ impl Exfil {
         let added = upload.map_or(0, |u| u.bytes);
         let mut over = false;
         let mut crossing = ts;
+        // The smallest threshold that is crossed: what a re-alert needs
+        // afresh.
+        let mut needed = u64::MAX;
         // (ratio, window, sum, effective baseline, threshold) of the
         // window reported.
         let mut worst: Option<(f64, Nanos, u64, u64, u64)> = None;
@@ -1035,12 +1057,13 @@ impl Exfil {
             }
             over = true;
             crossing = crossing.min(crossing_time(upload, ts, sum, added, threshold));
+            needed = needed.min(threshold);
             let r = ratio(sum, baseline.max(1));
             if worst.is_none_or(|w| r > w.0) {
                 worst = Some((r, window, sum, baseline, threshold));
             }
         }
-        let Some(evidence_ts) = class_state.trip.check(over, true, crossing, ts) else {
+        let Some(evidence_ts) = class_state.trip.check(over, true, crossing, ts, needed) else {
             return;
         };
         let Some((r, window, sum, baseline, threshold)) = worst else {
