@@ -247,7 +247,7 @@ expires = 2026-06-30
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(
         text.contains(
-            "[detect.incident]\nupdate_interval = \"5m\"\nclose_after = \"30m\"\nmax_alerts_per_hour = 0  # no cap\n"
+            "[detect.incident]\nupdate_interval = \"5m\"\nclose_after = \"1h\"\nmax_alerts_per_hour = 0  # no cap\n"
         ),
         "{text}"
     );

@@ -1343,8 +1343,8 @@ mod tests {
         );
         // Only `update_interval` written: the error points at it.
         assert_eq!(
-            refusal("[detect.incident]\nupdate_interval = \"1h\"\n"),
-            "p.toml:2:19: `close_after` (30m) must be at least `update_interval` (1h)"
+            refusal("[detect.incident]\nupdate_interval = \"2h\"\n"),
+            "p.toml:2:19: `close_after` (1h) must be at least `update_interval` (2h)"
         );
         assert_eq!(
             refusal("[detect.incident]\nclose_after = \"5m\"\nupdate_interval = \"10m\"\n"),

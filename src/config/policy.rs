@@ -694,7 +694,7 @@ impl Default for IncidentSettings {
     fn default() -> IncidentSettings {
         IncidentSettings {
             update_interval: Duration::from_secs(600),
-            close_after: Duration::from_secs(1800),
+            close_after: Duration::from_secs(3600),
             max_alerts_per_hour: 30,
         }
     }

@@ -194,7 +194,9 @@ pub struct IncidentSection {
     /// zero. Default: `"10m"`.
     pub update_interval: Option<Spanned<String>>,
     /// Packet time without a match after which an incident closes; at
-    /// least `update_interval`. Default: `"30m"`.
+    /// least `update_interval`. Default: `"1h"`, the detectors' longest
+    /// quiet period (exfil and scan re-alert after an hour), so a
+    /// continuing incident reports updates, not a second incident.
     pub close_after: Option<Spanned<String>>,
     /// Lines per camera per hour of packet time; `0` for no cap. Default:
     /// `30`.

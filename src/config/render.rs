@@ -273,7 +273,7 @@ slow_window = "6h"
 
 [detect.incident]
 update_interval = "10m"
-close_after = "30m"
+close_after = "1h"
 max_alerts_per_hour = 30
 
 [learn]

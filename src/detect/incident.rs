@@ -11,7 +11,7 @@
 //!   totals (matches, first and last seen, top destinations and ports), and
 //!   at most one **update** (`state: "update"`, the latest match with the
 //!   totals) is sent per `update_interval` (default 10 min);
-//! - **closes** after `close_after` (default 30 min) without a match, or at
+//! - **closes** after `close_after` (1 h) without a match, or at
 //!   the end
 //!   of input; a closing **summary** (`state: "closed"`) is sent when
 //!   matches came after the last line sent, so nothing is silently lost.
@@ -67,7 +67,7 @@ impl Default for IncidentSettings {
     fn default() -> IncidentSettings {
         IncidentSettings {
             update_interval: 600 * NANOS_PER_SEC,
-            close_after: 1800 * NANOS_PER_SEC,
+            close_after: 3600 * NANOS_PER_SEC,
             max_alerts_per_hour: 30,
         }
     }
@@ -466,10 +466,10 @@ mod tests {
         let mut out = Vec::new();
         incidents.add(alert(EGRESS, 0, 1, 443), &mut out);
         incidents.add(alert(EGRESS, 1, 2, 443), &mut out);
-        incidents.tick(at(1801), &mut out);
+        incidents.tick(at(3601), &mut out);
         assert_eq!(states(&out), [IncidentState::Open, IncidentState::Closed]);
-        incidents.add(alert(EGRESS, 4000, 3, 443), &mut out);
-        incidents.finish(at(5000), &mut out);
+        incidents.add(alert(EGRESS, 8000, 3, 443), &mut out);
+        incidents.finish(at(9000), &mut out);
         // A single match needs no summary.
         assert_eq!(out.len(), 3);
         assert_ne!(
