@@ -436,11 +436,7 @@ impl Inventory {
                     host.serves |= service_bit(answerer.port);
                 }
                 // Either side may have become known only now.
-                let other = if id.key.addr_lo == answerer.ip {
-                    (id.key.addr_hi, id.key.port_hi)
-                } else {
-                    (id.key.addr_lo, id.key.port_lo)
-                };
+                let other = id.key.other_end(answerer.ip);
                 let (initiator, responder) = if *by_responder {
                     (other.0, (answerer.ip, answerer.port))
                 } else {
@@ -462,11 +458,7 @@ impl Inventory {
                 };
                 self.sent(policy, &endpoint, *ts, false);
                 if *media {
-                    let receiver = if id.key.addr_lo == *sender {
-                        id.key.addr_hi
-                    } else {
-                        id.key.addr_lo
-                    };
+                    let (receiver, _) = id.key.other_end(*sender);
                     self.video(policy, *sender, receiver);
                 }
             }

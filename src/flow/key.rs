@@ -21,6 +21,17 @@ pub struct FlowKey {
 }
 
 impl FlowKey {
+    /// The endpoint (address, port) facing `ip`: the other side of the
+    /// conversation. For a key whose two addresses are equal (a host
+    /// talking to itself) it is the `hi` side.
+    pub fn other_end(&self, ip: IpAddr) -> (IpAddr, u16) {
+        if self.addr_lo == ip {
+            (self.addr_hi, self.port_hi)
+        } else {
+            (self.addr_lo, self.port_lo)
+        }
+    }
+
     /// Builds the key of a packet and reports whether its source is the
     /// key's `lo` endpoint.
     pub fn new(

@@ -133,11 +133,7 @@ impl Harness {
     }
 
     fn answer(&mut self, ms: u64, id: FlowId, refused: bool) {
-        let answerer = if id.key.addr_lo == ip(CAM) {
-            (id.key.addr_hi, id.key.port_hi)
-        } else {
-            (id.key.addr_lo, id.key.port_lo)
-        };
+        let answerer = id.key.other_end(ip(CAM));
         self.feed(Observation::FirstAnswer {
             id,
             ts: at(ms),
