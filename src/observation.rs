@@ -53,6 +53,9 @@ pub enum Observation {
         /// mid-stream flow whose first packet came from the server side.
         /// Only a sender proves a host exists (and owns its MAC).
         sender_is_initiator: bool,
+        /// The first packet carried media (RTP, or RTSP-interleaved RTP):
+        /// a stream set up before the capture, never a probe.
+        media: bool,
     },
     /// The first packet of the side that did not send the flow's first
     /// packet (for a flow seen from its opening: the responder's answer);

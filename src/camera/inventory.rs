@@ -630,6 +630,7 @@ mod tests {
             first_bytes: 60,
             midstream: false,
             sender_is_initiator: true,
+            media: false,
         }
     }
 
@@ -784,6 +785,7 @@ mod tests {
                 first_bytes: 1400,
                 midstream: true,
                 sender_is_initiator: false,
+                media: false,
             },
         );
         assert!(inventory.is_camera(&policy, camera));

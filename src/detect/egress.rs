@@ -222,6 +222,7 @@ mod tests {
             first_bytes: 60,
             midstream: false,
             sender_is_initiator: true,
+            media: false,
         }
     }
 

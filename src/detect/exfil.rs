@@ -1557,6 +1557,7 @@ match = { cidr = ["10.20.0.0/24"] }
                 first_bytes: 60,
                 midstream: false,
                 sender_is_initiator: true,
+                media: false,
             });
             // Chunk crossings of both sides, in time order.
             let mut chunks: Vec<(Timestamp, bool)> = Vec::new();
@@ -1867,6 +1868,7 @@ match = { cidr = ["10.20.0.0/24"] }
             first_bytes: 60,
             midstream: false,
             sender_is_initiator: true,
+            media: false,
         });
         site.upload(EVIL, 443, 900, 1200, 6 * MB);
         site.feed(Observation::FlowEnd {
@@ -1966,6 +1968,7 @@ match = { cidr = ["10.20.0.0/24"] }
             first_bytes: 1400,
             midstream: true,
             sender_is_initiator: false,
+            media: false,
         });
         let chunk = |site: &mut Site, secs: u64| {
             site.feed(Observation::Bytes {
@@ -2035,6 +2038,7 @@ match = { cidr = ["10.20.0.0/24"] }
             first_bytes: 60,
             midstream: false,
             sender_is_initiator: true,
+            media: false,
         });
         site.feed(Observation::Bytes {
             id,

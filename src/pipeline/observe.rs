@@ -76,6 +76,7 @@ pub fn flow_events(
             first_bytes: record.wire_len,
             midstream: flow.midstream,
             sender_is_initiator: outcome.from_initiator,
+            media: flow.media != 0,
         });
     }
     if outcome.first_answer {

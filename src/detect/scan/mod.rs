@@ -512,13 +512,15 @@ struct Start<'a> {
 /// Whether a flow start is a probe: its first packet opened the
 /// connection. A flow first seen mid-stream (running before the capture
 /// started, or its opening otherwise missed) is a conversation the camera
-/// already had, not a probe.
+/// already had, not a probe; so is a UDP flow whose first datagram is RTP
+/// (a stream set up before the capture: no probe carries media).
 fn is_probe_start(observation: &Observation) -> bool {
     matches!(
         observation,
         Observation::FlowStart {
             icmp_one_way: false,
             midstream: false,
+            media: false,
             ..
         }
     )

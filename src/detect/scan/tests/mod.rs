@@ -123,6 +123,7 @@ impl Harness {
             first_bytes: 60,
             midstream: false,
             sender_is_initiator: true,
+            media: false,
         });
         id
     }
@@ -643,6 +644,7 @@ fn replies_broadcasts_and_external_hosts_are_not_probes() {
             first_bytes: 60,
             midstream: false,
             sender_is_initiator: true,
+            media: false,
         });
         // Subnet-directed broadcast, multicast, the outside world.
         h.flow_from(t, cam, ip([10, 0, 0, 255]), 9_000 + n as u16, 17, [0xff; 6]);
