@@ -78,6 +78,7 @@ fn bench_replay(c: &mut Criterion) {
                         Output::from_writer(Box::new(std::io::sink())),
                     )),
                     policy_path: None,
+                    keep_alerts: false,
                 });
                 let outcome = replay(ReplayOptions {
                     inputs: vec![path.clone()],

@@ -101,8 +101,18 @@ pub enum Command {
     /// List the cameras found in captures.
     ///
     /// Address, MAC, vendor, how each was identified (oui, rtsp, onvif,
-    /// policy), its peers and bytes each way; a table, or JSON with --json.
+    /// policy), its role, its peers and bytes each way; a table, JSON or
+    /// CSV (--format).
     Inventory(InventoryArgs),
+
+    /// Replay captures and write a self-contained HTML incident report.
+    ///
+    /// Same detection and outputs as `replay` (alerts still go to --alerts,
+    /// stdout by default); at the end one HTML file with the site summary,
+    /// camera inventory, alert timeline, per-camera peer maps and top
+    /// external destinations. The file loads nothing from the network.
+    #[command(after_help = EXIT_CODES)]
+    Report(ReportArgs),
 
     /// Check a policy file and print the effective policy.
     ///
@@ -131,9 +141,53 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub outputs: OutputArgs,
 
+    /// Also write the HTML incident report (see `camsentry report`) here.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_detect")]
+    pub report: Option<PathBuf>,
+
     /// No progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `report`: `replay` whose HTML report is the point, so `--out` is
+/// required.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Capture files, directories of them, FIFOs, or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Where to write the HTML report.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_detect")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub sensor: SensorArgs,
+
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    #[command(flatten)]
+    pub outputs: OutputArgs,
+
+    /// No progress line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl ReportArgs {
+    /// The `replay --report` run this command is.
+    pub fn into_replay(self) -> ReplayArgs {
+        ReplayArgs {
+            paths: self.paths,
+            sensor: self.sensor,
+            detect: self.detect,
+            outputs: self.outputs,
+            report: Some(self.out),
+            quiet: self.quiet,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -318,7 +372,13 @@ pub struct InventoryArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Print JSON (one object with a `cameras` array) instead of a table.
+    /// Output format: an aligned `table`, `json` (one object with
+    /// `cameras` and `hosts` arrays, MACs in ECS form), or `csv` (one row
+    /// per host with a header, MACs in colon form).
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<InventoryFormat>,
+
+    /// Same as --format json.
     #[arg(long)]
     pub json: bool,
 
@@ -332,6 +392,25 @@ pub struct InventoryArgs {
     /// No progress line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `inventory --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InventoryFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+impl InventoryArgs {
+    /// The format asked for: `--format`, `--json`, else the table.
+    pub fn output_format(&self) -> InventoryFormat {
+        match (self.format, self.json) {
+            (Some(format), _) => format,
+            (None, true) => InventoryFormat::Json,
+            (None, false) => InventoryFormat::Table,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Live(args) => live(args),
         Command::Learn(args) => learn(args),
         Command::Inventory(args) => inventory(args),
+        Command::Report(args) => replay(args.into_replay()),
         Command::CheckPolicy { file } => check_policy(&file),
         Command::Synth(args) => synth(args),
     };
@@ -90,7 +91,18 @@ fn engine(detect: &DetectArgs, encoder: Option<Encoder>) -> Result<Engine> {
         Some(path) => Baseline::load(path).map_err(|e| UsageError(e.to_string()))?,
         None => Baseline::default(),
     };
-    let learn_for = match &detect.learn_for {
+    let learn_for = learn_for(detect, &policy)?;
+    Ok(Engine::new(
+        policy,
+        baseline,
+        EngineOptions { learn_for },
+        encoder,
+    ))
+}
+
+/// Each camera's learning period, packet time from its first packet.
+fn learn_for(detect: &DetectArgs, policy: &Policy) -> Result<u64> {
+    Ok(match &detect.learn_for {
         Some(text) => {
             nanos(parse_duration(text).map_err(|e| UsageError(format!("--learn-for {text}: {e}")))?)
         }
@@ -98,13 +110,7 @@ fn engine(detect: &DetectArgs, encoder: Option<Encoder>) -> Result<Engine> {
             DEFAULT_LEARN_SECS * 1_000_000_000
         }
         None => nanos(policy.learn().duration),
-    };
-    Ok(Engine::new(
-        policy,
-        baseline,
-        EngineOptions { learn_for },
-        encoder,
-    ))
+    })
 }
 
 fn sensor_options(
@@ -157,6 +163,7 @@ fn alerting(
                 .map_err(|e| UsageError(format!("--alerts {e}")))?,
         ),
         policy_path: detect.policy.clone(),
+        keep_alerts: false,
     }))
 }
 
@@ -228,7 +235,10 @@ fn exit_code(summary: &RunSummary) -> ExitCode {
 
 fn replay(args: ReplayArgs) -> Result<ExitCode> {
     let sinks = sink_options(&args.outputs);
-    let detection = alerting(&args.detect, &args.outputs, &sinks)?;
+    let mut detection = alerting(&args.detect, &args.outputs, &sinks)?;
+    if let Some(detection) = detection.as_mut() {
+        detection.keep_alerts = args.report.is_some();
+    }
     let telemetry = telemetry(&args.outputs, &sinks)?;
     let sensor = sensor_options(&args.sensor, args.quiet, detection, telemetry, &sinks)?;
     let outcome = pipeline::replay(ReplayOptions {
@@ -236,6 +246,10 @@ fn replay(args: ReplayArgs) -> Result<ExitCode> {
         sensor,
     })?;
     report_run(&outcome, args.outputs.stats_json.as_deref())?;
+    if let Some(engine) = &outcome.engine {
+        let learn_for = learn_for(&args.detect, engine.policy())?;
+        report::finish_replay(&outcome, learn_for, args.report.as_deref())?;
+    }
     Ok(exit_code(&outcome.summary))
 }
 
@@ -282,6 +296,7 @@ fn study(
         engine,
         alerts: None,
         policy_path: None,
+        keep_alerts: false,
     };
     let sensor = sensor_options(
         sensor,
@@ -290,7 +305,9 @@ fn study(
         None,
         &SinkOptions::default(),
     )?;
-    let RunOutcome { summary, engine } = pipeline::replay(ReplayOptions {
+    let RunOutcome {
+        summary, engine, ..
+    } = pipeline::replay(ReplayOptions {
         inputs: paths,
         sensor,
     })?;
@@ -320,6 +337,7 @@ fn learn(args: LearnArgs) -> Result<ExitCode> {
 }
 
 fn inventory(args: InventoryArgs) -> Result<ExitCode> {
+    let format = args.output_format();
     let (summary, engine) = study(
         args.paths,
         &args.sensor,
@@ -327,11 +345,7 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
         0,
         args.quiet,
     )?;
-    let text = if args.json {
-        serde_json::to_string_pretty(&report::inventory_json(&engine))? + "\n"
-    } else {
-        report::inventory_table(&engine)
-    };
+    let text = report::inventory_text(&engine, format)?;
     write_stdout(&text)?;
     if !args.quiet {
         stderr_text!("{}", summary.render_text());

@@ -42,6 +42,34 @@ pub struct CollectorReport {
     pub engine: Option<Engine>,
     /// Counters of every network sink, after shutdown.
     pub deliveries: Vec<(String, SinkCounters)>,
+    /// The alerts as encoded, when the run keeps them for a report.
+    pub kept_alerts: KeptAlerts,
+}
+
+/// Encoded alerts kept for an end-of-run report, up to a bound: a capture
+/// with a million alerts must not take a million JSON trees of memory.
+#[derive(Debug, Default)]
+pub struct KeptAlerts {
+    pub values: Vec<serde_json::Value>,
+    /// Alerts past the bound, counted only.
+    pub left_out: u64,
+}
+
+/// Alerts a report keeps; an incident report past this is a flood whose
+/// first alerts and counts tell the story.
+pub const MAX_KEPT_ALERTS: usize = 20_000;
+
+impl KeptAlerts {
+    /// Keeps each JSON line of `lines` (alerts as the encoder wrote them).
+    fn keep(&mut self, lines: &[u8]) {
+        for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            if self.values.len() >= MAX_KEPT_ALERTS {
+                self.left_out += 1;
+            } else if let Ok(value) = serde_json::from_slice(line) {
+                self.values.push(value);
+            }
+        }
+    }
 }
 
 /// Writes `lines` to every destination of `out`; the first local failure
@@ -98,9 +126,9 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         control,
         mut telemetry,
     } = outputs;
-    let (mut engine, mut alerts_out, policy_path) = match detection {
-        Some(d) => (Some(d.engine), d.alerts, d.policy_path),
-        None => (None, None, None),
+    let (mut engine, mut alerts_out, policy_path, keep_alerts) = match detection {
+        Some(d) => (Some(d.engine), d.alerts, d.policy_path, d.keep_alerts),
+        None => (None, None, None, false),
     };
     let mut report = CollectorReport {
         flow_records: 0,
@@ -108,6 +136,7 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         output_error: None,
         engine: None,
         deliveries: Vec::new(),
+        kept_alerts: KeptAlerts::default(),
     };
     let mut counters = Counters {
         reader: ReaderCounters::default(),
@@ -148,6 +177,9 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
                 let raised = engine.observe(&event.observation, &mut alert_lines);
                 if raised > 0 {
                     report.alerts += raised as u64;
+                    if keep_alerts {
+                        report.kept_alerts.keep(&alert_lines);
+                    }
                     write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
                 }
             }
@@ -209,6 +241,9 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
     if let Some(engine) = engine.as_mut() {
         alert_lines.clear();
         report.alerts += engine.finish(&mut alert_lines) as u64;
+        if keep_alerts {
+            report.kept_alerts.keep(&alert_lines);
+        }
         write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
     }
     let stats_out = telemetry.and_then(|t| t.stats_out);

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::bounded;
 
 pub use batch::{Batch, Event, PacketRecord, WorkerOutput};
+pub use collector::{KeptAlerts, MAX_KEPT_ALERTS};
 pub use dispatcher::{Backpressure, Dispatcher, EPOCH_PACKETS};
 pub use live::{LiveInterface, LiveOptions, live};
 
@@ -83,6 +84,8 @@ pub struct Detection {
     pub engine: Engine,
     pub alerts: Option<Destinations>,
     pub policy_path: Option<PathBuf>,
+    /// Keep the encoded alerts for a report ([`RunOutcome::alerts`]).
+    pub keep_alerts: bool,
 }
 
 /// What every sensor run needs, whatever the packet source.
@@ -129,6 +132,8 @@ pub enum ReplayError {
 pub struct RunOutcome {
     pub summary: RunSummary,
     pub engine: Option<Engine>,
+    /// The alerts as encoded, when [`Detection::keep_alerts`] asked.
+    pub alerts: KeptAlerts,
 }
 
 /// The running workers and collector, fed by a dispatcher.
@@ -217,6 +222,7 @@ fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, Repla
             skipped_inputs: 0,
         },
         engine: report.engine,
+        alerts: report.kept_alerts,
     })
 }
 

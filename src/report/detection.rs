@@ -1,12 +1,11 @@
-//! Human and JSON reports built from a finished detection engine: the
-//! detection part of the run summary, and the camera inventory.
+//! The detection part of the run summary: alerts and delays per detector,
+//! what the policy suppressed, as text and as JSON (`--stats-json`).
 
-use crate::camera::Role;
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::alert::{Category, ecs_mac};
+use crate::alert::Category;
 use crate::detect::{Engine, category_index};
 
 const CATEGORIES: [Category; 3] = [Category::Egress, Category::Scan, Category::Exfil];
@@ -156,123 +155,4 @@ pub fn detection_json(engine: &Engine) -> Value {
         "detectors": detectors,
         "suppression": suppression_json(engine),
     })
-}
-
-/// The cameras as JSON: `{"cameras": [...]}` in address order.
-pub fn inventory_json(engine: &Engine) -> Value {
-    let cameras: Vec<Value> = engine
-        .inventory()
-        .cameras(engine.policy())
-        .into_iter()
-        .map(|host| {
-            let peers: Vec<Value> = host
-                .peers
-                .iter()
-                .map(|(ip, peer)| {
-                    json!({
-                        "ip": ip.to_string(),
-                        "name": peer.name.as_deref(),
-                        "flows": peer.flows,
-                        "bytes_sent": peer.bytes_sent,
-                        "bytes_received": peer.bytes_received,
-                    })
-                })
-                .collect();
-            json!({
-                "ip": host.ip.to_string(),
-                "mac": host.mac.map(ecs_mac),
-                "vendor": host.vendor.map(|v| v.name),
-                "identified_by": host.identified_by(),
-                "name": host.display_name(),
-                "rtsp_server": host.rtsp_banner.as_deref(),
-                "onvif_hardware": host.onvif_hardware.as_deref(),
-                "first_seen": host.first_seen.rfc3339_micros().to_string(),
-                "last_seen": host.last_seen.rfc3339_micros().to_string(),
-                "bytes_sent": host.bytes_sent,
-                "bytes_received": host.bytes_received,
-                "peers": peers,
-            })
-        })
-        .collect();
-    let policy = engine.policy();
-    let roles: Vec<Value> = engine
-        .inventory()
-        .known_hosts(policy)
-        .into_iter()
-        .filter(|(role, _)| *role != Role::Camera)
-        .map(|(role, host)| {
-            json!({
-                "ip": host.ip.to_string(),
-                "role": role.name(),
-                "mac": host.mac.map(ecs_mac),
-                "vendor": host.vendor.map(|v| v.name),
-                "evidence": host.role_evidence(policy),
-                "first_seen": host.first_seen.rfc3339_micros().to_string(),
-                "last_seen": host.last_seen.rfc3339_micros().to_string(),
-                "bytes_sent": host.bytes_sent,
-                "bytes_received": host.bytes_received,
-            })
-        })
-        .collect();
-    json!({ "cameras": cameras, "hosts": roles })
-}
-
-/// The cameras as an aligned text table.
-pub fn inventory_table(engine: &Engine) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<16} {:<18} {:<12} {:<16} {:>5} {:>12} {:>12}  top peers",
-        "ADDRESS", "MAC", "VENDOR", "IDENTIFIED BY", "PEERS", "BYTES OUT", "BYTES IN"
-    );
-    for host in engine.inventory().cameras(engine.policy()) {
-        let mut peers: Vec<_> = host.peers.iter().collect();
-        peers.sort_by_key(|(ip, p)| (std::cmp::Reverse(p.bytes_sent + p.bytes_received), **ip));
-        let top: Vec<String> = peers
-            .iter()
-            .take(3)
-            .map(|(ip, p)| match &p.name {
-                Some(name) => format!("{ip} ({name})"),
-                None => ip.to_string(),
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "{:<16} {:<18} {:<12} {:<16} {:>5} {:>12} {:>12}  {}",
-            host.ip.to_string(),
-            host.mac.map(ecs_mac).unwrap_or_else(|| "-".into()),
-            host.vendor.map(|v| v.name).unwrap_or("-"),
-            host.identified_by().join(","),
-            host.peers.len(),
-            host.bytes_sent,
-            host.bytes_received,
-            top.join(", ")
-        );
-    }
-    let policy = engine.policy();
-    let others: Vec<_> = engine
-        .inventory()
-        .known_hosts(policy)
-        .into_iter()
-        .filter(|(role, _)| *role != Role::Camera)
-        .collect();
-    if !others.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{:<16} {:<10} {:<18} {:<12} evidence",
-            "ADDRESS", "ROLE", "MAC", "VENDOR"
-        );
-        for (role, host) in others {
-            let _ = writeln!(
-                out,
-                "{:<16} {:<10} {:<18} {:<12} {}",
-                host.ip.to_string(),
-                role.name(),
-                host.mac.map(ecs_mac).unwrap_or_else(|| "-".into()),
-                host.vendor.map(|v| v.name).unwrap_or("-"),
-                host.role_evidence(policy).join(",")
-            );
-        }
-    }
-    out
 }
