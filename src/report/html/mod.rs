@@ -48,7 +48,7 @@ const STYLE: &str = r#"
 body{font:14px/1.4 system-ui,sans-serif;margin:0 2em 3em;color:#222}
 h1{margin:.6em 0 .2em}h2{border-bottom:2px solid #34495e;margin-top:1.6em}
 table{border-collapse:collapse;font-size:13px}
-th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
+th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top;white-space:nowrap}
 th{background:#ecf0f1;cursor:pointer;position:sticky;top:0}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .summary td:first-child{font-weight:bold}
