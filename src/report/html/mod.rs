@@ -140,7 +140,7 @@ pub fn render(site: &SiteData) -> String {
     alerts(&mut out, site);
     peer_maps(&mut out, site);
     destinations(&mut out, site);
-    let _ = write!(out, "<script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(out, "<script>{SCRIPT}</script></body></html>");
     out
 }
 
