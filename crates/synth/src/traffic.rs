@@ -13,14 +13,14 @@
 use std::collections::HashMap;
 use std::io;
 
-use super::apps;
-use super::dns::{self, Answer};
-use super::frame::{self, Arp, Flags, IpFields, Segment};
-use super::rng::Rng;
-use super::site::{self, Camera, Host};
-use super::slice;
-use super::tls;
-use super::trace::Trace;
+use crate::apps;
+use crate::dns::{self, Answer};
+use crate::frame::{self, Arp, Flags, IpFields, Segment};
+use crate::rng::Rng;
+use crate::site::{self, Camera, Host};
+use crate::slice;
+use crate::tls;
+use crate::trace::Trace;
 
 /// Microseconds per second.
 pub const SEC: u64 = 1_000_000;
@@ -1329,7 +1329,7 @@ fn ssh_kexinit(rng: &mut Rng) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::test_support::check_frame;
+    use crate::test_support::check_frame;
     use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 
     const T0: u64 = 1_767_600_000_000_000;

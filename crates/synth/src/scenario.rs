@@ -9,16 +9,16 @@
 
 use std::io;
 
-use super::SynthOptions;
-use super::apps::OnvifOp;
-use super::incidents;
-use super::lifecycle;
-use super::recording;
-use super::rng::Rng;
-use super::site::{self, CAMERAS, Camera, Host};
-use super::tls;
-use super::trace::Trace;
-use super::traffic::{Dir, MS, RtpStream, SEC, SendOpts, Sim};
+use crate::SynthOptions;
+use crate::apps::OnvifOp;
+use crate::incidents;
+use crate::lifecycle;
+use crate::recording;
+use crate::rng::Rng;
+use crate::site::{self, CAMERAS, Camera, Host};
+use crate::tls;
+use crate::trace::Trace;
+use crate::traffic::{Dir, MS, RtpStream, SEC, SendOpts, Sim};
 
 /// Capture start: 2026-01-05T08:00:00Z in µs since the Unix epoch.
 pub const BASE_TS: u64 = 1_767_600_000_000_000;
@@ -888,7 +888,7 @@ fn name_hash(name: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::test_support::{Pkt, gen_vec, records, summarize};
+    use crate::test_support::{Pkt, gen_vec, records, summarize};
     use std::collections::HashSet;
 
     fn capture(name: &str) -> Vec<u8> {

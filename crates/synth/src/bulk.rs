@@ -18,15 +18,15 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::io::{self, Write};
 
-use super::SynthOptions;
-use super::apps;
-use super::pcap_writer::PcapWriter;
-use super::rng::Rng;
-use super::scenario::BASE_TS;
-use super::site;
-use super::tls;
-use super::trace::Record;
-use super::traffic::{MS, RtspSession, SEC, Sim};
+use crate::SynthOptions;
+use crate::apps;
+use crate::pcap_writer::PcapWriter;
+use crate::rng::Rng;
+use crate::scenario::BASE_TS;
+use crate::site;
+use crate::tls;
+use crate::trace::Record;
+use crate::traffic::{MS, RtspSession, SEC, Sim};
 
 /// Default packet count of `cctv-mix`.
 pub const CCTV_MIX_DEFAULT_PACKETS: u64 = 5_000_000;
@@ -726,7 +726,7 @@ pub fn small_flows<W: Write>(options: &SynthOptions, out: W) -> io::Result<u64> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::test_support::{check_frame, gen_vec, records};
+    use crate::test_support::{check_frame, gen_vec, records};
     use etherparse::{SlicedPacket, TransportSlice};
     use std::collections::HashSet;
 

@@ -13,16 +13,16 @@
 use std::collections::HashSet;
 use std::io;
 
-use super::apps;
-use super::dns;
-use super::frame::{self, Flags, IpFields, Segment};
-use super::lifecycle::{self, DhcpClient};
-use super::recording;
-use super::rng::Rng;
-use super::scenario::{self, BASE_TS, HALF_HOUR_PPS};
-use super::site::{self, CAMERAS, Host, Vendor};
-use super::tls;
-use super::traffic::{Dir, MS, SEC, SendOpts, Sim};
+use crate::apps;
+use crate::dns;
+use crate::frame::{self, Flags, IpFields, Segment};
+use crate::lifecycle::{self, DhcpClient};
+use crate::recording;
+use crate::rng::Rng;
+use crate::scenario::{self, BASE_TS, HALF_HOUR_PPS};
+use crate::site::{self, CAMERAS, Host, Vendor};
+use crate::tls;
+use crate::traffic::{Dir, MS, SEC, SendOpts, Sim};
 
 fn external(ip: [u8; 4], ttl: u8) -> Host {
     Host {
@@ -728,7 +728,7 @@ pub fn egress_by_name(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::test_support::{Pkt, gen_vec, records, summarize};
+    use crate::test_support::{Pkt, gen_vec, records, summarize};
 
     const SYN: u8 = 0x02;
     const RST: u8 = 0x04;

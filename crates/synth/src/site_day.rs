@@ -15,15 +15,15 @@
 
 use std::io;
 
-use super::apps::OnvifOp;
-use super::incidents::{self, SweepPlan, WormPlan};
-use super::lifecycle::{self, DhcpClient};
-use super::recording::{self, Ending, Session};
-use super::scenario::{self, BASE_TS};
-use super::site::{self, Camera, Host, Vendor};
-use super::tls;
-use super::trace::Trace;
-use super::traffic::{Dir, MS, SEC, SendOpts, Sim};
+use crate::apps::OnvifOp;
+use crate::incidents::{self, SweepPlan, WormPlan};
+use crate::lifecycle::{self, DhcpClient};
+use crate::recording::{self, Ending, Session};
+use crate::scenario::{self, BASE_TS};
+use crate::site::{self, Camera, Host, Vendor};
+use crate::tls;
+use crate::trace::Trace;
+use crate::traffic::{Dir, MS, SEC, SendOpts, Sim};
 
 /// Scale and content of a site day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -620,9 +620,9 @@ fn firmware(sim: &mut Sim, t: u64, cam: &Host) -> io::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::test_support::{Pkt, check_capture, records, summarize};
-    use crate::synth::traffic::RtpTransport;
-    use crate::synth::{SynthOptions, generate};
+    use crate::test_support::{Pkt, check_capture, records, summarize};
+    use crate::traffic::RtpTransport;
+    use crate::{SynthOptions, generate};
     use std::collections::{HashMap, HashSet};
 
     fn capture(name: &str) -> Vec<u8> {

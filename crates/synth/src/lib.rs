@@ -22,6 +22,13 @@
 //!
 //! `fixtures/README.md` documents every scenario and the alerts a
 //! camera-policy sensor is expected to raise or not raise on it.
+//!
+//! This crate is not part of the sensor and imports nothing from it: the
+//! sensor's tests and benches call [`generate`] directly, and the
+//! `camsentry-synth` binary (`src/main.rs`) writes the fixtures and the
+//! benchmark captures.
+
+#![deny(unsafe_code)]
 
 use std::io::{self, Write};
 
