@@ -10,8 +10,8 @@
 //! scenario seed; the seed still moves the background, ports and sequence
 //! numbers.
 //!
-//! Layout: one file per incident ([`sweep`], [`worm`], [`flood`],
-//! [`ghost`]), each with its facts (constants), plan and scenario; this
+//! Layout: one file per incident (`sweep.rs`, `worm.rs`, `flood.rs`,
+//! `ghost.rs`), each with its facts (constants), plan and scenario; this
 //! file holds what they share and re-exports them all.
 
 use std::io;

@@ -9,11 +9,11 @@
 //!
 //! Layout: this file holds the facts (constants) and [`build`], which maps a
 //! name to its timeline; the timelines live by theme:
-//! - [`background`]: the normal activity under every scenario (recording,
+//! - `background.rs`: the normal activity under every scenario (recording,
 //!   NTP, the cloud session);
-//! - [`benign`]: the healthy sample site and the benign captures;
-//! - [`scan`]: the TCP, UDP, ARP and slow scans, and what each host answers;
-//! - [`egress`]: egress to unknown destinations and the uploads.
+//! - `benign.rs`: the healthy sample site and the benign captures;
+//! - `scan.rs`: the TCP, UDP, ARP and slow scans, and what each host answers;
+//! - `egress.rs`: egress to unknown destinations and the uploads.
 //! Reboots and ARP refreshes live in [`crate::lifecycle`], the incident
 //! scenarios in [`crate::incidents`].
 
@@ -43,7 +43,7 @@ pub use scan::scan_udp_ports;
 /// Capture start: 2026-01-05T08:00:00Z in µs since the Unix epoch.
 pub const BASE_TS: u64 = 1_767_600_000_000_000;
 
-/// Cameras (indices into [`CAMERAS`]) streaming in `camera-network` and
+/// Cameras (indices into [`CAMERAS`](crate::site::CAMERAS)) streaming in `camera-network` and
 /// `benign-video`.
 pub const STREAMING_CAMERAS: [usize; 4] = [0, 1, 4, 6];
 

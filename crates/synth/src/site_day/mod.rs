@@ -5,7 +5,7 @@
 //! The site: cameras `site::bulk_camera_info(0..n)` (Hikvision, Dahua and
 //! Axis OUIs) recorded by the NVR. Most are recorded continuously (already
 //! running at capture start, RTSP/TCP interleaved or RTP/UDP by
-//! [`recording::transport_of`]); the motion-triggered ones get recording
+//! [`recording::transport_of`](crate::recording::transport_of)); the motion-triggered ones get recording
 //! sessions opened and torn down a few times per hour. Around that: vendor
 //! cloud sessions, NTP, DNS, DHCP renewals, ARP refreshes, the NVR's
 //! WS-Discovery and ONVIF polling, remote clients behind the router, and

@@ -12,11 +12,11 @@
 //!
 //! Layout: this file holds [`Sim`] and its per-host state; each protocol
 //! family adds its methods to `Sim` from its own file:
-//! - [`datagram`]: UDP, ARP, DNS, NTP and UDP probes;
-//! - [`tcp`]: connection state, handshakes, data transfer, teardown and
+//! - `datagram.rs`: UDP, ARP, DNS, NTP and UDP probes;
+//! - `tcp.rs`: connection state, handshakes, data transfer, teardown and
 //!   failed connections;
-//! - [`services`]: HTTPS, ONVIF / WS-Discovery, plain HTTP and SSH;
-//! - [`rtsp`]: RTSP sessions and the RTP streams they set up.
+//! - `services.rs`: HTTPS, ONVIF / WS-Discovery, plain HTTP and SSH;
+//! - `rtsp.rs`: RTSP sessions and the RTP streams they set up.
 
 use std::collections::HashMap;
 
