@@ -14,6 +14,7 @@
 //! - `benign.rs`: the healthy sample site and the benign captures;
 //! - `scan.rs`: the TCP, UDP, ARP and slow scans, and what each host answers;
 //! - `egress.rs`: egress to unknown destinations and the uploads.
+//!
 //! Reboots and ARP refreshes live in [`crate::lifecycle`], the incident
 //! scenarios in [`crate::incidents`].
 
