@@ -82,14 +82,6 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Live(LiveArgs),
 
-    /// Write a synthetic camera-network capture (deterministic).
-    ///
-    /// The same scenario and seed always give a byte-identical pcap file.
-    /// Small scenarios are the fixtures under fixtures/; `cctv-mix` and
-    /// `small-flows` are the large benchmark captures (about 5 GB and 130 MB
-    /// at their default sizes). `camsentry synth --list` names them all.
-    Synth(SynthArgs),
-
     /// Learn each camera's normal peers and upload volume from captures.
     ///
     /// Replays the captures with every camera in learning mode and writes
@@ -413,25 +405,3 @@ impl InventoryArgs {
     }
 }
 
-#[derive(Debug, Args)]
-pub struct SynthArgs {
-    /// Scenario to write (see --list).
-    #[arg(value_name = "SCENARIO", required_unless_present = "list")]
-    pub scenario: Option<String>,
-
-    /// Output pcap file.
-    #[arg(short, long, value_name = "PATH", required_unless_present = "list")]
-    pub out: Option<PathBuf>,
-
-    /// Packets to write (bulk scenarios only).
-    #[arg(long, value_name = "N")]
-    pub packets: Option<u64>,
-
-    /// Seed of the scenario's random choices.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-
-    /// List the scenarios and exit.
-    #[arg(long)]
-    pub list: bool,
-}

@@ -28,6 +28,5 @@ pub mod protocols;
 pub mod report;
 pub mod sink;
 pub mod stats;
-pub mod synth;
 pub mod telemetry;
 pub mod timestamp;

@@ -1,8 +1,7 @@
 //! The `camsentry` binary: parse flags, build the run, map errors to exit
 //! codes. Everything else lives in the library.
 
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,7 +12,7 @@ use camsentry::alert::{Encoder, Format, Observer};
 use camsentry::capture::CaptureSettings;
 use camsentry::cli::{
     Cli, Command, DetectArgs, InventoryArgs, LearnArgs, LiveArgs, OutputArgs, ReplayArgs,
-    SensorArgs, SynthArgs,
+    SensorArgs,
 };
 use camsentry::config::Policy;
 use camsentry::config::budget::parse_duration;
@@ -49,7 +48,6 @@ fn main() -> ExitCode {
         Command::Inventory(args) => inventory(args),
         Command::Report(args) => replay(args.into_replay()),
         Command::CheckPolicy { file } => check_policy(&file),
-        Command::Synth(args) => synth(args),
     };
     match result {
         Ok(code) => code,
@@ -352,35 +350,6 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
     }
     report_loss(&summary);
     Ok(exit_code(&summary))
-}
-
-fn synth(args: SynthArgs) -> Result<ExitCode> {
-    use camsentry::synth::{SynthOptions, generate, scenario_names};
-    if args.list {
-        let list: String = scenario_names()
-            .iter()
-            .map(|(name, description)| format!("{name:<20} {description}\n"))
-            .collect();
-        write_stdout(&list)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let (Some(name), Some(out)) = (args.scenario, args.out) else {
-        bail!(UsageError("a scenario and --out are required".into()));
-    };
-    if !scenario_names().iter().any(|(n, _)| *n == name) {
-        bail!(UsageError(format!(
-            "unknown scenario `{name}` (see --list)"
-        )));
-    }
-    let file = File::create(&out).with_context(|| format!("creating {}", out.display()))?;
-    let options = SynthOptions {
-        seed: args.seed,
-        packets: args.packets,
-    };
-    let packets = generate(&name, &options, BufWriter::with_capacity(1 << 20, file))
-        .with_context(|| format!("writing {}", out.display()))?;
-    stderr_line!("camsentry: wrote {packets} packets to {}", out.display());
-    Ok(ExitCode::SUCCESS)
 }
 
 fn check_policy(file: &Path) -> Result<ExitCode> {

@@ -30,10 +30,7 @@ fn closed_port() -> u16 {
 
 /// The `egress` scenario, which raises alerts under the sample policy.
 fn egress_capture(dir: &Path) -> PathBuf {
-    let capture = dir.join("egress.pcap");
-    let made = common::run(&["synth", "egress", "--out", capture.to_str().unwrap()]);
-    assert!(made.status.success(), "{}", common::stderr(&made));
-    capture
+    common::synth(dir, "egress")
 }
 
 fn policy() -> String {

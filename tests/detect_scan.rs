@@ -11,12 +11,12 @@ mod common;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use camsentry::synth::scenario::{
+use camsentry_synth::scenario::{
     BASE_TS, SCAN_ARP_CAMERA, SCAN_ARP_RANGE, SCAN_SLOW_CAMERA, SCAN_SLOW_INTERVAL,
     SCAN_TCP_CAMERA, SCAN_UDP_CAMERA,
 };
-use camsentry::synth::site::{self, CAMERAS, Host};
-use camsentry::synth::traffic::{MS, SEC, Sim};
+use camsentry_synth::site::{self, CAMERAS, Host};
+use camsentry_synth::traffic::{MS, SEC, Sim};
 use common::{EcsAlert, alerts, fixture, synth};
 
 /// The two ways the site is run: with its policy, and with no

@@ -98,7 +98,7 @@ fn a_slow_arp_heavy_sweep_is_flagged_within_ten_minutes() {
             .iter()
             .map(|a| offset(&a.timestamp))
             .fold(f64::MAX, f64::min);
-        let start = camsentry::synth::incidents::SLOW_ARP_START as f64 / 1e6;
+        let start = camsentry_synth::incidents::SLOW_ARP_START as f64 / 1e6;
         assert!(
             first >= start && first - start <= 600.0,
             "{args:?}: flagged {first} s into the capture, sweep from {start} s"

@@ -287,7 +287,7 @@ fn the_bundled_sample_is_what_the_generator_writes() {
     assert_eq!(
         std::fs::read(&fresh).unwrap(),
         std::fs::read(&bundled).unwrap(),
-        "regenerate with: camsentry synth camera-network --out fixtures/camera-network.pcap"
+        "regenerate with: camsentry-synth camera-network --out fixtures/camera-network.pcap"
     );
 }
 

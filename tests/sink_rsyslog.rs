@@ -766,13 +766,14 @@ fn replay_sends_every_alert_to_rsyslog_and_the_file() {
     let port = free_port();
     let mut rsyslog = Rsyslog::start(&binary, dir.path(), port, 1);
     let capture = dir.path().join("scan-tcp.pcap");
+    let options = camsentry_synth::SynthOptions {
+        seed: 1,
+        packets: None,
+    };
+    let file = fs::File::create(&capture).expect("create the capture file");
+    camsentry_synth::generate("scan-tcp", &options, std::io::BufWriter::new(file))
+        .expect("synth scan-tcp");
     let camsentry = env!("CARGO_BIN_EXE_camsentry");
-    let made = std::process::Command::new(camsentry)
-        .args(["synth", "scan-tcp", "--out"])
-        .arg(&capture)
-        .output()
-        .expect("synth runs");
-    assert!(made.status.success());
     let file = dir.path().join("alerts.json");
     let output = std::process::Command::new(camsentry)
         .args(["replay", "-q", "--learn-for", "0s", "--alerts"])

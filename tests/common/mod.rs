@@ -165,11 +165,17 @@ pub fn fixture(relative: &str) -> PathBuf {
         .join(relative)
 }
 
-/// Writes synthetic scenario `name` into `dir` and returns its path.
+/// Writes synthetic scenario `name` into `dir` and returns its path: the
+/// same file as `camsentry-synth NAME --out PATH` (seed 1, default size).
 pub fn synth(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(format!("{name}.pcap"));
-    let output = run(&["synth", name, "--out", path.to_str().unwrap()]);
-    assert!(output.status.success(), "synth {name}: {}", stderr(&output));
+    let file = std::fs::File::create(&path).expect("create the capture file");
+    let options = camsentry_synth::SynthOptions {
+        seed: 1,
+        packets: None,
+    };
+    camsentry_synth::generate(name, &options, std::io::BufWriter::new(file))
+        .unwrap_or_else(|e| panic!("synth {name}: {e}"));
     path
 }
 

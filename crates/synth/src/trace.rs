@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use super::pcap_writer::PcapWriter;
+use crate::pcap_writer::PcapWriter;
 
 /// Bytes kept of a sliced frame (the capture's view of bulk payload frames).
 pub const SLICE_LEN: usize = 128;

@@ -11,7 +11,7 @@
 //! - [`site`]: the address plan (hosts, MACs, VLANs, names, ports).
 //! - [`frame`], [`dns`], [`tls`], [`apps`]: frames and protocol payloads.
 //! - [`traffic`]: conversations (TCP, RTSP, RTP, DNS, ...) on a timeline.
-//! - [`slice`]: sliced frames whose uncaptured payload is never built.
+//! - [`slice`](mod@slice): sliced frames whose uncaptured payload is never built.
 //! - [`recording`]: the recorder's video sessions, already running at
 //!   capture start in every small scenario.
 //! - [`lifecycle`]: DHCP, ARP, boot and reboot of devices.
@@ -22,6 +22,13 @@
 //!
 //! `fixtures/README.md` documents every scenario and the alerts a
 //! camera-policy sensor is expected to raise or not raise on it.
+//!
+//! This crate is not part of the sensor and imports nothing from it: the
+//! sensor's tests and benches call [`generate`] directly, and the
+//! `camsentry-synth` binary (`src/main.rs`) writes the fixtures and the
+//! benchmark captures.
+
+#![deny(unsafe_code)]
 
 use std::io::{self, Write};
 

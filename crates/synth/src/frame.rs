@@ -18,7 +18,7 @@ use etherparse::{
     PacketBuilder, VlanId, icmpv4::DestUnreachableHeader,
 };
 
-use super::site::{self, Host};
+use crate::site::{self, Host};
 
 /// Minimum captured size of a tagged frame (60-byte minimum + 802.1Q tag).
 pub const MIN_FRAME: usize = 64;

@@ -5,12 +5,12 @@
 
 use std::io;
 
-use super::apps::{self, dhcp_type};
-use super::frame::{self, Arp};
-use super::recording::{self, Ending, Session};
-use super::scenario::{self, BASE_TS, HALF_HOUR_PPS, VIDEO_PPS};
-use super::site::{self, CAMERAS, Camera, Host, Vendor};
-use super::traffic::{MS, RtpTransport, SEC, Sim};
+use crate::apps::{self, dhcp_type};
+use crate::frame::{self, Arp};
+use crate::recording::{self, Ending, Session};
+use crate::scenario::{self, BASE_TS, HALF_HOUR_PPS, VIDEO_PPS};
+use crate::site::{self, CAMERAS, Camera, Host, Vendor};
+use crate::traffic::{MS, RtpTransport, SEC, Sim};
 
 // ------------------------------------------------------------------ ARP --
 
@@ -410,7 +410,7 @@ pub(crate) fn benign_arp_refresh(sim: &mut Sim) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::test_support::{Pkt, gen_vec, records, summarize};
+    use crate::test_support::{Pkt, gen_vec, records, summarize};
     use std::collections::{HashMap, HashSet};
 
     #[test]

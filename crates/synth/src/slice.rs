@@ -11,10 +11,10 @@
 use std::io;
 use std::sync::OnceLock;
 
-use super::frame::{self, IpFields, L2_LEN, Segment, checksum};
-use super::rng::Rng;
-use super::site::Host;
-use super::trace::SLICE_LEN;
+use crate::frame::{self, IpFields, L2_LEN, Segment, checksum};
+use crate::rng::Rng;
+use crate::site::Host;
+use crate::trace::SLICE_LEN;
 
 /// Bytes in the shared pool (payloads are at most one MSS long).
 const POOL_LEN: usize = 1 << 16;
@@ -167,8 +167,8 @@ pub fn tcp(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::frame::Flags;
-    use crate::synth::site;
+    use crate::frame::Flags;
+    use crate::site;
 
     /// The patched checksum equals the one of the materialised frame.
     #[test]

@@ -19,12 +19,12 @@
 
 use std::io;
 
-use super::apps;
-use super::frame::Flags;
-use super::lifecycle;
-use super::site::{self, CAMERAS, Camera, Vendor};
-use super::slice::{Payload, Pool};
-use super::traffic::{Dir, MS, RtpTransport, RtspSession, SEC, Sim};
+use crate::apps;
+use crate::frame::Flags;
+use crate::lifecycle;
+use crate::site::{self, CAMERAS, Camera, Vendor};
+use crate::slice::{Payload, Pool};
+use crate::traffic::{Dir, MS, RtpTransport, RtspSession, SEC, Sim};
 
 /// RTP payload bytes of a video packet (RTP header excluded), inclusive.
 pub const VIDEO_PAYLOAD: (u64, u64) = (1188, 1388);
@@ -379,7 +379,7 @@ pub fn background(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::test_support::{Pkt, check_capture, summarize};
+    use crate::test_support::{Pkt, check_capture, summarize};
 
     fn trace(sim: Sim) -> Vec<u8> {
         let mut v = Vec::new();
@@ -390,7 +390,7 @@ mod tests {
     #[test]
     fn running_sessions_start_with_the_cameras_video() {
         let mut sim = Sim::new(5);
-        let t0 = crate::synth::scenario::BASE_TS;
+        let t0 = crate::scenario::BASE_TS;
         background(&mut sim, t0, t0 + 120 * SEC, per_second(10), &[]).unwrap();
         let pcap = trace(sim);
         let recs = check_capture(&pcap);
@@ -436,7 +436,7 @@ mod tests {
     #[test]
     fn opened_sessions_tear_down() {
         let mut sim = Sim::new(6);
-        let t0 = crate::synth::scenario::BASE_TS;
+        let t0 = crate::scenario::BASE_TS;
         let cam = CAMERAS[2];
         let (mut s, play) =
             Session::open(&mut sim, t0, &cam, 2, RtpTransport::Interleaved).unwrap();

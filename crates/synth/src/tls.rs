@@ -5,7 +5,7 @@
 //! extraction can be tested; everything after the hellos is opaque
 //! application data, which is all a passive sensor can see anyway.
 
-use super::rng::Rng;
+use crate::rng::Rng;
 
 const HANDSHAKE: u8 = 0x16;
 const CHANGE_CIPHER_SPEC: u8 = 0x14;

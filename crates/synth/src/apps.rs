@@ -6,8 +6,8 @@
 //! specification closely enough that Wireshark dissects them without
 //! complaint.
 
-use super::rng::Rng;
-use super::site::{Camera, Vendor};
+use crate::rng::Rng;
+use crate::site::{Camera, Vendor};
 
 // ---------------------------------------------------------------- time ----
 
@@ -702,7 +702,7 @@ pub fn http_status(server: &str, status: &str, ts_us: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::site::CAMERAS;
+    use crate::site::CAMERAS;
 
     #[test]
     fn dates() {
