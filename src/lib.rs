@@ -10,8 +10,6 @@
 //! `capture` (packet sources) → `decode` (frames to packet views) →
 //! `timestamp`, `stats`.
 
-#![deny(unsafe_code)]
-
 pub mod alert;
 pub mod camera;
 pub mod capture;
