@@ -27,5 +27,4 @@ pub mod report;
 pub mod sink;
 pub mod stats;
 pub mod synth;
-pub mod telemetry;
 pub mod timestamp;

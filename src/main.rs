@@ -171,7 +171,7 @@ fn telemetry(outputs: &OutputArgs, sinks: &SinkOptions) -> Result<Option<Telemet
     let metrics = match outputs.metrics_listen {
         Some(address) => {
             let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-            camsentry::telemetry::serve_metrics(address, std::sync::Arc::clone(&text))
+            camsentry::stats::http::serve_metrics(address, std::sync::Arc::clone(&text))
                 .with_context(|| format!("--metrics-listen {address}"))?;
             Some(text)
         }

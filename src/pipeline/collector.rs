@@ -25,7 +25,7 @@ use crate::observation::Observation;
 use crate::output::Destinations;
 use crate::sink::SinkCounters;
 use crate::stats::ReaderCounters;
-use crate::telemetry::Snapshot;
+use crate::stats::Snapshot;
 
 pub struct Outputs {
     pub flows: Option<Destinations>,
