@@ -15,8 +15,8 @@ use std::time::Duration;
 use camsentry::config::Policy;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::output::{Destinations, Output};
 use camsentry::pipeline::{Control, Detection, ReplayOptions, SensorOptions, replay};
+use camsentry::sink::{Destinations, Output};
 use camsentry::synth::{SynthOptions, generate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 

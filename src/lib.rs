@@ -20,7 +20,6 @@ pub mod decode;
 pub mod detect;
 pub mod flow;
 pub mod observation;
-pub mod output;
 pub mod pipeline;
 pub mod protocols;
 pub mod report;

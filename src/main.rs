@@ -19,13 +19,13 @@ use camsentry::config::Policy;
 use camsentry::config::budget::parse_duration;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::output::{Destinations, Output};
 use camsentry::pipeline::{
     self, Control, Detection, LiveInterface, LiveOptions, ReplayError, ReplayOptions, RunOutcome,
     SensorOptions, Telemetry,
 };
 use camsentry::report;
 use camsentry::sink::SinkOptions;
+use camsentry::sink::{Destinations, Output};
 use camsentry::stats::{Completion, RunSummary};
 use camsentry::{stderr_line, stderr_text};
 
@@ -400,7 +400,7 @@ fn open_output(target: Option<&str>, sinks: &SinkOptions) -> Result<Option<Desti
         None => Ok(None),
         Some(spec) => Destinations::open(&[spec.to_string()], sinks)
             .map(Some)
-            .map_err(|e| UsageError(e).into()),
+            .map_err(|e| UsageError(e.to_string()).into()),
     }
 }
 

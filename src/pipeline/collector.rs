@@ -22,7 +22,7 @@ use crate::config::Policy;
 use crate::detect::Engine;
 use crate::flow::{FlowRecord, TableCounters};
 use crate::observation::Observation;
-use crate::output::Destinations;
+use crate::sink::Destinations;
 use crate::sink::SinkCounters;
 use crate::stats::ReaderCounters;
 use crate::stats::Snapshot;

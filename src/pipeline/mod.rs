@@ -35,7 +35,7 @@ pub use live::{LiveInterface, LiveOptions, live};
 use crate::capture::{self, FileOutcome, InputError};
 use crate::detect::Engine;
 use crate::flow::Timeouts;
-use crate::output::Destinations;
+use crate::sink::Destinations;
 use crate::stats::{ReaderCounters, RunSummary, WorkerCounters};
 
 /// Batches queued per worker before the reader waits (replay) or drops
