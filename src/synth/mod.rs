@@ -11,7 +11,7 @@
 //! - [`site`]: the address plan (hosts, MACs, VLANs, names, ports).
 //! - [`frame`], [`dns`], [`tls`], [`apps`]: frames and protocol payloads.
 //! - [`traffic`]: conversations (TCP, RTSP, RTP, DNS, ...) on a timeline.
-//! - [`slice`]: sliced frames whose uncaptured payload is never built.
+//! - [`slice`](mod@slice): sliced frames whose uncaptured payload is never built.
 //! - [`recording`]: the recorder's video sessions, already running at
 //!   capture start in every small scenario.
 //! - [`lifecycle`]: DHCP, ARP, boot and reboot of devices.
