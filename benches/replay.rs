@@ -2,7 +2,7 @@
 //! records off: read, decode, route, track, sweep, flush.
 //!
 //! The captures are generated once into `target/bench-data/` by the
-//! deterministic generator (`camsentry_synth::generate`). Criterion runs use reduced
+//! deterministic generator (`camsentry synth`). Criterion runs use reduced
 //! sizes (`CAMSENTRY_BENCH_PACKETS`, default 500,000 CCTV-mix packets and
 //! 400,000 small-flow packets) so a run takes minutes; `benches/peers.sh`
 //! measures the full-size captures against other tools.
@@ -15,8 +15,8 @@ use std::time::Duration;
 use camsentry::config::Policy;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::output::{Destinations, Output};
 use camsentry::pipeline::{Control, Detection, ReplayOptions, SensorOptions, replay};
+use camsentry::sink::{Destinations, Output};
 use camsentry_synth::{SynthOptions, generate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 

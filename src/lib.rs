@@ -5,28 +5,56 @@
 //! without copying, tracks bidirectional flows in per-worker tables, and
 //! reports finished flows and policy alerts as JSON lines.
 //!
-//! Layers, top to bottom (nothing imports a layer above it):
-//! `pipeline` (threads and channels) → `flow` (keys, table, records) and
-//! `capture` (packet sources) → `decode` (frames to packet views) →
-//! `timestamp`, `stats`.
+//! # Floors
+//!
+//! Every module sits on one floor, listed here bottom to top. A module
+//! imports only from its own floor and the floors below it, never from a
+//! floor above; `scripts/layers` reads this list and checks every
+//! `crate::` path outside unit tests (with a short list of known
+//! exceptions that are being removed).
+//!
+//! 1. foundation: `timestamp`, `console`
+//!    (packet time; stderr that never panics).
+//! 2. packets: `protocols`, `decode`, `capture`
+//!    (payload parsers; frames to packet views; packet sources).
+//! 3. flows: `flow`, `observation`
+//!    (keys, tables, records; what a worker reports about its flows).
+//! 4. policy: `alert`, `config`
+//!    (the alert type and its encodings; the validated site policy).
+//! 5. detection: `camera`, `detect`
+//!    (who is a camera and whom it talks to; the detectors).
+//! 6. delivery: `sink`
+//!    (where lines go: files, stdout, syslog, sockets).
+//! 7. top: `pipeline`, `stats`, `report`, `cli`
+//!    (threads and channels; counters and telemetry; summaries and the
+//!    HTML report; the command line).
 
-#![deny(unsafe_code)]
-
-pub mod alert;
-pub mod camera;
-pub mod capture;
-pub mod cli;
-pub mod config;
+// Floor 1: foundation.
 pub mod console;
+pub mod timestamp;
+
+// Floor 2: packets.
+pub mod capture;
 pub mod decode;
-pub mod detect;
+pub mod protocols;
+
+// Floor 3: flows.
 pub mod flow;
 pub mod observation;
-pub mod output;
-pub mod pipeline;
-pub mod protocols;
-pub mod report;
+
+// Floor 4: policy.
+pub mod alert;
+pub mod config;
+
+// Floor 5: detection.
+pub mod camera;
+pub mod detect;
+
+// Floor 6: delivery.
 pub mod sink;
+
+// Floor 7: top.
+pub mod cli;
+pub mod pipeline;
+pub mod report;
 pub mod stats;
-pub mod telemetry;
-pub mod timestamp;

@@ -1,27 +1,26 @@
-//! The `camsentry` binary: parse flags, build the run, map errors to exit
-//! codes. Everything else lives in the library.
+//! The `camsentry` binary: parse the flags, dispatch to one function per
+//! command, map errors to exit codes. The flags and their conversion into
+//! runtime objects live in the library's `cli` module; everything else in
+//! the library proper.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
 
-use camsentry::alert::{Encoder, Format, Observer};
 use camsentry::capture::CaptureSettings;
+use camsentry::cli::build::{
+    alerting, learn_for, load_policy, sensor_options, sink_options, telemetry,
+};
 use camsentry::cli::{
-    Cli, Command, DetectArgs, InventoryArgs, LearnArgs, LiveArgs, OutputArgs, ReplayArgs,
-    SensorArgs,
+    Cli, Command, InventoryArgs, LearnArgs, LiveArgs, ReplayArgs, SensorArgs, UsageError,
 };
 use camsentry::config::Policy;
-use camsentry::config::budget::parse_duration;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
-use camsentry::flow::Timeouts;
-use camsentry::output::{Destinations, Output};
 use camsentry::pipeline::{
-    self, Control, Detection, LiveInterface, LiveOptions, ReplayError, ReplayOptions, RunOutcome,
-    SensorOptions, Telemetry,
+    self, Detection, LiveInterface, LiveOptions, ReplayOptions, RunError, RunOutcome,
 };
 use camsentry::report;
 use camsentry::sink::SinkOptions;
@@ -35,10 +34,6 @@ const EXIT_PARTIAL: u8 = 3;
 /// or unconfirmed by a network sink); takes precedence over 3.
 const EXIT_OUTPUT_LOST: u8 = 4;
 
-/// Learning period when neither a policy nor a baseline says what is
-/// normal: long enough to see a camera's daily cloud check-ins start.
-const DEFAULT_LEARN_SECS: u64 = 3600;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -46,8 +41,8 @@ fn main() -> ExitCode {
         Command::Live(args) => live(args),
         Command::Learn(args) => learn(args),
         Command::Inventory(args) => inventory(args),
-        Command::Report(args) => replay(args.into_replay()),
         Command::CheckPolicy { file } => check_policy(&file),
+        Command::Report(args) => replay(args.into_replay()),
     };
     match result {
         Ok(code) => code,
@@ -55,146 +50,13 @@ fn main() -> ExitCode {
             stderr_line!("camsentry: error: {error:#}");
             let usage = error.chain().any(|cause| {
                 matches!(
-                    cause.downcast_ref::<ReplayError>(),
-                    Some(ReplayError::Input(_) | ReplayError::Setup(_))
+                    cause.downcast_ref::<RunError>(),
+                    Some(RunError::Input(_) | RunError::Setup(_))
                 ) || cause.downcast_ref::<UsageError>().is_some()
             });
             ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILED })
         }
     }
-}
-
-/// A bad flag value or input file, reported with exit status 2 like clap's
-/// own errors.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct UsageError(String);
-
-fn load_policy(path: Option<&Path>) -> Result<Policy> {
-    match path {
-        None => Ok(Policy::default()),
-        Some(path) => Policy::load(path).map_err(|e| UsageError(e.to_string()).into()),
-    }
-}
-
-fn nanos(duration: std::time::Duration) -> u64 {
-    duration.as_nanos().min(u128::from(u64::MAX)) as u64
-}
-
-/// Builds the detection engine from `--policy`, `--baseline`,
-/// `--learn-for`.
-fn engine(detect: &DetectArgs, encoder: Option<Encoder>) -> Result<Engine> {
-    let policy = load_policy(detect.policy.as_deref())?;
-    let baseline = match &detect.baseline {
-        Some(path) => Baseline::load(path).map_err(|e| UsageError(e.to_string()))?,
-        None => Baseline::default(),
-    };
-    let learn_for = learn_for(detect, &policy)?;
-    Ok(Engine::new(
-        policy,
-        baseline,
-        EngineOptions { learn_for },
-        encoder,
-    ))
-}
-
-/// Each camera's learning period, packet time from its first packet.
-fn learn_for(detect: &DetectArgs, policy: &Policy) -> Result<u64> {
-    Ok(match &detect.learn_for {
-        Some(text) => {
-            nanos(parse_duration(text).map_err(|e| UsageError(format!("--learn-for {text}: {e}")))?)
-        }
-        None if detect.policy.is_none() && detect.baseline.is_none() => {
-            DEFAULT_LEARN_SECS * 1_000_000_000
-        }
-        None => nanos(policy.learn().duration),
-    })
-}
-
-fn sensor_options(
-    sensor: &SensorArgs,
-    quiet: bool,
-    detection: Option<Detection>,
-    telemetry: Option<Telemetry>,
-    sinks: &SinkOptions,
-) -> Result<SensorOptions> {
-    Ok(SensorOptions {
-        workers: workers(sensor),
-        max_flows: sensor.max_flows,
-        timeouts: timeouts(sensor)?,
-        vlan_in_key: !sensor.no_vlan_key,
-        flows: open_output(sensor.flows.as_deref(), sinks)?,
-        detection,
-        progress: !quiet && io::stderr().is_terminal(),
-        control: Control::with_signals().context("installing signal handlers")?,
-        telemetry,
-    })
-}
-
-/// Detection with alerts, as `replay` and `live` run it.
-fn sink_options(outputs: &OutputArgs) -> SinkOptions {
-    SinkOptions {
-        spool_dir: outputs.spool_dir.clone(),
-        spool_max_bytes: outputs.spool_max_mib.saturating_mul(1 << 20),
-        ..SinkOptions::default()
-    }
-}
-
-fn alerting(
-    detect: &DetectArgs,
-    outputs: &OutputArgs,
-    sinks: &SinkOptions,
-) -> Result<Option<Detection>> {
-    if outputs.no_detect {
-        return Ok(None);
-    }
-    let format = if outputs.format == "eve" {
-        Format::Eve
-    } else {
-        Format::Ecs
-    };
-    let encoder = Encoder::new(format, Observer::local());
-    Ok(Some(Detection {
-        engine: engine(detect, Some(encoder))?,
-        alerts: Some(
-            Destinations::open(&outputs.alerts, sinks)
-                .map_err(|e| UsageError(format!("--alerts {e}")))?,
-        ),
-        policy_path: detect.policy.clone(),
-        keep_alerts: false,
-    }))
-}
-
-fn telemetry(outputs: &OutputArgs, sinks: &SinkOptions) -> Result<Option<Telemetry>> {
-    let interval = match &outputs.stats_interval {
-        Some(text) => Some(
-            parse_duration(text)
-                .map_err(|e| UsageError(format!("--stats-interval {text}: {e}")))?,
-        ),
-        None => None,
-    };
-    let metrics = match outputs.metrics_listen {
-        Some(address) => {
-            let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-            camsentry::telemetry::serve_metrics(address, std::sync::Arc::clone(&text))
-                .with_context(|| format!("--metrics-listen {address}"))?;
-            Some(text)
-        }
-        None => None,
-    };
-    if interval.is_none() && metrics.is_none() {
-        return Ok(None);
-    }
-    let stats_out = match (&interval, &outputs.stats_log) {
-        (None, _) => None,
-        (Some(_), None) => Some(Destinations::local("stderr", Output::stderr())),
-        (Some(_), Some(spec)) => open_output(Some(spec), sinks)?,
-    };
-    Ok(Some(Telemetry {
-        interval,
-        stats_out,
-        metrics,
-    }))
 }
 
 /// Prints the summary (and writes `--stats-json`). Lost output, if any,
@@ -353,7 +215,7 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
 }
 
 fn check_policy(file: &Path) -> Result<ExitCode> {
-    let policy = Policy::load(file).map_err(|e| UsageError(e.to_string()))?;
+    let policy = Policy::load(file).map_err(UsageError::Policy)?;
     write_stdout(&policy.render())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -368,48 +230,4 @@ fn write_stdout(text: &str) -> Result<()> {
         }
         _ => Ok(()),
     }
-}
-
-fn workers(sensor: &SensorArgs) -> usize {
-    sensor.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    })
-}
-
-fn open_output(target: Option<&str>, sinks: &SinkOptions) -> Result<Option<Destinations>> {
-    match target {
-        None => Ok(None),
-        Some(spec) => Destinations::open(&[spec.to_string()], sinks)
-            .map(Some)
-            .map_err(|e| UsageError(e).into()),
-    }
-}
-
-fn timeouts(sensor: &SensorArgs) -> Result<Timeouts> {
-    let mut timeouts = Timeouts::default();
-    for spec in &sensor.timeouts {
-        let Some((class, duration)) = spec.split_once('=') else {
-            bail!(UsageError(format!(
-                "--timeout {spec}: expected CLASS=DURATION"
-            )));
-        };
-        let value = nanos(parse_duration(duration).map_err(|e| {
-            UsageError(format!("--timeout {spec}: bad duration `{duration}`: {e}"))
-        })?);
-        let slot = match class {
-            "tcp-opening" => &mut timeouts.tcp_opening,
-            "tcp-established" => &mut timeouts.tcp_established,
-            "tcp-closed" => &mut timeouts.tcp_closed,
-            "udp" => &mut timeouts.udp,
-            "icmp" => &mut timeouts.icmp,
-            "other" => &mut timeouts.other,
-            _ => bail!(UsageError(format!(
-                "--timeout {spec}: unknown class `{class}`"
-            ))),
-        };
-        *slot = value;
-    }
-    Ok(timeouts)
 }

@@ -494,7 +494,7 @@ fn public_scan_captures() {
         } = *c;
         let capture = dir.join(file);
         if !capture.exists() {
-            eprintln!("skipped: {} is absent", capture.display());
+            common::shared_absent(&capture);
             continue;
         }
         let policy = scanner_policy(tmp.path(), index, scanner, internal, extra);

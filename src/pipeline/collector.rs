@@ -22,10 +22,10 @@ use crate::config::Policy;
 use crate::detect::Engine;
 use crate::flow::{FlowRecord, TableCounters};
 use crate::observation::Observation;
-use crate::output::Destinations;
+use crate::sink::Destinations;
 use crate::sink::SinkCounters;
 use crate::stats::ReaderCounters;
-use crate::telemetry::Snapshot;
+use crate::stats::Snapshot;
 
 pub struct Outputs {
     pub flows: Option<Destinations>,

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::notify::Notifier;
-use super::{Backpressure, ReplayError, RunOutcome, SensorOptions, finish, start};
+use super::{Backpressure, RunError, RunOutcome, SensorOptions, finish, start};
 use crate::capture::{CaptureSettings, KernelStats, LiveCapture, privileges};
 use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
@@ -39,15 +39,14 @@ fn wall_clock() -> Timestamp {
 }
 
 /// Captures until SIGINT/SIGTERM, then flushes flows and alerts.
-pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
+pub fn live(options: LiveOptions) -> Result<RunOutcome, RunError> {
     let mut captures = Vec::with_capacity(options.interfaces.len());
     for interface in &options.interfaces {
-        captures.push(
-            LiveCapture::open(&interface.name, &options.capture).map_err(ReplayError::Setup)?,
-        );
+        captures
+            .push(LiveCapture::open(&interface.name, &options.capture).map_err(RunError::Setup)?);
     }
     if let Some(user) = &options.user {
-        privileges::drop_to(user).map_err(ReplayError::Setup)?;
+        privileges::drop_to(user).map_err(RunError::Setup)?;
     }
     let control = options.sensor.control.clone();
     let mut running = start(options.sensor, Backpressure::Drop)?;
@@ -93,7 +92,7 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, ReplayError> {
     read_kernel_stats(&mut captures, &mut running.dispatcher.counters);
     let outcome = finish(running, Vec::new())?;
     match failure {
-        Some(error) => Err(ReplayError::Capture(error)),
+        Some(error) => Err(RunError::Capture(error)),
         None => Ok(outcome),
     }
 }

@@ -36,7 +36,7 @@ pub use live::{LiveInterface, LiveOptions, live};
 use crate::capture::{self, FileOutcome, InputError};
 use crate::detect::Engine;
 use crate::flow::Timeouts;
-use crate::output::Destinations;
+use crate::sink::Destinations;
 use crate::stats::{ReaderCounters, RunSummary, WorkerCounters};
 
 /// Batches queued per worker before the reader waits (replay) or drops
@@ -111,7 +111,7 @@ pub struct ReplayOptions {
 
 /// Why a run could not produce a summary.
 #[derive(Debug, thiserror::Error)]
-pub enum ReplayError {
+pub enum RunError {
     #[error(transparent)]
     Input(#[from] InputError),
     /// An interface could not be opened, a filter was refused, privileges
@@ -145,7 +145,7 @@ struct Running {
     started: Instant,
 }
 
-fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, ReplayError> {
+fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, RunError> {
     let started = Instant::now();
     let workers = options.workers.max(1);
     let emit_flow_ends = options.flows.is_some();
@@ -171,7 +171,7 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
         let handle = thread::Builder::new()
             .name(format!("camsentry-worker-{index}"))
             .spawn(move || worker::run(config, batch_rx, recycle, out_tx))
-            .map_err(|_| ReplayError::ThreadPanicked)?;
+            .map_err(|_| RunError::ThreadPanicked)?;
         handles.push(handle);
     }
     drop(recycle_tx);
@@ -184,7 +184,7 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
     let collector = thread::Builder::new()
         .name("camsentry-collector".into())
         .spawn(move || collector::run(output_receivers, outputs))
-        .map_err(|_| ReplayError::ThreadPanicked)?;
+        .map_err(|_| RunError::ThreadPanicked)?;
     let dispatcher = Dispatcher::new(batch_senders, recycle_rx, options.vlan_in_key, backpressure);
     Ok(Running {
         dispatcher,
@@ -195,19 +195,19 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
     })
 }
 
-fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, ReplayError> {
+fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, RunError> {
     let reader: ReaderCounters = running.dispatcher.finish();
     let mut merged = WorkerCounters::default();
     for handle in running.workers {
-        let counters = handle.join().map_err(|_| ReplayError::ThreadPanicked)?;
+        let counters = handle.join().map_err(|_| RunError::ThreadPanicked)?;
         merged.merge(&counters);
     }
     let report = running
         .collector
         .join()
-        .map_err(|_| ReplayError::ThreadPanicked)?;
+        .map_err(|_| RunError::ThreadPanicked)?;
     if let Some(error) = report.output_error {
-        return Err(ReplayError::Output(error));
+        return Err(RunError::Output(error));
     }
     Ok(RunOutcome {
         summary: RunSummary {
@@ -227,7 +227,7 @@ fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, Repla
 }
 
 /// Replays capture files, in the order given, as one packet source.
-pub fn replay(options: ReplayOptions) -> Result<RunOutcome, ReplayError> {
+pub fn replay(options: ReplayOptions) -> Result<RunOutcome, RunError> {
     let inputs = capture::expand_inputs(&options.inputs)?;
     for (path, kind) in &inputs.skipped {
         crate::stderr_line!(

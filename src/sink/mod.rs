@@ -15,6 +15,9 @@
 //! - `worker`: the thread of one sink, with the delivery order and the
 //!   reconnect logic.
 //! - `backoff`: reconnect delays (exponential, deterministic jitter).
+//! - [`local`]: stdout and appended files ([`Output`]), reopened on SIGHUP.
+//! - [`destinations`]: every place one kind of line goes ([`Destinations`]),
+//!   local outputs and network sinks behind one call.
 //! - This module: [`Sink`] (one running sink), [`Sinks`] (several at once),
 //!   [`SinkOptions`] and [`SinkCounters`].
 //!
@@ -157,6 +160,8 @@
 //! TLS (`syslog+tls`, RFC 5425) and RELP are not implemented.
 
 mod backoff;
+pub mod destinations;
+pub mod local;
 pub mod spec;
 mod spool;
 pub mod syslog;
@@ -174,7 +179,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-pub use spec::{Encoding, SinkSpec, SyslogOptions, Target, parse_spec};
+pub use destinations::{DestinationError, Destinations};
+pub use local::Output;
+pub use spec::{Encoding, SinkSpec, SinkSpecError, SpecProblem, SyslogOptions, Target, parse_spec};
 pub use syslog::{Facility, Severity};
 
 use backoff::{Backoff, fnv1a};

@@ -82,15 +82,75 @@ pub struct SinkSpec {
 
 const SCHEMES: &str = "file, unix, syslog+tcp, syslog+udp, tcp, udp";
 
+/// Why a sink specification was refused; the text says what to write
+/// instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SinkSpecError {
+    #[error("empty sink spec (use `-` for stdout or a file path)")]
+    Empty,
+    #[error("sink spec `{0}` has leading or trailing whitespace")]
+    Whitespace(String),
+    /// `syslog+tcp:host:514`: a typo, not a file name.
+    #[error("sink spec `{spec}`: a `{scheme}` spec needs `://`, as in `{scheme}://...`")]
+    MissingSlashes { spec: String, scheme: String },
+    #[error("sink spec `{spec}`: {problem}")]
+    Invalid { spec: String, problem: SpecProblem },
+}
+
+/// What is wrong inside a `scheme://...` spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecProblem {
+    #[error("`{0}` takes no options")]
+    NoOptions(String),
+    #[error("unknown scheme `{0}` (expected one of {SCHEMES}, `-` or a file path)")]
+    UnknownScheme(String),
+    #[error("missing path (write `file:///absolute/path`)")]
+    MissingPath,
+    #[error("the path must be absolute, with three slashes: `...:///{0}`")]
+    RelativePath(String),
+    #[error("a network sink takes no path, only `host:port`")]
+    PathOnNetwork,
+    #[error("user information (`user@`) is not supported")]
+    UserInformation,
+    #[error("unclosed `[` in the IPv6 address")]
+    UnclosedBracket,
+    #[error("`{0}` is not an IPv6 address")]
+    NotIpv6(String),
+    #[error("unexpected `{0}` after the IPv6 address")]
+    AfterIpv6(String),
+    #[error("an IPv6 address needs brackets, as in `[::1]:514`")]
+    Ipv6WithoutBrackets,
+    #[error("missing host")]
+    MissingHost,
+    #[error("invalid character `{character}` in host `{host}`")]
+    HostCharacter { character: char, host: String },
+    #[error("port 0 is not a valid destination")]
+    PortZero,
+    #[error("invalid port `{0}` (expected 1 to 65535)")]
+    BadPort(String),
+    #[error("missing port (write `host:port`)")]
+    MissingPort,
+    #[error("option `{0}` needs a value (`key=value`)")]
+    OptionWithoutValue(String),
+    #[error("unknown facility `{0}` (expected local0 to local7, daemon, user, ... or 0 to 23)")]
+    UnknownFacility(String),
+    #[error(
+        "unknown severity `{0}` (expected emerg, alert, crit, err, warning, notice, info, debug or 0 to 7)"
+    )]
+    UnknownSeverity(String),
+    #[error("msgid `{0}` must be 1 to 32 printable ASCII characters")]
+    BadMsgid(String),
+    #[error("unknown option `{0}` (expected facility, severity, msgid)")]
+    UnknownOption(String),
+}
+
 /// Parses one sink specification (see the module documentation).
-pub fn parse_spec(spec: &str) -> Result<SinkSpec, String> {
+pub fn parse_spec(spec: &str) -> Result<SinkSpec, SinkSpecError> {
     if spec.is_empty() {
-        return Err("empty sink spec (use `-` for stdout or a file path)".into());
+        return Err(SinkSpecError::Empty);
     }
     if spec.trim() != spec {
-        return Err(format!(
-            "sink spec `{spec}` has leading or trailing whitespace"
-        ));
+        return Err(SinkSpecError::Whitespace(spec.to_string()));
     }
     if spec == "-" {
         return Ok(SinkSpec {
@@ -103,16 +163,20 @@ pub fn parse_spec(spec: &str) -> Result<SinkSpec, String> {
         if let Some((prefix, _)) = spec.split_once(':')
             && is_known_scheme(prefix)
         {
-            return Err(format!(
-                "sink spec `{spec}`: a `{prefix}` spec needs `://`, as in `{prefix}://...`"
-            ));
+            return Err(SinkSpecError::MissingSlashes {
+                spec: spec.to_string(),
+                scheme: prefix.to_string(),
+            });
         }
         return Ok(SinkSpec {
             target: Target::File(PathBuf::from(spec)),
             encoding: Encoding::JsonLines,
         });
     };
-    let error = |what: String| format!("sink spec `{spec}`: {what}");
+    let error = |problem| SinkSpecError::Invalid {
+        spec: spec.to_string(),
+        problem,
+    };
     let scheme = scheme.to_ascii_lowercase();
     let (body, query) = match rest.split_once('?') {
         Some((body, query)) => (body, Some(query)),
@@ -121,7 +185,7 @@ pub fn parse_spec(spec: &str) -> Result<SinkSpec, String> {
     match scheme.as_str() {
         "file" | "unix" => {
             if query.is_some() {
-                return Err(error(format!("`{scheme}` takes no options")));
+                return Err(error(SpecProblem::NoOptions(scheme)));
             }
             let path = local_path(body).map_err(error)?;
             let target = if scheme == "file" {
@@ -149,7 +213,7 @@ pub fn parse_spec(spec: &str) -> Result<SinkSpec, String> {
         }
         "tcp" | "udp" => {
             if query.is_some() {
-                return Err(error(format!("`{scheme}` takes no options")));
+                return Err(error(SpecProblem::NoOptions(scheme)));
             }
             let (host, port) = host_port(body, None).map_err(error)?;
             let target = if scheme == "tcp" {
@@ -162,9 +226,7 @@ pub fn parse_spec(spec: &str) -> Result<SinkSpec, String> {
                 encoding: Encoding::JsonLines,
             })
         }
-        _ => Err(error(format!(
-            "unknown scheme `{scheme}` (expected one of {SCHEMES}, `-` or a file path)"
-        ))),
+        _ => Err(error(SpecProblem::UnknownScheme(scheme))),
     }
 }
 
@@ -176,40 +238,38 @@ fn is_known_scheme(scheme: &str) -> bool {
 }
 
 /// `/abs/path` or `localhost/abs/path` (the part after `file://`).
-fn local_path(body: &str) -> Result<PathBuf, String> {
+fn local_path(body: &str) -> Result<PathBuf, SpecProblem> {
     let path = body.strip_prefix("localhost").unwrap_or(body);
     if path.is_empty() {
-        return Err("missing path (write `file:///absolute/path`)".into());
+        return Err(SpecProblem::MissingPath);
     }
     if !path.starts_with('/') {
-        return Err(format!(
-            "the path must be absolute, with three slashes: `...:///{path}`"
-        ));
+        return Err(SpecProblem::RelativePath(path.to_string()));
     }
     Ok(PathBuf::from(path))
 }
 
 /// `host:port`, `host`, `[v6]:port` or `[v6]`, with an optional trailing `/`.
-fn host_port(body: &str, default_port: Option<u16>) -> Result<(String, u16), String> {
+fn host_port(body: &str, default_port: Option<u16>) -> Result<(String, u16), SpecProblem> {
     let body = body.strip_suffix('/').unwrap_or(body);
     if body.contains('/') {
-        return Err("a network sink takes no path, only `host:port`".into());
+        return Err(SpecProblem::PathOnNetwork);
     }
     if body.contains('@') {
-        return Err("user information (`user@`) is not supported".into());
+        return Err(SpecProblem::UserInformation);
     }
     let (host, port) = if let Some(rest) = body.strip_prefix('[') {
         let Some((v6, after)) = rest.split_once(']') else {
-            return Err("unclosed `[` in the IPv6 address".into());
+            return Err(SpecProblem::UnclosedBracket);
         };
         if v6.parse::<Ipv6Addr>().is_err() {
-            return Err(format!("`{v6}` is not an IPv6 address"));
+            return Err(SpecProblem::NotIpv6(v6.to_string()));
         }
         let port = match after {
             "" => None,
             _ => match after.strip_prefix(':') {
                 Some(port) => Some(port),
-                None => return Err(format!("unexpected `{after}` after the IPv6 address")),
+                None => return Err(SpecProblem::AfterIpv6(after.to_string())),
             },
         };
         (v6.to_string(), port)
@@ -217,7 +277,7 @@ fn host_port(body: &str, default_port: Option<u16>) -> Result<(String, u16), Str
         match body.split_once(':') {
             Some((host, port)) => {
                 if port.contains(':') {
-                    return Err("an IPv6 address needs brackets, as in `[::1]:514`".into());
+                    return Err(SpecProblem::Ipv6WithoutBrackets);
                 }
                 (host.to_string(), Some(port))
             }
@@ -225,33 +285,33 @@ fn host_port(body: &str, default_port: Option<u16>) -> Result<(String, u16), Str
         }
     };
     if host.is_empty() {
-        return Err("missing host".into());
+        return Err(SpecProblem::MissingHost);
     }
     if let Some(c) = host
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')))
     {
-        return Err(format!("invalid character `{c}` in host `{host}`"));
+        return Err(SpecProblem::HostCharacter { character: c, host });
     }
     let port = match port {
         Some(text) => match text.parse::<u16>() {
-            Ok(0) => return Err("port 0 is not a valid destination".into()),
+            Ok(0) => return Err(SpecProblem::PortZero),
             Ok(port) => port,
-            Err(_) => return Err(format!("invalid port `{text}` (expected 1 to 65535)")),
+            Err(_) => return Err(SpecProblem::BadPort(text.to_string())),
         },
         None => match default_port {
             Some(port) => port,
-            None => return Err("missing port (write `host:port`)".into()),
+            None => return Err(SpecProblem::MissingPort),
         },
     };
     Ok((host, port))
 }
 
-fn syslog_options(query: &str) -> Result<SyslogOptions, String> {
+fn syslog_options(query: &str) -> Result<SyslogOptions, SpecProblem> {
     let mut options = SyslogOptions::default();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let Some((key, value)) = pair.split_once('=') else {
-            return Err(format!("option `{pair}` needs a value (`key=value`)"));
+            return Err(SpecProblem::OptionWithoutValue(pair.to_string()));
         };
         match key {
             "facility" => {
@@ -259,31 +319,23 @@ fn syslog_options(query: &str) -> Result<SyslogOptions, String> {
                     Ok(code) => Facility::from_code(code),
                     Err(_) => Facility::from_name(value),
                 }
-                .ok_or_else(|| {
-                    format!("unknown facility `{value}` (expected local0 to local7, daemon, user, ... or 0 to 23)")
-                })?;
+                .ok_or_else(|| SpecProblem::UnknownFacility(value.to_string()))?;
             }
             "severity" => {
                 options.severity = match value.parse::<u8>() {
                     Ok(code) => Severity::from_code(code),
                     Err(_) => Severity::from_name(value),
                 }
-                .ok_or_else(|| {
-                    format!("unknown severity `{value}` (expected emerg, alert, crit, err, warning, notice, info, debug or 0 to 7)")
-                })?;
+                .ok_or_else(|| SpecProblem::UnknownSeverity(value.to_string()))?;
             }
             "msgid" => {
                 if value.len() > 32 || !value.chars().all(|c| c.is_ascii_graphic()) {
-                    return Err(format!(
-                        "msgid `{value}` must be 1 to 32 printable ASCII characters"
-                    ));
+                    return Err(SpecProblem::BadMsgid(value.to_string()));
                 }
                 options.msgid = value.to_string();
             }
             _ => {
-                return Err(format!(
-                    "unknown option `{key}` (expected facility, severity, msgid)"
-                ));
+                return Err(SpecProblem::UnknownOption(key.to_string()));
             }
         }
     }
@@ -357,7 +409,7 @@ mod tests {
     fn err(spec: &str) -> String {
         match parse_spec(spec) {
             Ok(parsed) => panic!("{spec} parsed as {parsed:?}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 

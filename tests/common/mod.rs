@@ -17,8 +17,32 @@ pub fn run(args: &[&str]) -> Output {
         .expect("camsentry binary runs")
 }
 
+/// Set (to anything but `0`) where `../shared` must be present, as CI
+/// does: a missing capture then fails the test instead of passing it as
+/// skipped.
+pub const REQUIRE_SHARED: &str = "CAMSENTRY_REQUIRE_SHARED";
+
+/// Whether a missing `../shared` file is a failure (see [`REQUIRE_SHARED`]).
+pub fn shared_required() -> bool {
+    std::env::var_os(REQUIRE_SHARED).is_some_and(|v| v != "0")
+}
+
+/// Reports `path` (under `../shared`) as absent: a skip on a developer
+/// machine, a panic when [`REQUIRE_SHARED`] is set.
+pub fn shared_absent(path: &Path) {
+    if shared_required() {
+        panic!(
+            "{} is absent and {REQUIRE_SHARED} is set: the public captures must sit \
+             beside the checkout (../shared)",
+            path.display()
+        );
+    }
+    eprintln!("skipped: {} is absent", path.display());
+}
+
 /// `../shared/<sub>` next to the checkout, or `None` (and a message) when
-/// this machine does not have it.
+/// this machine does not have it. Panics instead when
+/// [`REQUIRE_SHARED`] is set.
 pub fn shared(sub: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
@@ -27,7 +51,7 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("skipped: {} is absent", path.display());
+        shared_absent(&path);
         None
     }
 }

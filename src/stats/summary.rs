@@ -1,108 +1,15 @@
-//! Run counters, per-batch latency histograms and the end-of-run summary.
-//!
-//! Each thread keeps its own counters (no shared atomics on the packet path)
-//! and hands them over when it finishes; the summary merges them.
+//! The end-of-run summary: what every input, thread and output did, as
+//! the text printed on stderr and the JSON of `--stats-json`, and how
+//! completely the run did its work (the exit status).
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
+use super::{ReaderCounters, WorkerCounters};
 use crate::capture::FileOutcome;
 use crate::decode::{DecodeError, TUNNEL_KINDS};
-use crate::flow::TableCounters;
-
-/// What the reader/dispatcher counted.
-#[derive(Debug, Clone, Default)]
-pub struct ReaderCounters {
-    pub packets: u64,
-    /// On-the-wire bytes (the record's original length).
-    pub wire_bytes: u64,
-    /// Bytes actually captured.
-    pub captured_bytes: u64,
-    pub ip_packets: u64,
-    pub arp_packets: u64,
-    /// Non-first IP fragments (counted, not attributed to flows).
-    pub later_fragments: u64,
-    pub decode_errors: [u64; DecodeError::ALL.len()],
-    /// IP packets that arrived inside each tunnel kind (see
-    /// `decode::TUNNEL_KINDS`; a packet nested in two counts in both).
-    pub tunnelled: [u64; 8],
-    /// Live capture: packets the reader dropped because a worker's queue
-    /// was full.
-    pub queue_dropped: u64,
-    /// Live capture: libpcap's counters summed over interfaces (packets the
-    /// kernel received, dropped for lack of buffer, dropped by the NIC).
-    pub kernel_received: u64,
-    pub kernel_dropped: u64,
-    pub interface_dropped: u64,
-}
-
-impl ReaderCounters {
-    pub fn decode_failures(&self) -> u64 {
-        self.decode_errors.iter().sum()
-    }
-
-    /// `{"truncated": n, ...}` for every decode-failure reason.
-    pub fn decode_failures_json(&self) -> Value {
-        let mut failures = serde_json::Map::new();
-        for reason in DecodeError::ALL {
-            failures.insert(
-                reason.name().into(),
-                self.decode_errors[reason.index()].into(),
-            );
-        }
-        Value::Object(failures)
-    }
-
-    /// Packets lost, by cause.
-    pub fn dropped_json(&self) -> Value {
-        json!({
-            "queue_full": self.queue_dropped,
-            "kernel": self.kernel_dropped,
-            "interface": self.interface_dropped,
-        })
-    }
-}
-
-/// What a worker counted, plus its batch latency histogram (nanoseconds).
-#[derive(Debug, Clone)]
-pub struct WorkerCounters {
-    pub table: TableCounters,
-    pub batches: u64,
-    pub packets: u64,
-    pub peak_live_flows: u64,
-    pub batch_latency: Histogram<u64>,
-}
-
-impl Default for WorkerCounters {
-    fn default() -> Self {
-        WorkerCounters {
-            table: TableCounters::default(),
-            batches: 0,
-            packets: 0,
-            peak_live_flows: 0,
-            // 3 significant figures from 1 ns to 60 s.
-            batch_latency: Histogram::new_with_bounds(1, 60_000_000_000, 3)
-                .expect("static histogram bounds are valid"),
-        }
-    }
-}
-
-impl WorkerCounters {
-    pub fn merge(&mut self, other: &WorkerCounters) {
-        self.table.created += other.table.created;
-        self.table.expired += other.table.expired;
-        self.table.evicted += other.table.evicted;
-        self.table.flushed += other.table.flushed;
-        self.batches += other.batches;
-        self.packets += other.packets;
-        self.peak_live_flows += other.peak_live_flows;
-        // Both histograms share bounds, so adding cannot fail.
-        let _ = self.batch_latency.add(&other.batch_latency);
-    }
-}
 
 /// How completely a run did its work, for the exit status. When several
 /// apply, lost output takes precedence over damaged captures: a SIEM cannot

@@ -1,9 +1,18 @@
-//! Command-line definitions (clap derive only; validation and running live
-//! in `main.rs` and the library).
+//! The command line, in two stages as ripgrep does: this module holds the
+//! clap definitions (the raw flags), [`build`] turns them into the
+//! validated runtime objects the library runs (the detection engine,
+//! sensor options, outputs, telemetry), and [`error`] says which mistakes
+//! are the user's (exit status 2). `main.rs` parses, dispatches to one
+//! function per command and maps errors to exit codes.
+
+pub mod build;
+pub mod error;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use error::UsageError;
 
 /// Exit status text, shared by every command's help.
 macro_rules! exit_codes {
@@ -249,8 +258,8 @@ pub struct OutputArgs {
 
     /// Alert encoding: `ecs` (Elastic Common Schema) or `eve` (Suricata EVE
     /// compatible).
-    #[arg(long, value_name = "FORMAT", default_value = "ecs", value_parser = ["ecs", "eve"])]
-    pub format: String,
+    #[arg(long, value_name = "FORMAT", default_value = "ecs")]
+    pub format: AlertFormat,
 
     /// Track flows only: no camera inventory, no detectors, no alerts.
     #[arg(long)]
@@ -273,6 +282,24 @@ pub struct OutputArgs {
     /// 127.0.0.1:9477). Off by default.
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+/// `--format`: how alerts are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertFormat {
+    // No doc comments on the variants: clap would turn them into a
+    // per-value help list, and the flag's own help already says it.
+    Ecs,
+    Eve,
+}
+
+impl From<AlertFormat> for crate::alert::Format {
+    fn from(format: AlertFormat) -> Self {
+        match format {
+            AlertFormat::Ecs => crate::alert::Format::Ecs,
+            AlertFormat::Eve => crate::alert::Format::Eve,
+        }
+    }
 }
 
 /// A count that must be 1 or more (`--workers`, `--max-flows`): zero would
@@ -404,4 +431,3 @@ impl InventoryArgs {
         }
     }
 }
-

@@ -1,0 +1,132 @@
+//! [`Destinations`]: every place one kind of line (alerts, flow records,
+//! stats) goes, local outputs and network sinks behind one `write_lines`.
+
+use std::io;
+
+use super::local::Output;
+use super::{Encoding, Sink, SinkCounters, SinkOptions, SinkSpecError, Target, parse_spec};
+
+/// Why a destination could not be opened; the message names the spec.
+#[derive(Debug, thiserror::Error)]
+pub enum DestinationError {
+    /// The spec itself is malformed.
+    #[error("{0}")]
+    Spec(SinkSpecError),
+    /// The file could not be opened or the sink's thread not started.
+    #[error("{spec}: {source}")]
+    Open { spec: String, source: io::Error },
+}
+
+/// Every place one kind of line goes (`--alerts` may be given several
+/// times): local outputs are written directly (a replay then waits for a
+/// slow disk rather than lose a line); network targets are [`Sink`]s with
+/// their own thread, bounded queue, reconnection and spool, so a collector
+/// never waits on a network.
+pub struct Destinations {
+    targets: Vec<(String, Destination)>,
+}
+
+enum Destination {
+    Local(Output),
+    Remote(Sink),
+}
+
+impl Destinations {
+    /// Opens every spec (`-`, a path, `file://`, `syslog+tcp://`,
+    /// `syslog+udp://`, `tcp://`, `udp://`, `unix://`).
+    pub fn open(specs: &[String], options: &SinkOptions) -> Result<Destinations, DestinationError> {
+        let mut targets = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let parsed = parse_spec(spec).map_err(DestinationError::Spec)?;
+            let opening = |source| DestinationError::Open {
+                spec: spec.clone(),
+                source,
+            };
+            let destination = match (&parsed.target, &parsed.encoding) {
+                (Target::Stdout, Encoding::JsonLines) => {
+                    Destination::Local(Output::open("-").map_err(opening)?)
+                }
+                (Target::File(path), Encoding::JsonLines) => {
+                    Destination::Local(Output::open(&path.to_string_lossy()).map_err(opening)?)
+                }
+                _ => Destination::Remote(Sink::start(&parsed, options).map_err(opening)?),
+            };
+            targets.push((spec.clone(), destination));
+        }
+        Ok(Destinations { targets })
+    }
+
+    /// A single local output (tests, benchmarks, stderr).
+    pub fn local(name: &str, output: Output) -> Destinations {
+        Destinations {
+            targets: vec![(name.to_string(), Destination::Local(output))],
+        }
+    }
+
+    /// Writes whole lines everywhere. A local output that fails is closed
+    /// and its error returned (a closed pipe is not an error); network
+    /// sinks never fail here, they queue, spool or count drops.
+    pub fn write_lines(&mut self, lines: &[u8]) -> Option<io::Error> {
+        let mut failure = None;
+        self.targets
+            .retain_mut(|(_, destination)| match destination {
+                Destination::Local(output) => match output.write_lines(lines) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        if e.kind() != io::ErrorKind::BrokenPipe {
+                            failure.get_or_insert(e);
+                        }
+                        false
+                    }
+                },
+                Destination::Remote(sink) => {
+                    sink.send_lines(lines, None);
+                    true
+                }
+            });
+        failure
+    }
+
+    pub fn flush(&mut self) -> Option<io::Error> {
+        let mut failure = None;
+        for (_, destination) in &mut self.targets {
+            if let Destination::Local(output) = destination
+                && let Err(e) = output.flush()
+                && e.kind() != io::ErrorKind::BrokenPipe
+            {
+                failure.get_or_insert(e);
+            }
+        }
+        failure
+    }
+
+    /// SIGHUP: files reopen by path; network sinks reconnect.
+    pub fn reopen(&mut self) {
+        for (spec, destination) in &mut self.targets {
+            match destination {
+                Destination::Local(output) => {
+                    if let Err(error) = output.reopen() {
+                        crate::stderr_line!("camsentry: reopening {spec} after SIGHUP: {error}");
+                    }
+                }
+                Destination::Remote(sink) => sink.reopen(),
+            }
+        }
+    }
+
+    /// Flushes local outputs and stops network sinks (what they cannot
+    /// deliver within `timeout` is spooled, or counted as dropped); returns
+    /// each network sink's counters.
+    pub fn shutdown(self, timeout: std::time::Duration) -> Vec<(String, SinkCounters)> {
+        let mut report = Vec::new();
+        for (spec, destination) in self.targets {
+            match destination {
+                Destination::Local(mut output) => {
+                    let _ = output.flush();
+                }
+                Destination::Remote(sink) => report.push((spec, sink.shutdown(timeout))),
+            }
+        }
+        report
+    }
+}
