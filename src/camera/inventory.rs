@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use super::macs::{MacTable, Sighting};
-use super::oui::{self, Vendor, VendorKind};
+use crate::vendor::{self as oui, Vendor, VendorKind};
 use crate::config::Policy;
 use crate::observation::{Endpoint, Observation};
 use crate::timestamp::Timestamp;

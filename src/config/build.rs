@@ -27,7 +27,7 @@ use super::raw::{
     AllowSection, DetectSection, GroupSection, LearnSection, MatchSection, PolicyFile, SiteSection,
     SpannedList, SuppressSection,
 };
-use crate::camera::oui;
+use crate::vendor as oui;
 use crate::detect::RULES;
 
 type Result<T> = std::result::Result<T, PolicyError>;
