@@ -96,7 +96,7 @@
 use std::fmt;
 
 /// IP protocol number of GRE; the IP payload goes to [`gre`].
-pub const IP_PROTO_GRE: u8 = 47;
+pub const IP_PROTO_GRE: u8 = crate::net::IpProto::GRE.0;
 /// IANA UDP port of VXLAN (RFC 7348); the UDP payload goes to [`vxlan`].
 pub const UDP_PORT_VXLAN: u16 = 4789;
 /// IANA UDP port of Geneve (RFC 8926); the UDP payload goes to [`geneve`].

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use super::key::FlowKey;
-use crate::decode::tcp_flags::{ACK, FIN, RST, SYN};
+use crate::net::tcp_flags::{ACK, FIN, RST, SYN};
 use crate::timestamp::Timestamp;
 
 /// Direction index into the per-direction counters.
@@ -185,7 +185,7 @@ impl Flow {
 /// Renders TCP flags as letters in a fixed order (S, A, F, R, P), like
 /// the flag columns of Suricata's flow records.
 pub fn flag_letters(flags: u8, out: &mut String) {
-    use crate::decode::tcp_flags::PSH;
+    use crate::net::tcp_flags::PSH;
     for (bit, letter) in [(SYN, 'S'), (ACK, 'A'), (FIN, 'F'), (RST, 'R'), (PSH, 'P')] {
         if flags & bit != 0 {
             out.push(letter);
