@@ -70,7 +70,9 @@ impl EndReason {
     }
 }
 
-/// Per-flow state; about 120 bytes.
+/// Per-flow state; 112 bytes. The table's own bookkeeping (queue links)
+/// lives in its slab entry, not here: a `Flow` is cloned into every
+/// flow-end observation.
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub key: FlowKey,
@@ -94,10 +96,6 @@ pub struct Flow {
     /// Sequence number (position in the input) of the flow's first packet:
     /// a stable order for records flushed together.
     pub first_seq: u64,
-    // Intrusive links of the table's per-timeout-class recency lists.
-    pub(super) prev: u32,
-    pub(super) next: u32,
-    pub(super) class: u8,
 }
 
 impl Flow {
