@@ -19,6 +19,7 @@ use super::domain::DomainPattern;
 use super::error::PolicyError;
 use super::mac::format_mac;
 use crate::alert::Alert;
+use crate::net::IpProto;
 
 /// Default `[site] internal`: RFC 1918, IPv4 link-local, IPv6 unique-local
 /// and link-local. Link-local is included because cameras use it for
@@ -604,13 +605,12 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// The transport of IP protocol number `proto` (as in a flow key):
-    /// 6 is TCP, 17 UDP, 1 and 58 ICMP and ICMPv6.
+    /// The transport of IP protocol number `proto` (as in a flow key).
     pub fn from_ip_proto(proto: u8) -> Transport {
-        match proto {
-            6 => Transport::Tcp,
-            17 => Transport::Udp,
-            1 | 58 => Transport::Icmp,
+        match IpProto(proto) {
+            IpProto::TCP => Transport::Tcp,
+            IpProto::UDP => Transport::Udp,
+            IpProto::ICMP | IpProto::ICMPV6 => Transport::Icmp,
             _ => Transport::Other,
         }
     }
