@@ -27,8 +27,8 @@ use super::raw::{
     AllowSection, DetectSection, GroupSection, LearnSection, MatchSection, PolicyFile, SiteSection,
     SpannedList, SuppressSection,
 };
-use crate::vendor as oui;
 use crate::detect::RULES;
+use crate::vendor as oui;
 
 type Result<T> = std::result::Result<T, PolicyError>;
 

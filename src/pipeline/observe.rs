@@ -84,7 +84,8 @@ pub fn flow_events(
         });
     }
     if outcome.first_answer {
-        let refused = view.proto == IpProto::TCP && view.tcp_flags & RST != 0 && view.tcp_flags & SYN == 0;
+        let refused =
+            view.proto == IpProto::TCP && view.tcp_flags & RST != 0 && view.tcp_flags & SYN == 0;
         out.push(Observation::FirstAnswer {
             id,
             ts,

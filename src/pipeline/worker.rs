@@ -67,11 +67,11 @@ pub fn run(
                 record.seq,
             );
             let outcome = table.update_hashed(packet, &mut |flow, reason| {
-                    if emit_ends {
-                        events.push(flow_end(packet_order(record.seq, sub), flow, reason));
-                        sub += 1;
-                    }
-                });
+                if emit_ends {
+                    events.push(flow_end(packet_order(record.seq, sub), flow, reason));
+                    sub += 1;
+                }
+            });
             if record.media {
                 table.mark_media(outcome.index, outcome.from_initiator);
             }

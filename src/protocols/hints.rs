@@ -74,7 +74,9 @@ pub fn hint_for(proto: u8, src_port: u16, dst_port: u16, payload: &[u8]) -> Opti
         IpProto::TCP => {
             if src_port == PORT_DNS {
                 Some(Hint::DnsTcp)
-            } else if either(PORT_RTSP) || either(PORT_RTSP_ALT) || payload.starts_with(&TLS_HANDSHAKE)
+            } else if either(PORT_RTSP)
+                || either(PORT_RTSP_ALT)
+                || payload.starts_with(&TLS_HANDSHAKE)
             {
                 Some(Hint::StreamStart)
             } else {
@@ -101,7 +103,10 @@ mod tests {
         assert_eq!(hint_for(UDP, 40000, 3702, b"x"), Some(Hint::WsDiscovery));
         assert_eq!(hint_for(TCP, 53, 40000, b"x"), Some(Hint::DnsTcp));
         assert_eq!(hint_for(TCP, 554, 40000, b"R"), Some(Hint::StreamStart));
-        assert_eq!(hint_for(TCP, 40000, 443, &[0x16, 0x03, 1]), Some(Hint::StreamStart));
+        assert_eq!(
+            hint_for(TCP, 40000, 443, &[0x16, 0x03, 1]),
+            Some(Hint::StreamStart)
+        );
         assert_eq!(hint_for(TCP, 40000, 443, &[0x17, 0x03, 1]), None);
         assert_eq!(hint_for(UDP, 53, 40000, b""), None);
         assert_eq!(hint_for(IpProto::ICMP.0, 53, 0, b"x"), None);

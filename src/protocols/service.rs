@@ -124,7 +124,9 @@ pub fn server_is_destination(proto: u8, src_port: u16, dst_port: u16) -> Option<
 pub fn looks_like_media(proto: u8, payload: &[u8]) -> bool {
     match IpProto(proto) {
         IpProto::UDP => is_rtp(payload),
-        IpProto::TCP => payload.len() >= 16 && payload[0] == b'$' && payload[1] < 16 && is_rtp(&payload[4..]),
+        IpProto::TCP => {
+            payload.len() >= 16 && payload[0] == b'$' && payload[1] < 16 && is_rtp(&payload[4..])
+        }
         _ => false,
     }
 }

@@ -2,9 +2,9 @@
 //! the slab, the sweep, the final flush and eviction under a full table
 //! (the design is in the table's module docs).
 
+use super::FlowTable;
 use super::index::tag_of;
 use super::slab::NIL;
-use super::FlowTable;
 use crate::flow::state::{EndReason, Flow, TcpState};
 use crate::net::IpProto;
 use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};

@@ -86,7 +86,11 @@ impl Index {
     /// `is_match` holds, or else the slot where an entry tagged `tag`
     /// belongs.
     #[inline]
-    pub(super) fn find(&self, tag: u32, mut is_match: impl FnMut(u32) -> bool) -> Result<(usize, u32), usize> {
+    pub(super) fn find(
+        &self,
+        tag: u32,
+        mut is_match: impl FnMut(u32) -> bool,
+    ) -> Result<(usize, u32), usize> {
         let mut pos = self.home(tag);
         let mut distance = 0;
         loop {
@@ -216,4 +220,3 @@ impl Index {
         assert_eq!(count, self.occupied);
     }
 }
-

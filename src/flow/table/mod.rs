@@ -44,7 +44,6 @@
 //! how flows are spread over workers. Only eviction under a full table
 //! depends on the table's share of flows.
 
-
 mod expiry;
 mod index;
 mod prefetch;

@@ -23,7 +23,6 @@ impl FlowTable {
             prefetch_line(std::ptr::from_ref(slot).cast());
         }
     }
-
 }
 
 /// Starts loading the cache line at `at` into all cache levels.

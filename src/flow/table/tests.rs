@@ -6,7 +6,10 @@ use super::index::{EMPTY, Index, MAX_LOAD_NUM, tag_of};
 use super::slab::{Entry, NIL};
 use super::*;
 use crate::decode::Fragment;
-use crate::decode::{PacketView, tcp_flags::{ACK, FIN, RST, SYN}};
+use crate::decode::{
+    PacketView,
+    tcp_flags::{ACK, FIN, RST, SYN},
+};
 use proptest::prelude::*;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -41,15 +44,7 @@ impl FlowTable {
     }
 }
 
-
-fn view(
-    src: [u8; 4],
-    sport: u16,
-    dst: [u8; 4],
-    dport: u16,
-    proto: u8,
-    flags: u8,
-) -> PacketView {
+fn view(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, proto: u8, flags: u8) -> PacketView {
     PacketView {
         src: IpAddr::from(src),
         dst: IpAddr::from(dst),
