@@ -8,7 +8,8 @@
 //! Layers, top to bottom (nothing imports a layer above it):
 //! `pipeline` (threads and channels) → `flow` (keys, table, records) and
 //! `capture` (packet sources) → `decode` (frames to packet views) →
-//! `timestamp`, `stats`.
+//! `timestamp`, `stats`, and at the very bottom `net` (protocol numbers,
+//! TCP flags) and `vendor` (MAC vendor table), which import nothing.
 
 #![deny(unsafe_code)]
 
