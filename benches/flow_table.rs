@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use camsentry::decode::{Fragment, PacketView};
-use camsentry::flow::{FlowKey, FlowTable, Timeouts};
+use camsentry::flow::{FlowKey, FlowPacket, FlowTable, Timeouts};
 use camsentry::timestamp::Timestamp;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -112,9 +112,8 @@ fn update_batch(
         if let Some(&hash) = hashes.get(i + AHEAD) {
             table.prefetch(hash);
         }
-        let outcome = table.update_hashed(view, *key, hashes[i], 1300, ts, 2, &mut |_, _| {
-            panic!("no flow may end")
-        });
+        let packet = FlowPacket::from_view(view, *key, hashes[i], 1300, ts, 2);
+        let outcome = table.update_hashed(packet, &mut |_, _| panic!("no flow may end"));
         assert_eq!(outcome.new_flow, expect_new);
         black_box(outcome);
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate src/camera/oui_table.rs: IEEE MAC prefixes of video-surveillance makers.
+"""Generate src/vendor/oui_table.rs: IEEE MAC prefixes of video-surveillance makers.
 
 camsentry uses the table to recognise cameras and recorders by the vendor part
 of their MAC address.  The input is the IEEE registry as packaged by Debian
@@ -21,7 +21,7 @@ near misses and why they stay out; keep it up to date when adding rules.
 Usage:
     scripts/gen-oui-table.py [--registry-dir DIR] [--source-version VER] [-o FILE]
 
-Without -o the table is written to src/camera/oui_table.rs next to this
+Without -o the table is written to src/vendor/oui_table.rs next to this
 script's parent directory.  The output is already in rustfmt's layout.
 """
 
@@ -168,7 +168,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registry-dir", default=DEFAULT_REGISTRY_DIR)
     parser.add_argument("--source-version", help="version label for the header")
-    parser.add_argument("-o", "--output", help="output file (default: src/camera/oui_table.rs)")
+    parser.add_argument("-o", "--output", help="output file (default: src/vendor/oui_table.rs)")
     args = parser.parse_args()
 
     compiled = [(v, k, re.compile(p, re.IGNORECASE)) for v, k, p in RULES]
@@ -279,7 +279,7 @@ def main():
 
     text = "\n".join(out) + "\n"
     path = args.output or os.path.join(
-        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "camera", "oui_table.rs"
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "vendor", "oui_table.rs"
     )
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)

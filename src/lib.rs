@@ -13,8 +13,9 @@
 //! `crate::` path outside unit tests (with a short list of known
 //! exceptions that are being removed).
 //!
-//! 1. foundation: `timestamp`, `console`
-//!    (packet time; stderr that never panics).
+//! 1. foundation: `timestamp`, `console`, `net`, `vendor`
+//!    (packet time; stderr that never panics; IP protocol numbers and TCP
+//!    flags; the MAC vendor table).
 //! 2. packets: `protocols`, `decode`, `capture`
 //!    (payload parsers; frames to packet views; packet sources).
 //! 3. flows: `flow`, `observation`
@@ -31,7 +32,9 @@
 
 // Floor 1: foundation.
 pub mod console;
+pub mod net;
 pub mod timestamp;
+pub mod vendor;
 
 // Floor 2: packets.
 pub mod capture;

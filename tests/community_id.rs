@@ -6,8 +6,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
+use camsentry::decode::icmp::icmp_ports;
 use camsentry::flow::FlowRecord;
-use camsentry::flow::community_id::{community_id_v1, digest_v1, icmp_ports};
+use camsentry::flow::community_id::{community_id_v1, digest_v1};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

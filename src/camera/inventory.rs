@@ -29,10 +29,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use super::macs::{MacTable, Sighting};
-use super::oui::{self, Vendor, VendorKind};
 use crate::config::Policy;
 use crate::observation::{Endpoint, Observation};
 use crate::timestamp::Timestamp;
+use crate::vendor::{self as oui, Vendor, VendorKind};
 
 pub const EVIDENCE_OUI: u8 = 1;
 pub const EVIDENCE_RTSP: u8 = 2;

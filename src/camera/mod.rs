@@ -8,7 +8,6 @@
 pub mod inventory;
 pub mod macs;
 pub mod names;
-pub mod oui;
 
 pub use inventory::{Host, Inventory, Role};
 pub use names::Names;

@@ -13,6 +13,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::packet::{Fragment, PacketView};
 use super::tunnel::{UDP_PORT_GENEVE, UDP_PORT_MPLS, UDP_PORT_VXLAN};
+use crate::net::IpProto;
 
 #[inline]
 fn be16(frame: &[u8], at: usize) -> u16 {
@@ -56,16 +57,16 @@ pub fn ethernet_ipv4(frame: &[u8]) -> Option<PacketView> {
     // GRE and everything but TCP/UDP go the slow way.
     let proto = frame[ip + 9];
     let l4 = ip + 20;
-    let (header_len, tcp_flags) = match proto {
+    let (header_len, tcp_flags) = match IpProto(proto) {
         // UDP, unless it is a tunnel the slow path unwraps.
-        17 => {
+        IpProto::UDP => {
             let is_tunnel = |port| matches!(port, UDP_PORT_VXLAN | UDP_PORT_GENEVE | UDP_PORT_MPLS);
             if is_tunnel(be16(frame, l4 + 2)) || is_tunnel(be16(frame, l4)) {
                 return None;
             }
             (8, 0)
         }
-        6 => {
+        IpProto::TCP => {
             if frame.len() < l4 + 20 {
                 return None;
             }

@@ -10,6 +10,7 @@ use super::ipv6::{self, Chain};
 use super::packet::{ArpView, Decoded, Fragment, PacketView};
 use super::transport;
 use super::tunnel::{self, Decap, Inner, TunnelError, TunnelKind};
+use crate::net::IpProto;
 
 /// The link types camsentry decodes, from the capture's DLT/LINKTYPE value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,9 +314,9 @@ fn from_sliced(
     // on it. What does not decode as the tunnel it claims to be stays an
     // ordinary flow of the outer packet.
     if depth < MAX_TUNNEL_DEPTH && fragment == Fragment::None {
-        let decap = match proto {
-            tunnel::IP_PROTO_GRE => tunnel::gre(payload).ok(),
-            17 => udp_tunnel(payload),
+        let decap = match IpProto(proto) {
+            IpProto::GRE => tunnel::gre(payload).ok(),
+            IpProto::UDP => udp_tunnel(payload),
             _ => None,
         };
         if let Some(decap) = decap

@@ -20,6 +20,7 @@
 
 mod error;
 mod fast;
+pub mod icmp;
 mod ipv6;
 mod link;
 mod packet;

@@ -3,14 +3,8 @@
 
 use std::net::IpAddr;
 
-/// TCP flag bits as they appear in the header's 13th byte.
-pub mod tcp_flags {
-    pub const FIN: u8 = 0x01;
-    pub const SYN: u8 = 0x02;
-    pub const RST: u8 = 0x04;
-    pub const PSH: u8 = 0x08;
-    pub const ACK: u8 = 0x10;
-}
+/// TCP flag bits; defined with the protocol numbers in `net`.
+pub use crate::net::tcp_flags;
 
 /// Where a packet sits in an IP datagram that was fragmented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,13 +8,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::error::DecodeError;
+use super::icmp;
 use super::packet::QuotedHeader;
-
-pub const TCP: u8 = 6;
-pub const UDP: u8 = 17;
-pub const ICMP: u8 = 1;
-pub const ICMPV6: u8 = 58;
-pub const SCTP: u8 = 132;
+use crate::net::IpProto;
 
 pub struct Ports<'a> {
     pub src_port: u16,
@@ -31,8 +27,8 @@ fn be16(bytes: &[u8], at: usize) -> Option<u16> {
 
 pub fn parse(proto: u8, bytes: &[u8], ipv6: bool) -> Result<Ports<'_>, DecodeError> {
     let empty = &bytes[bytes.len()..];
-    match proto {
-        TCP => {
+    match IpProto(proto) {
+        IpProto::TCP => {
             let (Some(src_port), Some(dst_port)) = (be16(bytes, 0), be16(bytes, 2)) else {
                 return Err(DecodeError::Truncated);
             };
@@ -52,11 +48,11 @@ pub fn parse(proto: u8, bytes: &[u8], ipv6: bool) -> Result<Ports<'_>, DecodeErr
                 quoted: None,
             })
         }
-        UDP | SCTP | 136 /* UDP-Lite */ => {
+        IpProto::UDP | IpProto::SCTP | IpProto::UDP_LITE => {
             let (Some(src_port), Some(dst_port)) = (be16(bytes, 0), be16(bytes, 2)) else {
                 return Err(DecodeError::Truncated);
             };
-            let header_len = if proto == SCTP { 12 } else { 8 };
+            let header_len = if proto == IpProto::SCTP { 12 } else { 8 };
             Ok(Ports {
                 src_port,
                 dst_port,
@@ -66,15 +62,17 @@ pub fn parse(proto: u8, bytes: &[u8], ipv6: bool) -> Result<Ports<'_>, DecodeErr
                 quoted: None,
             })
         }
-        ICMP | ICMPV6 => {
+        IpProto::ICMP | IpProto::ICMPV6 => {
             let (Some(&kind), Some(&code)) = (bytes.first(), bytes.get(1)) else {
                 return Err(DecodeError::Truncated);
             };
-            let (src_port, dst_port, icmp_one_way) =
-                crate::flow::community_id::icmp_ports(kind, code, ipv6);
+            let (src_port, dst_port, icmp_one_way) = icmp::icmp_ports(kind, code, ipv6);
             let payload = bytes.get(8..).unwrap_or(empty);
-            let is_error = if ipv6 { kind < 128 } else { matches!(kind, 3 | 4 | 5 | 11 | 12) };
-            let quoted = if is_error { quoted_header(payload) } else { None };
+            let quoted = if icmp::is_error(kind, ipv6) {
+                quoted_header(payload)
+            } else {
+                None
+            };
             Ok(Ports {
                 src_port,
                 dst_port,
@@ -128,9 +126,10 @@ fn quoted_header(bytes: &[u8]) -> Option<QuotedHeader> {
         }
         _ => return None,
     };
-    let (src_port, dst_port) = match proto {
-        TCP | UDP | SCTP => (be16(rest, 0)?, be16(rest, 2)?),
-        _ => (0, 0),
+    let (src_port, dst_port) = if IpProto(proto).has_ports() {
+        (be16(rest, 0)?, be16(rest, 2)?)
+    } else {
+        (0, 0)
     };
     Some(QuotedHeader {
         src,

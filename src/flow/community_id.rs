@@ -7,62 +7,11 @@ use std::net::IpAddr;
 use base64::Engine;
 use sha1::{Digest, Sha1};
 
-const TCP: u8 = 6;
-const UDP: u8 = 17;
-const SCTP: u8 = 132;
-const ICMP: u8 = 1;
-const ICMPV6: u8 = 58;
-
-/// The ICMP type that answers `kind`, for the request/reply pairs the spec
-/// lists.
-fn icmp_counterpart(kind: u8, ipv6: bool) -> Option<u8> {
-    if ipv6 {
-        match kind {
-            128 => Some(129),
-            129 => Some(128),
-            130 => Some(131),
-            131 => Some(130),
-            133 => Some(134),
-            134 => Some(133),
-            135 => Some(136),
-            136 => Some(135),
-            139 => Some(140),
-            140 => Some(139),
-            144 => Some(145),
-            145 => Some(144),
-            _ => None,
-        }
-    } else {
-        match kind {
-            8 => Some(0),
-            0 => Some(8),
-            13 => Some(14),
-            14 => Some(13),
-            15 => Some(16),
-            16 => Some(15),
-            10 => Some(9),
-            9 => Some(10),
-            17 => Some(18),
-            18 => Some(17),
-            _ => None,
-        }
-    }
-}
-
-/// Maps an ICMP type and code to the (source port, destination port,
-/// one-way) triple the spec hashes: request/reply pairs get the pair's types
-/// so both directions order the same way; other messages keep (type, code)
-/// and are never reordered.
-pub fn icmp_ports(kind: u8, code: u8, ipv6: bool) -> (u16, u16, bool) {
-    match icmp_counterpart(kind, ipv6) {
-        Some(other) => (u16::from(kind), u16::from(other), false),
-        None => (u16::from(kind), u16::from(code), true),
-    }
-}
+use crate::net::IpProto;
 
 /// Computes `1:<base64 sha1>` for a flow in its original orientation. Ports
 /// are ignored for protocols that have none; for ICMP they are the output of
-/// [`icmp_ports`].
+/// [`icmp_ports`](crate::decode::icmp::icmp_ports).
 pub fn community_id_v1(
     seed: u16,
     proto: u8,
@@ -90,7 +39,9 @@ pub fn digest_v1(
     dst_port: u16,
     one_way: bool,
 ) -> [u8; 20] {
-    let has_ports = matches!(proto, TCP | UDP | SCTP | ICMP | ICMPV6);
+    // The spec hashes ports for the port-bearing transports and ICMP's
+    // type pseudo-ports.
+    let has_ports = IpProto(proto).has_ports() || IpProto(proto).is_icmp();
     let (mut src, mut dst, mut src_port, mut dst_port) = (src, dst, src_port, dst_port);
     let ordered =
         one_way || (src, src_port) < (dst, dst_port) || src == dst && src_port == dst_port;
@@ -145,14 +96,5 @@ mod tests {
             false,
         );
         assert_eq!(back, id);
-    }
-
-    #[test]
-    fn icmp_mapping() {
-        assert_eq!(icmp_ports(8, 0, false), (8, 0, false));
-        assert_eq!(icmp_ports(0, 0, false), (0, 8, false));
-        assert_eq!(icmp_ports(3, 3, false), (3, 3, true));
-        assert_eq!(icmp_ports(135, 0, true), (135, 136, false));
-        assert_eq!(icmp_ports(1, 4, true), (1, 4, true));
     }
 }

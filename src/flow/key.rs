@@ -81,9 +81,11 @@ impl FlowKey {
         fold(h ^ rest, 0x082e_fa98_ec4e_6c89)
     }
 
-    /// The worker that owns this flow. Uses bits of the hash that the table
-    /// does not use for its bucket index or tag, so that one worker's keys
-    /// still spread over all of its buckets.
+    /// The worker that owns this flow: bits 24..56 of the hash, scaled to
+    /// `workers`. Within one worker those bits are nearly fixed, so the
+    /// table does not take its slots from them directly: it multiplies all
+    /// 64 bits into its tag (`flow::table::index::tag_of`), which spreads
+    /// one worker's keys over all of its slots.
     pub fn worker(&self, workers: usize) -> usize {
         worker_of(self.hash64(), workers)
     }
@@ -94,8 +96,6 @@ pub fn worker_of(hash: u64, workers: usize) -> usize {
     let bits = (hash >> 24) & 0xffff_ffff;
     ((bits * workers as u64) >> 32) as usize
 }
-
-impl FlowKey {}
 
 fn addr_bits(addr: IpAddr) -> u128 {
     match addr {

@@ -6,6 +6,7 @@
 
 pub mod community_id;
 mod key;
+mod packet;
 pub mod record;
 mod state;
 mod table;
@@ -13,4 +14,4 @@ mod table;
 pub use key::{FlowKey, worker_of};
 pub use record::FlowRecord;
 pub use state::{EndReason, Flow, TcpState};
-pub use table::{FlowTable, PacketOutcome, TableCounters, Timeouts};
+pub use table::{FlowPacket, FlowTable, PacketOutcome, TableCounters, Timeouts};

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::state::{EndReason, FROM_INITIATOR, FROM_RESPONDER, Flow, flag_letters};
+use crate::net::IpProto;
 
 /// A flow record as written, and as tests read it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,19 +48,10 @@ pub struct TcpSummary {
     pub resp_flags: String,
 }
 
-/// The transport's name, as ECS `network.transport` spells it.
+/// The transport's name, as ECS `network.transport` spells it; see
+/// [`IpProto::transport_name`], for callers holding a key's `u8`.
 pub fn transport_name(proto: u8) -> &'static str {
-    match proto {
-        1 => "icmp",
-        6 => "tcp",
-        17 => "udp",
-        58 => "ipv6-icmp",
-        132 => "sctp",
-        47 => "gre",
-        50 => "esp",
-        2 => "igmp",
-        _ => "other",
-    }
+    IpProto(proto).transport_name()
 }
 
 impl FlowRecord {

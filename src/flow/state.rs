@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use super::key::FlowKey;
-use crate::decode::tcp_flags::{ACK, FIN, RST, SYN};
+use crate::net::tcp_flags::{ACK, FIN, RST, SYN};
 use crate::timestamp::Timestamp;
 
 /// Direction index into the per-direction counters.
@@ -70,7 +70,9 @@ impl EndReason {
     }
 }
 
-/// Per-flow state; about 120 bytes.
+/// Per-flow state; 112 bytes. The table's own bookkeeping (queue links)
+/// lives in its slab entry, not here: a `Flow` is cloned into every
+/// flow-end observation.
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub key: FlowKey,
@@ -94,10 +96,6 @@ pub struct Flow {
     /// Sequence number (position in the input) of the flow's first packet:
     /// a stable order for records flushed together.
     pub first_seq: u64,
-    // Intrusive links of the table's per-timeout-class recency lists.
-    pub(super) prev: u32,
-    pub(super) next: u32,
-    pub(super) class: u8,
 }
 
 impl Flow {
@@ -185,7 +183,7 @@ impl Flow {
 /// Renders TCP flags as letters in a fixed order (S, A, F, R, P), like
 /// the flag columns of Suricata's flow records.
 pub fn flag_letters(flags: u8, out: &mut String) {
-    use crate::decode::tcp_flags::PSH;
+    use crate::net::tcp_flags::PSH;
     for (bit, letter) in [(SYN, 'S'), (ACK, 'A'), (FIN, 'F'), (RST, 'R'), (PSH, 'P')] {
         if flags & bit != 0 {
             out.push(letter);

@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::batch::{ArpRecord, Batch, MAX_PAYLOAD_COPY, PacketRecord};
 use crate::decode::{self, Decoded, LinkType, PacketView};
 use crate::flow::{FlowKey, worker_of};
+use crate::protocols::hints::hint_for;
 use crate::protocols::service::looks_like_media;
 use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
@@ -157,7 +158,9 @@ impl Dispatcher {
         let mut media = false;
         if let Some(bytes) = frame.get(start..end) {
             media = looks_like_media(view.proto, bytes);
-            if wants_payload(&view, bytes) {
+            // Only payloads a hint parser reads are copied (see
+            // `protocols::hints`), so that video is never copied.
+            if hint_for(view.proto, view.src_port, view.dst_port, bytes).is_some() {
                 batch.payload.extend_from_slice(bytes);
             }
         }
@@ -211,26 +214,5 @@ impl Dispatcher {
     pub fn finish(mut self) -> ReaderCounters {
         self.close_epoch(true);
         self.counters
-    }
-}
-
-/// Whether any hint parser could use this packet's payload. Cheap port and
-/// first-byte tests, so that video (the bulk of camera traffic) is never
-/// copied.
-fn wants_payload(view: &PacketView, payload: &[u8]) -> bool {
-    if payload.is_empty() {
-        return false;
-    }
-    let ports = [view.src_port, view.dst_port];
-    match view.proto {
-        // DNS, DHCP, WS-Discovery, mDNS.
-        17 => ports
-            .iter()
-            .any(|p| matches!(p, 53 | 67 | 68 | 3702 | 5353)),
-        // DNS over TCP, RTSP, and a TLS handshake record on any port.
-        6 => {
-            ports.iter().any(|p| matches!(p, 53 | 554 | 8554)) || payload.starts_with(&[0x16, 0x03])
-        }
-        _ => false,
     }
 }

@@ -1,6 +1,8 @@
 //! Turning one packet's effect on its flow into observations for detection:
 //! flow start, first answer, byte chunks, and the hints its payload carries
 //! (DNS answers, TLS SNI, RTSP replies, WS-Discovery, DHCP, ICMP errors).
+//! Which parser reads a payload is `protocols::hints`'s call, the same one
+//! that decided to copy it.
 //!
 //! Runs in the worker, on the packet path: it allocates only when it emits
 //! a name (a DNS answer or an SNI), which is rare next to video packets.
@@ -8,9 +10,11 @@
 use std::net::IpAddr;
 
 use super::batch::{ArpRecord, Event, PacketRecord, packet_order};
-use crate::decode::tcp_flags::{ACK, RST, SYN};
 use crate::flow::{Flow, PacketOutcome};
+use crate::net::IpProto;
+use crate::net::tcp_flags::{ACK, RST, SYN};
 use crate::observation::{BYTES_CHUNK, Endpoint, FlowId, Observation};
+use crate::protocols::hints::{Hint, hint_for};
 use crate::protocols::{dhcp, dns, onvif, rtsp, tls};
 
 /// Collects the events of one packet with consecutive sub-orders.
@@ -80,7 +84,8 @@ pub fn flow_events(
         });
     }
     if outcome.first_answer {
-        let refused = view.proto == 6 && view.tcp_flags & RST != 0 && view.tcp_flags & SYN == 0;
+        let refused =
+            view.proto == IpProto::TCP && view.tcp_flags & RST != 0 && view.tcp_flags & SYN == 0;
         out.push(Observation::FirstAnswer {
             id,
             ts,
@@ -132,14 +137,17 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
         port: view.src_port,
         mac: view.src_mac,
     };
-    match (view.proto, view.src_port, view.dst_port) {
-        (17, 53, _) => dns_answers(ts, view.dst, payload, out),
-        (6, 53, _) => {
+    let Some(hint) = hint_for(view.proto, view.src_port, view.dst_port, payload) else {
+        return;
+    };
+    match hint {
+        Hint::Dns => dns_answers(ts, view.dst, payload, out),
+        Hint::DnsTcp => {
             if let Some(message) = dns::strip_tcp_length(payload) {
                 dns_answers(ts, view.dst, message, out);
             }
         }
-        (17, 67 | 68, _) | (17, _, 67 | 68) => {
+        Hint::Dhcp => {
             if let Some(info) = dhcp::parse(payload)
                 && let Some(mac) = info.client_mac
             {
@@ -152,7 +160,7 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                 });
             }
         }
-        (17, _, _) if view.src_port == 3702 || view.dst_port == 3702 => {
+        Hint::WsDiscovery => {
             if let Some(message) = onvif::parse(payload) {
                 use onvif::WsdMessage;
                 match message.message {
@@ -171,7 +179,7 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                 }
             }
         }
-        (6, _, _) => {
+        Hint::StreamStart => {
             if view.tcp_flags & ACK != 0
                 && let Some(reply) = rtsp::response_server(payload)
             {
@@ -189,7 +197,6 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                 });
             }
         }
-        _ => {}
     }
 }
 

@@ -8,7 +8,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::batch::{Batch, Event, WorkerOutput, packet_order, sweep_order};
 use super::observe::{self, Emitter};
-use crate::flow::{EndReason, Flow, FlowTable, Timeouts};
+use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, Timeouts};
 use crate::observation::Observation;
 use crate::stats::WorkerCounters;
 
@@ -58,20 +58,20 @@ pub fn run(
                 table.prefetch(ahead.hash);
             }
             let mut sub = 0u64;
-            let outcome = table.update_hashed(
+            let packet = FlowPacket::from_view(
                 &record.view,
                 (record.key, record.src_is_lo),
                 record.hash,
                 record.wire_len,
                 record.ts,
                 record.seq,
-                &mut |flow, reason| {
-                    if emit_ends {
-                        events.push(flow_end(packet_order(record.seq, sub), flow, reason));
-                        sub += 1;
-                    }
-                },
             );
+            let outcome = table.update_hashed(packet, &mut |flow, reason| {
+                if emit_ends {
+                    events.push(flow_end(packet_order(record.seq, sub), flow, reason));
+                    sub += 1;
+                }
+            });
             if record.media {
                 table.mark_media(outcome.index, outcome.from_initiator);
             }

@@ -5,7 +5,8 @@
 //! RTSP exchange, WS-Discovery and DHCP datagrams. Each parser pulls out the
 //! few facts that identify a device or a destination (the name a client
 //! resolved, the TLS server name, a streaming server banner, an ONVIF model,
-//! a DHCP host name and MAC) and ignores the rest of the protocol.
+//! a DHCP host name and MAC) and ignores the rest of the protocol. Which
+//! packets reach which parser is decided in one table, [`hints`].
 //!
 //! Nothing is reassembled: no TCP stream, no IP fragments, no state between
 //! packets. That keeps the packet path free of per-flow buffers and of
@@ -25,6 +26,7 @@
 
 pub mod dhcp;
 pub mod dns;
+pub mod hints;
 pub mod onvif;
 pub mod rtsp;
 pub mod service;

@@ -13,13 +13,14 @@
 //! Both checks read at most four bytes and never allocate: they run on the
 //! packet path.
 
+use crate::net::IpProto;
+
 /// Well-known server ports of the services seen on camera networks, by
 /// transport: the port a client connects *to*. Ordered for reading, not for
 /// lookup (the match compiles to a jump table).
 pub fn is_service_port(proto: u8, port: u16) -> bool {
-    match proto {
-        // TCP and SCTP.
-        6 | 132 => matches!(
+    match IpProto(proto) {
+        IpProto::TCP | IpProto::SCTP => matches!(
             port,
             21 | 22
                 | 23
@@ -71,7 +72,7 @@ pub fn is_service_port(proto: u8, port: u16) -> bool {
                 | 5555
                 | 2020
         ),
-        17 => matches!(
+        IpProto::UDP => matches!(
             port,
             53 | 67
                 | 68
@@ -110,7 +111,7 @@ pub fn server_is_destination(proto: u8, src_port: u16, dst_port: u16) -> Option<
     ) {
         (false, true) => Some(true),
         (true, false) => Some(false),
-        _ if proto == 6 && src_port != dst_port => Some(dst_port < src_port),
+        _ if proto == IpProto::TCP && src_port != dst_port => Some(dst_port < src_port),
         _ => None,
     }
 }
@@ -121,9 +122,11 @@ pub fn server_is_destination(proto: u8, src_port: u16, dst_port: u16) -> Option<
 /// proves little; the flow keeps a sticky bit, and detection asks for
 /// volume as well.
 pub fn looks_like_media(proto: u8, payload: &[u8]) -> bool {
-    match proto {
-        17 => is_rtp(payload),
-        6 => payload.len() >= 16 && payload[0] == b'$' && payload[1] < 16 && is_rtp(&payload[4..]),
+    match IpProto(proto) {
+        IpProto::UDP => is_rtp(payload),
+        IpProto::TCP => {
+            payload.len() >= 16 && payload[0] == b'$' && payload[1] < 16 && is_rtp(&payload[4..])
+        }
         _ => false,
     }
 }

@@ -27,8 +27,8 @@ use super::raw::{
     AllowSection, DetectSection, GroupSection, LearnSection, MatchSection, PolicyFile, SiteSection,
     SpannedList, SuppressSection,
 };
-use crate::camera::oui;
 use crate::detect::RULES;
+use crate::vendor as oui;
 
 mod rules;
 mod values;

@@ -3,6 +3,7 @@
 //! the hosts' roles.
 
 use super::*;
+use crate::net::IpProto;
 
 /// A named set of cameras with the destinations they may reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,13 +253,12 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// The transport of IP protocol number `proto` (as in a flow key):
-    /// 6 is TCP, 17 UDP, 1 and 58 ICMP and ICMPv6.
+    /// The transport of IP protocol number `proto` (as in a flow key).
     pub fn from_ip_proto(proto: u8) -> Transport {
-        match proto {
-            6 => Transport::Tcp,
-            17 => Transport::Udp,
-            1 | 58 => Transport::Icmp,
+        match IpProto(proto) {
+            IpProto::TCP => Transport::Tcp,
+            IpProto::UDP => Transport::Udp,
+            IpProto::ICMP | IpProto::ICMPV6 => Transport::Icmp,
             _ => Transport::Other,
         }
     }

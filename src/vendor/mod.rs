@@ -16,9 +16,14 @@
 //!
 //! Lookups are binary searches over static sorted arrays: no allocation, no
 //! locking, cheap enough to call per packet.
+//!
+//! Bottom floor: it imports nothing from the crate, so both the policy
+//! loader (`config`, which checks vendor names) and the inventory
+//! (`camera`, which names hosts by vendor) use it without one of them
+//! depending on the other.
 
-#[path = "oui_table.rs"]
-mod table;
+mod oui_table;
+use oui_table as table;
 
 /// What a vendor's registered product line contains, as far as
 /// camsentry cares.

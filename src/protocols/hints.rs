@@ -1,0 +1,114 @@
+//! The one table of payload hints: which packets' payload bytes are worth
+//! copying out of the capture buffer, and which parser reads them.
+//!
+//! Two places ask: the dispatcher (on the reader thread) copies a packet's
+//! payload into its batch only for a hint, so that video, the bulk of
+//! camera traffic, is never copied; the worker then runs the parser the
+//! hint names. Both call [`hint_for`] on the same inputs, so a port added
+//! here is copied *and* parsed, and neither list can drift from the other.
+//!
+//! The tests are cheap (a protocol, two ports, two first bytes) because the
+//! dispatcher runs them on every packet.
+
+use crate::net::IpProto;
+
+/// Which parser reads a packet's payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    /// A DNS response over UDP (`dns::for_each_answer`).
+    Dns,
+    /// A DNS response over TCP, behind its 2-byte length (`dns::strip_tcp_length`).
+    DnsTcp,
+    /// A DHCP message, either direction (`dhcp::parse`).
+    Dhcp,
+    /// A WS-Discovery (ONVIF) datagram, either direction (`onvif::parse`).
+    WsDiscovery,
+    /// The first bytes of a TCP stream: an RTSP reply when the segment
+    /// carries ACK (`rtsp::response_server`), else a TLS ClientHello
+    /// (`tls::client_hello_sni`), which may follow a ChangeCipherSpec
+    /// record, so it is tried on the RTSP ports whatever the first byte.
+    StreamStart,
+}
+
+/// DNS.
+pub const PORT_DNS: u16 = 53;
+/// DHCP server and client.
+pub const PORT_DHCP_SERVER: u16 = 67;
+pub const PORT_DHCP_CLIENT: u16 = 68;
+/// WS-Discovery, which ONVIF devices answer.
+pub const PORT_WS_DISCOVERY: u16 = 3702;
+/// RTSP and its common alternative.
+pub const PORT_RTSP: u16 = 554;
+pub const PORT_RTSP_ALT: u16 = 8554;
+
+/// A TLS handshake record (content type 22, major version 3): a
+/// ClientHello on any port.
+const TLS_HANDSHAKE: [u8; 2] = [0x16, 0x03];
+
+/// The hint for a packet of transport `proto` from `src_port` to
+/// `dst_port` whose payload starts with `payload` (`None` for an empty
+/// payload).
+///
+/// DNS is read only from responses (source port 53): the detectors want
+/// the names clients resolved and the addresses they got, which only an
+/// answer holds; queries are neither copied nor parsed. mDNS (UDP 5353)
+/// has no parser yet, so its payloads are not copied either.
+#[inline]
+pub fn hint_for(proto: u8, src_port: u16, dst_port: u16, payload: &[u8]) -> Option<Hint> {
+    if payload.is_empty() {
+        return None;
+    }
+    let either = |port| src_port == port || dst_port == port;
+    match IpProto(proto) {
+        IpProto::UDP => {
+            if src_port == PORT_DNS {
+                Some(Hint::Dns)
+            } else if either(PORT_DHCP_SERVER) || either(PORT_DHCP_CLIENT) {
+                Some(Hint::Dhcp)
+            } else if either(PORT_WS_DISCOVERY) {
+                Some(Hint::WsDiscovery)
+            } else {
+                None
+            }
+        }
+        IpProto::TCP => {
+            if src_port == PORT_DNS {
+                Some(Hint::DnsTcp)
+            } else if either(PORT_RTSP)
+                || either(PORT_RTSP_ALT)
+                || payload.starts_with(&TLS_HANDSHAKE)
+            {
+                Some(Hint::StreamStart)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UDP: u8 = IpProto::UDP.0;
+    const TCP: u8 = IpProto::TCP.0;
+
+    #[test]
+    fn table() {
+        assert_eq!(hint_for(UDP, 53, 40000, b"x"), Some(Hint::Dns));
+        assert_eq!(hint_for(UDP, 40000, 53, b"x"), None, "queries are not read");
+        assert_eq!(hint_for(UDP, 5353, 5353, b"x"), None, "no mDNS parser yet");
+        assert_eq!(hint_for(UDP, 68, 67, b"x"), Some(Hint::Dhcp));
+        assert_eq!(hint_for(UDP, 40000, 3702, b"x"), Some(Hint::WsDiscovery));
+        assert_eq!(hint_for(TCP, 53, 40000, b"x"), Some(Hint::DnsTcp));
+        assert_eq!(hint_for(TCP, 554, 40000, b"R"), Some(Hint::StreamStart));
+        assert_eq!(
+            hint_for(TCP, 40000, 443, &[0x16, 0x03, 1]),
+            Some(Hint::StreamStart)
+        );
+        assert_eq!(hint_for(TCP, 40000, 443, &[0x17, 0x03, 1]), None);
+        assert_eq!(hint_for(UDP, 53, 40000, b""), None);
+        assert_eq!(hint_for(IpProto::ICMP.0, 53, 0, b"x"), None);
+    }
+}
