@@ -31,7 +31,8 @@ use std::net::IpAddr;
 use super::macs::{MacTable, Sighting};
 use super::oui::{self, Vendor, VendorKind};
 use crate::config::Policy;
-use crate::observation::{Endpoint, Observation};
+use crate::flow::Flow;
+use crate::observation::{Arp, Bytes, Dhcp, Endpoint, FirstAnswer, FlowStart, Observation};
 use crate::timestamp::Timestamp;
 
 pub const EVIDENCE_OUI: u8 = 1;
@@ -396,162 +397,144 @@ impl Inventory {
     /// Updates the inventory with one observation.
     pub fn observe(&mut self, policy: &Policy, observation: &Observation) {
         match observation {
-            Observation::FlowStart {
-                ts,
-                initiator,
-                responder,
-                sender_is_initiator,
-                ..
-            } => {
-                let (sender, other) = if *sender_is_initiator {
-                    (initiator, responder)
-                } else {
-                    (responder, initiator)
-                };
-                if let Some(host) = self.sent(policy, sender, *ts, false) {
-                    if let Some(peer) = host.peer(other.ip) {
-                        peer.flows += 1;
-                    }
-                    if !*sender_is_initiator {
-                        host.serves |= service_bit(responder.port);
-                    }
-                }
-                if let Some(host) = self.hosts.get_mut(&other.ip)
-                    && let Some(peer) = host.peer(sender.ip)
-                {
-                    peer.flows += 1;
-                }
-                self.rtsp_pull(policy, initiator.ip, (responder.ip, responder.port));
-            }
-            Observation::FirstAnswer {
-                id,
-                ts,
-                answerer,
-                by_responder,
-                ..
-            } => {
-                if let Some(host) = self.sent(policy, answerer, *ts, false)
-                    && *by_responder
-                {
-                    host.serves |= service_bit(answerer.port);
-                }
-                // Either side may have become known only now.
-                let other = id.key.other_end(answerer.ip);
-                let (initiator, responder) = if *by_responder {
-                    (other.0, (answerer.ip, answerer.port))
-                } else {
-                    (answerer.ip, other)
-                };
-                self.rtsp_pull(policy, initiator, responder);
-            }
-            Observation::Bytes {
-                id,
-                ts,
-                media,
-                sender,
-                ..
-            } => {
-                let endpoint = Endpoint {
-                    ip: *sender,
-                    port: 0,
-                    mac: [0; 6],
-                };
-                self.sent(policy, &endpoint, *ts, false);
-                if *media {
-                    let (receiver, _) = id.key.other_end(*sender);
-                    self.video(policy, *sender, receiver);
-                }
-            }
-            Observation::FlowEnd { flow, .. } => {
-                let (initiator, _) = flow.initiator();
-                let (responder, _) = flow.responder();
-                for (ip, side) in [(initiator, 0), (responder, 1)] {
-                    if flow.packets[side] > 0 {
-                        let endpoint = Endpoint {
-                            ip,
-                            port: 0,
-                            mac: [0; 6],
-                        };
-                        self.sent(policy, &endpoint, flow.last_ts, false);
-                    }
-                }
-                let (sent, received) = (flow.bytes[0], flow.bytes[1]);
-                if let Some(host) = self.hosts.get_mut(&initiator) {
-                    host.bytes_sent += sent;
-                    host.bytes_received += received;
-                    if let Some(peer) = host.peer(responder) {
-                        peer.bytes_sent += sent;
-                        peer.bytes_received += received;
-                    }
-                }
-                if let Some(host) = self.hosts.get_mut(&responder) {
-                    host.bytes_sent += received;
-                    host.bytes_received += sent;
-                    if let Some(peer) = host.peer(initiator) {
-                        peer.bytes_sent += received;
-                        peer.bytes_received += sent;
-                    }
-                }
-            }
-            Observation::RtspServer { ts, server, banner } => {
-                if let Some(host) = self.sent(policy, server, *ts, true) {
+            Observation::FlowStart(start) => self.flow_start(policy, start),
+            Observation::FirstAnswer(answer) => self.first_answer(policy, answer),
+            Observation::Bytes(bytes) => self.bytes(policy, bytes),
+            Observation::FlowEnd(end) => self.flow_end(policy, &end.flow),
+            Observation::RtspServer(rtsp) => {
+                if let Some(host) = self.sent(policy, &rtsp.server, rtsp.ts, true) {
                     host.evidence |= EVIDENCE_RTSP;
                     if host.rtsp_banner.is_none() {
-                        host.rtsp_banner = banner.clone();
+                        host.rtsp_banner = rtsp.banner.clone();
                     }
                 }
             }
-            Observation::OnvifDevice {
-                ts,
-                device,
-                hardware,
-                name,
-            } => {
-                if let Some(host) = self.sent(policy, device, *ts, true) {
+            Observation::OnvifDevice(device) => {
+                if let Some(host) = self.sent(policy, &device.device, device.ts, true) {
                     host.evidence |= EVIDENCE_ONVIF;
-                    host.onvif_hardware = hardware.clone().or(host.onvif_hardware.take());
-                    host.onvif_name = name.clone().or(host.onvif_name.take());
+                    host.onvif_hardware = device.hardware.clone().or(host.onvif_hardware.take());
+                    host.onvif_name = device.name.clone().or(host.onvif_name.take());
                 }
             }
-            Observation::OnvifProbe { ts, prober } => {
-                if let Some(host) = self.sent(policy, prober, *ts, true) {
+            Observation::OnvifProbe(probe) => {
+                if let Some(host) = self.sent(policy, &probe.prober, probe.ts, true) {
                     host.recorder_evidence |= RECORDER_WSD_PROBE;
                 }
             }
-            Observation::Dhcp {
-                mac,
-                address: Some(address),
-                host_name,
-                ..
-            } => {
-                // The lease names a host; it is only listed once it sends.
-                if let Some(host) = self.hosts.get_mut(address)
-                    && host.mac == Some(*mac)
-                    && host_name.is_some()
-                {
-                    host.dhcp_host_name = host_name.clone();
-                }
-            }
-            Observation::Arp {
-                ts,
-                sender_mac,
-                sender_ip,
-                ..
-            } if !sender_ip.is_unspecified() => {
-                let endpoint = Endpoint {
-                    ip: *sender_ip,
-                    port: 0,
-                    mac: *sender_mac,
-                };
-                let shared = self.macs.is_shared(*sender_mac);
-                if let Some(host) = self.sent(policy, &endpoint, *ts, false) {
-                    host.speaks_arp = true;
-                    if shared && host.mac == Some(*sender_mac) {
-                        host.serves |= GATEWAY;
-                    }
-                }
-            }
+            Observation::Dhcp(dhcp) => self.dhcp(dhcp),
+            Observation::Arp(arp) if !arp.sender_ip.is_unspecified() => self.arp(policy, arp),
             _ => {}
+        }
+    }
+
+    fn flow_start(&mut self, policy: &Policy, start: &FlowStart) {
+        let (sender, other) = if start.sender_is_initiator {
+            (&start.initiator, &start.responder)
+        } else {
+            (&start.responder, &start.initiator)
+        };
+        if let Some(host) = self.sent(policy, sender, start.ts, false) {
+            if let Some(peer) = host.peer(other.ip) {
+                peer.flows += 1;
+            }
+            if !start.sender_is_initiator {
+                host.serves |= service_bit(start.responder.port);
+            }
+        }
+        if let Some(host) = self.hosts.get_mut(&other.ip)
+            && let Some(peer) = host.peer(sender.ip)
+        {
+            peer.flows += 1;
+        }
+        let responder = (start.responder.ip, start.responder.port);
+        self.rtsp_pull(policy, start.initiator.ip, responder);
+    }
+
+    fn first_answer(&mut self, policy: &Policy, answer: &FirstAnswer) {
+        let answerer = &answer.answerer;
+        if let Some(host) = self.sent(policy, answerer, answer.ts, false)
+            && answer.by_responder
+        {
+            host.serves |= service_bit(answerer.port);
+        }
+        // Either side may have become known only now.
+        let other = answer.id.key.other_end(answerer.ip);
+        let (initiator, responder) = if answer.by_responder {
+            (other.0, (answerer.ip, answerer.port))
+        } else {
+            (answerer.ip, other)
+        };
+        self.rtsp_pull(policy, initiator, responder);
+    }
+
+    fn bytes(&mut self, policy: &Policy, bytes: &Bytes) {
+        let endpoint = Endpoint {
+            ip: bytes.sender,
+            port: 0,
+            mac: [0; 6],
+        };
+        self.sent(policy, &endpoint, bytes.ts, false);
+        if bytes.media {
+            let (receiver, _) = bytes.id.key.other_end(bytes.sender);
+            self.video(policy, bytes.sender, receiver);
+        }
+    }
+
+    fn flow_end(&mut self, policy: &Policy, flow: &Flow) {
+        let (initiator, _) = flow.initiator();
+        let (responder, _) = flow.responder();
+        for (ip, side) in [(initiator, 0), (responder, 1)] {
+            if flow.packets[side] > 0 {
+                let endpoint = Endpoint {
+                    ip,
+                    port: 0,
+                    mac: [0; 6],
+                };
+                self.sent(policy, &endpoint, flow.last_ts, false);
+            }
+        }
+        let (sent, received) = (flow.bytes[0], flow.bytes[1]);
+        if let Some(host) = self.hosts.get_mut(&initiator) {
+            host.bytes_sent += sent;
+            host.bytes_received += received;
+            if let Some(peer) = host.peer(responder) {
+                peer.bytes_sent += sent;
+                peer.bytes_received += received;
+            }
+        }
+        if let Some(host) = self.hosts.get_mut(&responder) {
+            host.bytes_sent += received;
+            host.bytes_received += sent;
+            if let Some(peer) = host.peer(initiator) {
+                peer.bytes_sent += received;
+                peer.bytes_received += sent;
+            }
+        }
+    }
+
+    /// The lease names a host; it is only listed once it sends.
+    fn dhcp(&mut self, dhcp: &Dhcp) {
+        if let Some(address) = dhcp.address
+            && let Some(host) = self.hosts.get_mut(&address)
+            && host.mac == Some(dhcp.mac)
+            && dhcp.host_name.is_some()
+        {
+            host.dhcp_host_name = dhcp.host_name.clone();
+        }
+    }
+
+    fn arp(&mut self, policy: &Policy, arp: &Arp) {
+        let endpoint = Endpoint {
+            ip: arp.sender_ip,
+            port: 0,
+            mac: arp.sender_mac,
+        };
+        let shared = self.macs.is_shared(arp.sender_mac);
+        if let Some(host) = self.sent(policy, &endpoint, arp.ts, false) {
+            host.speaks_arp = true;
+            if shared && host.mac == Some(arp.sender_mac) {
+                host.serves |= GATEWAY;
+            }
         }
     }
 
@@ -607,11 +590,11 @@ impl Inventory {
 mod tests {
     use super::*;
     use crate::flow::FlowKey;
-    use crate::observation::FlowId;
+    use crate::observation::{FlowId, RtspServer};
 
     fn flow_start(src: IpAddr, mac: [u8; 6], dst: IpAddr) -> Observation {
         let (key, _) = FlowKey::new(src, 40000, dst, 80, 6, 0, 0);
-        Observation::FlowStart {
+        Observation::FlowStart(FlowStart {
             id: FlowId { key, first_seq: 1 },
             ts: Timestamp::from_secs(1),
             initiator: Endpoint {
@@ -631,7 +614,7 @@ mod tests {
             midstream: false,
             sender_is_initiator: true,
             media: false,
-        }
+        })
     }
 
     fn ip(s: &str) -> IpAddr {
@@ -658,14 +641,16 @@ mod tests {
         }
         assert_eq!(inventory.untracked(), 2);
         // A host that answers RTSP still gets in, up to the hard bound.
-        let rtsp = |n: u32| Observation::RtspServer {
-            ts: Timestamp::from_secs(2),
-            server: Endpoint {
-                ip: IpAddr::from((0x0a63_0000u32 + n).to_be_bytes()),
-                port: 554,
-                mac: [0; 6],
-            },
-            banner: None,
+        let rtsp = |n: u32| {
+            Observation::RtspServer(RtspServer {
+                ts: Timestamp::from_secs(2),
+                server: Endpoint {
+                    ip: IpAddr::from((0x0a63_0000u32 + n).to_be_bytes()),
+                    port: 554,
+                    mac: [0; 6],
+                },
+                banner: None,
+            })
         };
         inventory.observe(&policy, &rtsp(3));
         assert!(inventory.is_camera(&policy, ip("10.99.0.3")));
@@ -705,14 +690,14 @@ mod tests {
         // The router speaks ARP for itself with its (camera-maker) MAC ...
         inventory.observe(
             &policy,
-            &Observation::Arp {
+            &Observation::Arp(Arp {
                 ts: Timestamp::from_secs(1),
                 operation: 1,
                 sender_mac: HIKVISION,
                 sender_ip: gateway,
                 target_ip: ip("10.20.0.11"),
                 vlan: 0,
-            },
+            }),
         );
         assert!(inventory.is_camera(&policy, gateway));
         // ... and forwards the clients of another subnet with it.
@@ -739,7 +724,7 @@ mod tests {
         inventory.observe(&policy, &flow_start(camera, HIKVISION, dns));
         inventory.observe(
             &policy,
-            &Observation::FirstAnswer {
+            &Observation::FirstAnswer(FirstAnswer {
                 id,
                 ts: Timestamp::from_secs(1),
                 refused: false,
@@ -749,7 +734,7 @@ mod tests {
                     mac: [2, 0, 0, 0, 0, 1],
                 },
                 by_responder: true,
-            },
+            }),
         );
         assert_eq!(inventory.role(&policy, dns), Some(Role::Dns));
         assert_eq!(inventory.cameras(&policy).len(), 1);
@@ -766,7 +751,7 @@ mod tests {
         let id = FlowId { key, first_seq: 1 };
         inventory.observe(
             &policy,
-            &Observation::FlowStart {
+            &Observation::FlowStart(FlowStart {
                 id,
                 ts: Timestamp::from_secs(1),
                 initiator: Endpoint {
@@ -786,13 +771,13 @@ mod tests {
                 midstream: true,
                 sender_is_initiator: false,
                 media: false,
-            },
+            }),
         );
         assert!(inventory.is_camera(&policy, camera));
         // The NVR's first ACK: it exists, and it pulls RTSP from a camera.
         inventory.observe(
             &policy,
-            &Observation::FirstAnswer {
+            &Observation::FirstAnswer(FirstAnswer {
                 id,
                 ts: Timestamp::from_secs(1),
                 refused: false,
@@ -802,7 +787,7 @@ mod tests {
                     mac: [2, 0, 0, 0, 0, 2],
                 },
                 by_responder: false,
-            },
+            }),
         );
         assert!(inventory.is_recorder(&policy, nvr));
         assert!(!inventory.is_camera(&policy, nvr));
@@ -826,14 +811,14 @@ mod tests {
         );
         let media = |sender: IpAddr, receiver: IpAddr| {
             let (key, _) = FlowKey::new(sender, 6000, receiver, 7000, 17, 0, 0);
-            Observation::Bytes {
+            Observation::Bytes(Bytes {
                 id: FlowId { key, first_seq: 9 },
                 ts: Timestamp::from_secs(5),
                 from_initiator: true,
                 chunks: 1,
                 media: true,
                 sender,
-            }
+            })
         };
         // Camera B sends audio to camera A (two-way audio): still a camera.
         inventory.observe(&policy, &media(cam_b, cam_a));

@@ -26,7 +26,7 @@ use super::{Context, Detector};
 use crate::alert::{Alert, Category, Rule};
 use crate::flow::community_id::community_id_v1;
 use crate::flow::record::transport_name;
-use crate::observation::Observation;
+use crate::observation::{FlowStart, Observation};
 use crate::timestamp::{Nanos, Timestamp};
 
 pub const RULE: Rule = Rule {
@@ -102,18 +102,11 @@ impl Egress {
     }
 }
 
-impl Detector for Egress {
-    fn category(&self) -> Category {
-        Category::Egress
-    }
-
-    fn observe(
-        &mut self,
-        context: &Context<'_>,
-        observation: &Observation,
-        alerts: &mut Vec<Alert>,
-    ) {
-        let Observation::FlowStart {
+impl Egress {
+    /// A camera's flow to a destination nothing allows raises the alert,
+    /// once per destination and re-alert interval.
+    fn flow_start(&mut self, context: &Context<'_>, start: &FlowStart, alerts: &mut Vec<Alert>) {
+        let FlowStart {
             ts,
             initiator,
             responder,
@@ -122,10 +115,7 @@ impl Detector for Egress {
             icmp_one_way,
             first_bytes,
             ..
-        } = observation
-        else {
-            return;
-        };
+        } = start;
         let (camera, dst) = (initiator.ip, responder.ip);
         if context.policy.is_internal(dst)
             || !context.is_camera(camera)
@@ -186,6 +176,23 @@ impl Detector for Egress {
     }
 }
 
+impl Detector for Egress {
+    fn category(&self) -> Category {
+        Category::Egress
+    }
+
+    fn observe(
+        &mut self,
+        context: &Context<'_>,
+        observation: &Observation,
+        alerts: &mut Vec<Alert>,
+    ) {
+        if let Observation::FlowStart(start) = observation {
+            self.flow_start(context, start, alerts);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,7 +207,7 @@ mod tests {
         let camera: IpAddr = "10.20.0.11".parse().unwrap();
         let sport = 40_000 + (seq % 20_000) as u16;
         let (key, _) = FlowKey::new(camera, sport, dst, port, 6, 0, 0);
-        Observation::FlowStart {
+        Observation::FlowStart(FlowStart {
             id: FlowId {
                 key,
                 first_seq: seq,
@@ -223,7 +230,7 @@ mod tests {
             midstream: false,
             sender_is_initiator: true,
             media: false,
-        }
+        })
     }
 
     fn feed(knowledge: &mut Knowledge, egress: &mut Egress, o: Observation) -> usize {

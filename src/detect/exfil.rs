@@ -159,7 +159,7 @@ use crate::config::policy::{ExfilSettings, Role, Target, Transport};
 use crate::flow::Flow;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::record::transport_name;
-use crate::observation::{BYTES_CHUNK, Endpoint, FlowId, Observation};
+use crate::observation::{BYTES_CHUNK, Bytes, Endpoint, FlowId, FlowStart, Observation};
 use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};
 
 pub const RULE_BUDGET: Rule = Rule {
@@ -654,29 +654,28 @@ impl Exfil {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn flow_start(
-        &mut self,
-        context: &Context<'_>,
-        id: FlowId,
-        ts: Timestamp,
-        initiator: &Endpoint,
-        responder: &Endpoint,
-        proto: u8,
-        vlan: u16,
-        one_way: bool,
-    ) {
+    fn flow_start(&mut self, context: &Context<'_>, start: &FlowStart) {
+        let FlowStart {
+            id,
+            ts,
+            initiator,
+            responder,
+            proto,
+            vlan,
+            icmp_one_way: one_way,
+            ..
+        } = *start;
         if self.flows.len() >= MAX_FLOWS {
             return;
         }
         let sides = [
             context
                 .is_camera(initiator.ip)
-                .then(|| self.side(context, *initiator, *responder, true, proto, ts))
+                .then(|| self.side(context, initiator, responder, true, proto, ts))
                 .flatten(),
             context
                 .is_camera(responder.ip)
-                .then(|| self.side(context, *responder, *initiator, false, proto, ts))
+                .then(|| self.side(context, responder, initiator, false, proto, ts))
                 .flatten(),
         ];
         if sides.iter().all(Option::is_none) {
@@ -697,15 +696,14 @@ impl Exfil {
         );
     }
 
-    fn bytes(
-        &mut self,
-        context: &Context<'_>,
-        id: &FlowId,
-        ts: Timestamp,
-        from_initiator: bool,
-        chunks: u32,
-        alerts: &mut Vec<Alert>,
-    ) {
+    fn bytes(&mut self, context: &Context<'_>, bytes: &Bytes, alerts: &mut Vec<Alert>) {
+        let Bytes {
+            ref id,
+            ts,
+            from_initiator,
+            chunks,
+            ..
+        } = *bytes;
         let Some(state) = self.flows.get(id) else {
             return;
         };
@@ -1274,33 +1272,9 @@ impl Detector for Exfil {
     ) {
         self.now = self.now.max(observation.ts());
         match observation {
-            Observation::FlowStart {
-                id,
-                ts,
-                initiator,
-                responder,
-                proto,
-                vlan,
-                icmp_one_way,
-                ..
-            } => self.flow_start(
-                context,
-                *id,
-                *ts,
-                initiator,
-                responder,
-                *proto,
-                *vlan,
-                *icmp_one_way,
-            ),
-            Observation::Bytes {
-                id,
-                ts,
-                from_initiator,
-                chunks,
-                ..
-            } => self.bytes(context, id, *ts, *from_initiator, *chunks, alerts),
-            Observation::FlowEnd { flow, .. } => self.flow_end(context, flow, alerts),
+            Observation::FlowStart(start) => self.flow_start(context, start),
+            Observation::Bytes(bytes) => self.bytes(context, bytes, alerts),
+            Observation::FlowEnd(end) => self.flow_end(context, &end.flow, alerts),
             _ => {}
         }
     }
@@ -1350,6 +1324,7 @@ mod tests {
     use crate::detect::Knowledge;
     use crate::detect::LearnedPeer;
     use crate::flow::{EndReason, FlowKey, FlowTable, Timeouts};
+    use crate::observation::{DnsAnswer, FlowEnd, OnvifProbe, RtspServer};
 
     const T0: u64 = 1_767_600_000;
     const MB: u64 = 1_000_000;
@@ -1520,12 +1495,12 @@ match = { cidr = ["10.20.0.0/24"] }
         }
 
         fn resolve(&mut self, name: &str, address: &str, secs: u64) {
-            self.feed(Observation::DnsAnswer {
+            self.feed(Observation::DnsAnswer(DnsAnswer {
                 ts: at(secs),
                 client: ip(CAM),
                 name: Box::from(name),
                 address: ip(address),
-            });
+            }));
         }
 
         /// A flow whose initiator sends `bytes[0]` and responder `bytes[1]`
@@ -1546,7 +1521,7 @@ match = { cidr = ["10.20.0.0/24"] }
                 key: flow.key,
                 first_seq: flow.first_seq,
             };
-            self.feed(Observation::FlowStart {
+            self.feed(Observation::FlowStart(FlowStart {
                 id,
                 ts: t0,
                 initiator,
@@ -1558,7 +1533,7 @@ match = { cidr = ["10.20.0.0/24"] }
                 midstream: false,
                 sender_is_initiator: true,
                 media: false,
-            });
+            }));
             // Chunk crossings of both sides, in time order.
             let mut chunks: Vec<(Timestamp, bool)> = Vec::new();
             for (side, total) in bytes.iter().enumerate() {
@@ -1570,7 +1545,7 @@ match = { cidr = ["10.20.0.0/24"] }
             }
             chunks.sort_by_key(|c| (c.0, !c.1));
             for (ts, from_initiator) in chunks {
-                self.feed(Observation::Bytes {
+                self.feed(Observation::Bytes(Bytes {
                     id,
                     ts,
                     from_initiator,
@@ -1581,12 +1556,12 @@ match = { cidr = ["10.20.0.0/24"] }
                     } else {
                         responder.ip
                     },
-                });
+                }));
             }
-            self.feed(Observation::FlowEnd {
+            self.feed(Observation::FlowEnd(FlowEnd {
                 flow: Box::new(flow),
                 reason: EndReason::Fin,
-            });
+            }));
         }
 
         /// The camera uploads `bytes` to `peer:port` between `start` and
@@ -1773,11 +1748,11 @@ match = { cidr = ["10.20.0.0/24"] }
         // Learned over a quiet period: 3 kB per hour.
         baseline.learn_upload(ip(CAM), "cloud", 3_000);
         let mut site = Site::new("", baseline, 0);
-        site.feed(Observation::RtspServer {
+        site.feed(Observation::RtspServer(RtspServer {
             ts: at(0),
             server: endpoint(CAM, 554),
             banner: None,
-        });
+        }));
         // 2 MB is below the floor (a quarter of 10 MB/1h).
         site.upload(CLOUD, 443, 10, 400, 2 * MB);
         assert!(site.alerts.is_empty(), "{:#?}", site.alerts);
@@ -1857,7 +1832,7 @@ match = { cidr = ["10.20.0.0/24"] }
             key: flow.key,
             first_seq: flow.first_seq,
         };
-        site.feed(Observation::FlowStart {
+        site.feed(Observation::FlowStart(FlowStart {
             id,
             ts: at(100),
             initiator: camera,
@@ -1869,12 +1844,12 @@ match = { cidr = ["10.20.0.0/24"] }
             midstream: false,
             sender_is_initiator: true,
             media: false,
-        });
+        }));
         site.upload(EVIL, 443, 900, 1200, 6 * MB);
-        site.feed(Observation::FlowEnd {
+        site.feed(Observation::FlowEnd(FlowEnd {
             flow: Box::new(flow),
             reason: EndReason::Timeout,
-        });
+        }));
     }
 
     #[test]
@@ -1957,7 +1932,7 @@ match = { cidr = ["10.20.0.0/24"] }
             key: flow.key,
             first_seq: flow.first_seq,
         };
-        site.feed(Observation::FlowStart {
+        site.feed(Observation::FlowStart(FlowStart {
             id,
             ts: at(0),
             initiator: nvr,
@@ -1969,32 +1944,32 @@ match = { cidr = ["10.20.0.0/24"] }
             midstream: true,
             sender_is_initiator: false,
             media: false,
-        });
+        }));
         let chunk = |site: &mut Site, secs: u64| {
-            site.feed(Observation::Bytes {
+            site.feed(Observation::Bytes(Bytes {
                 id,
                 ts: at(secs),
                 from_initiator: false,
                 chunks: 4,
                 media: false,
                 sender: camera.ip,
-            })
+            }))
         };
         for secs in 1..8 {
             chunk(&mut site, secs);
         }
         // It sends a WS-Discovery probe: a recorder.
-        site.feed(Observation::OnvifProbe {
+        site.feed(Observation::OnvifProbe(OnvifProbe {
             ts: at(10),
             prober: nvr,
-        });
+        }));
         for secs in 11..2000 {
             chunk(&mut site, secs);
         }
-        site.feed(Observation::FlowEnd {
+        site.feed(Observation::FlowEnd(FlowEnd {
             flow: Box::new(flow),
             reason: EndReason::Fin,
-        });
+        }));
         assert!(site.alerts.is_empty(), "{:#?}", site.alerts);
     }
 
@@ -2027,7 +2002,7 @@ match = { cidr = ["10.20.0.0/24"] }
             key: flow.key,
             first_seq: flow.first_seq,
         };
-        site.feed(Observation::FlowStart {
+        site.feed(Observation::FlowStart(FlowStart {
             id,
             ts: at(0),
             initiator: camera,
@@ -2039,26 +2014,26 @@ match = { cidr = ["10.20.0.0/24"] }
             midstream: false,
             sender_is_initiator: true,
             media: false,
-        });
-        site.feed(Observation::Bytes {
+        }));
+        site.feed(Observation::Bytes(Bytes {
             id,
             ts: at(300),
             from_initiator: true,
             chunks: 20,
             media: false,
             sender: camera.ip,
-        });
+        }));
         // Not a camera yet: nothing tracked, nothing counted.
         assert!(site.exfil.flows.is_empty() && site.alerts.is_empty());
-        site.feed(Observation::RtspServer {
+        site.feed(Observation::RtspServer(RtspServer {
             ts: at(400),
             server: endpoint("10.20.0.30", 554),
             banner: None,
-        });
-        site.feed(Observation::FlowEnd {
+        }));
+        site.feed(Observation::FlowEnd(FlowEnd {
             flow: Box::new(flow),
             reason: EndReason::Fin,
-        });
+        }));
         assert_eq!(site.rules(), ["CAMSENTRY-EXFIL-1"]);
         assert_eq!(evidence_u64(&site.alerts[0], "bytes"), 11 * MB);
     }

@@ -211,25 +211,24 @@ mod failed;
 mod internet;
 mod lan;
 mod walk;
-mod window;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::IpAddr;
 
 use serde_json::{Map, Value, json};
 
+use super::window::DistinctWindow;
 use super::{Context, Detector};
 use crate::alert::{Alert, Category, Rule};
 use crate::config::policy::ScanSettings;
 use crate::flow::record::transport_name;
-use crate::observation::{Endpoint, FlowId, Observation};
+use crate::observation::{FirstAnswer, FlowEnd, FlowId, Observation, Unreachable};
 use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};
 use arp::ArpPending;
 use failed::FailedTargets;
 use internet::{InternetProbes, Reply};
 use lan::HostPorts;
 use walk::{Answer, Pending, Walk};
-use window::DistinctWindow;
 
 /// Threshold random walk over first-contact outcomes.
 pub const RULE_TRW: Rule = Rule {
@@ -498,34 +497,6 @@ impl CameraState {
     }
 }
 
-/// A flow's first packet, as the detector needs it.
-#[derive(Debug, Clone, Copy)]
-struct Start<'a> {
-    id: FlowId,
-    ts: Timestamp,
-    initiator: &'a Endpoint,
-    responder: &'a Endpoint,
-    proto: u8,
-    vlan: u16,
-}
-
-/// Whether a flow start is a probe: its first packet opened the
-/// connection. A flow first seen mid-stream (running before the capture
-/// started, or its opening otherwise missed) is a conversation the camera
-/// already had, not a probe; so is a UDP flow whose first datagram is RTP
-/// (a stream set up before the capture: no probe carries media).
-fn is_probe_start(observation: &Observation) -> bool {
-    matches!(
-        observation,
-        Observation::FlowStart {
-            icmp_one_way: false,
-            midstream: false,
-            media: false,
-            ..
-        }
-    )
-}
-
 /// Ports mean something for TCP, UDP and SCTP only.
 fn has_ports(proto: u8) -> bool {
     matches!(proto, 6 | 17 | 132)
@@ -716,27 +687,10 @@ impl Detector for Scan {
         match observation {
             // ICMP errors (one-way messages) report on other flows; they
             // probe nothing.
-            Observation::FlowStart {
-                id,
-                ts,
-                initiator,
-                responder,
-                proto,
-                vlan,
-                icmp_one_way: false,
-                ..
-            } => {
-                let start = Start {
-                    id: *id,
-                    ts: *ts,
-                    initiator,
-                    responder,
-                    proto: *proto,
-                    vlan: *vlan,
-                };
-                self.flow_start(context, start, is_probe_start(observation), alerts);
+            Observation::FlowStart(start) if !start.icmp_one_way => {
+                self.flow_start(context, start, alerts);
             }
-            Observation::FirstAnswer { id, refused, .. } => {
+            Observation::FirstAnswer(FirstAnswer { id, refused, .. }) => {
                 let (answer, reply) = if *refused {
                     (Answer::Refused, Reply::Refused)
                 } else {
@@ -748,7 +702,7 @@ impl Detector for Scan {
                 }
                 self.internet_reply(*id, reply);
             }
-            Observation::FlowEnd { flow, .. } => {
+            Observation::FlowEnd(FlowEnd { flow, .. }) => {
                 let id = FlowId {
                     key: flow.key,
                     first_seq: flow.first_seq,
@@ -763,14 +717,14 @@ impl Detector for Scan {
                 let key = (flow.initiator().0, flow.responder().0);
                 self.resolve_if(context, key, |p| p.id == id, answer, alerts);
             }
-            Observation::Unreachable {
+            Observation::Unreachable(Unreachable {
                 ts,
                 src,
                 dst,
                 dst_port,
                 proto,
                 ..
-            } => {
+            }) => {
                 let (ts, key, port, proto) = (*ts, (*src, *dst), *dst_port, *proto);
                 let window = nanos(self.settings.distinct_ports.window());
                 if has_ports(proto)
@@ -789,7 +743,7 @@ impl Detector for Scan {
                 );
                 self.internet_unreachable(*src, *dst, port, proto);
             }
-            Observation::Arp { .. } => self.arp(context, observation, alerts),
+            Observation::Arp(arp) => self.arp(context, arp, alerts),
             _ => {}
         }
     }

@@ -11,7 +11,7 @@ use crate::decode::{Decoded, LinkType, decode};
 use crate::detect::Baseline;
 use crate::detect::Knowledge;
 use crate::flow::{Flow, FlowKey, FlowTable, Timeouts};
-use crate::observation::Endpoint;
+use crate::observation::{Arp, DnsAnswer, Endpoint, FlowStart, RtspServer};
 
 const CAM: [u8; 4] = [10, 0, 0, 10];
 const WORKSTATION: [u8; 4] = [10, 0, 0, 99];
@@ -59,7 +59,7 @@ impl Harness {
         let policy = Policy::from_str(text, "test").expect("valid policy");
         let scan = Scan::new(&policy.detect().scan);
         let mut knowledge = Knowledge::new(policy, Baseline::default(), learn_for);
-        knowledge.observe(&Observation::RtspServer {
+        knowledge.observe(&Observation::RtspServer(RtspServer {
             ts: at(0),
             server: Endpoint {
                 ip: ip(CAM),
@@ -67,7 +67,7 @@ impl Harness {
                 mac: [0; 6],
             },
             banner: None,
-        });
+        }));
         Harness {
             knowledge,
             scan,
@@ -104,7 +104,7 @@ impl Harness {
             key,
             first_seq: self.seq,
         };
-        self.feed(Observation::FlowStart {
+        self.feed(Observation::FlowStart(FlowStart {
             id,
             ts: at(ms),
             initiator: Endpoint {
@@ -124,7 +124,7 @@ impl Harness {
             midstream: false,
             sender_is_initiator: true,
             media: false,
-        });
+        }));
         id
     }
 
@@ -135,7 +135,7 @@ impl Harness {
 
     fn answer(&mut self, ms: u64, id: FlowId, refused: bool) {
         let answerer = id.key.other_end(ip(CAM));
-        self.feed(Observation::FirstAnswer {
+        self.feed(Observation::FirstAnswer(FirstAnswer {
             id,
             ts: at(ms),
             refused,
@@ -145,39 +145,39 @@ impl Harness {
                 mac: [0; 6],
             },
             by_responder: true,
-        });
+        }));
     }
 
     fn unreachable(&mut self, ms: u64, dst: IpAddr, port: u16, proto: u8) {
-        self.feed(Observation::Unreachable {
+        self.feed(Observation::Unreachable(Unreachable {
             ts: at(ms),
             reporter: dst,
             src: ip(CAM),
             dst,
             dst_port: port,
             proto,
-        });
+        }));
     }
 
     fn arp(&mut self, ms: u64, operation: u16, sender: IpAddr, target: IpAddr) {
-        self.feed(Observation::Arp {
+        self.feed(Observation::Arp(Arp {
             ts: at(ms),
             operation,
             sender_mac: [0; 6],
             sender_ip: sender,
             target_ip: target,
             vlan: 20,
-        });
+        }));
     }
 
     /// Something else happening at `ms` (moves packet time on).
     fn tick(&mut self, ms: u64) {
-        self.feed(Observation::DnsAnswer {
+        self.feed(Observation::DnsAnswer(DnsAnswer {
             ts: at(ms),
             client: ip(WORKSTATION),
             name: "x.example".into(),
             address: ip([192, 0, 2, 1]),
-        });
+        }));
     }
 
     fn of(&self, rule: Rule) -> Vec<&Alert> {
@@ -406,10 +406,10 @@ fn flow_end_and_end_of_input_resolve_waiting_contacts() {
         },
         id
     );
-    h.feed(Observation::FlowEnd {
+    h.feed(Observation::FlowEnd(FlowEnd {
         flow: Box::new(flow),
         reason: crate::flow::EndReason::Timeout,
-    });
+    }));
     assert_eq!(h.of(RULE_TRW).len(), 1);
 
     // Still waiting at the end of input: unanswered.
@@ -622,7 +622,7 @@ fn replies_broadcasts_and_external_hosts_are_not_probes() {
         // seen: from port 80 to an ephemeral port.
         h.seq += 1;
         let (key, _) = FlowKey::new(cam, 80, stranger(n), 50_000, 6, 0, 0);
-        h.feed(Observation::FlowStart {
+        h.feed(Observation::FlowStart(FlowStart {
             id: FlowId {
                 key,
                 first_seq: h.seq,
@@ -645,7 +645,7 @@ fn replies_broadcasts_and_external_hosts_are_not_probes() {
             midstream: false,
             sender_is_initiator: true,
             media: false,
-        });
+        }));
         // Subnet-directed broadcast, multicast, the outside world.
         h.flow_from(t, cam, ip([10, 0, 0, 255]), 9_000 + n as u16, 17, [0xff; 6]);
         h.start(t, ip([239, 255, 255, 250]), 3_702 + n as u16, 17);
