@@ -196,77 +196,47 @@ impl Detector for Egress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Policy;
-    use crate::detect::{Baseline, Knowledge};
-    use crate::flow::FlowKey;
-    use crate::observation::{Endpoint, FlowId};
+    use crate::detect::Baseline;
+    use crate::detect::testing::{Harness, endpoint};
 
     const POLICY: &str = "[[group]]\nname = \"cams\"\nmatch = { cidr = [\"10.20.0.0/24\"] }\n";
 
-    fn start(seq: u64, millis: u64, dst: IpAddr, port: u16) -> Observation {
+    /// The camera's next flow to `dst:port`, started at `millis`.
+    fn start(h: &mut Harness, millis: u64, dst: IpAddr, port: u16) -> Observation {
         let camera: IpAddr = "10.20.0.11".parse().unwrap();
-        let sport = 40_000 + (seq % 20_000) as u16;
-        let (key, _) = FlowKey::new(camera, sport, dst, port, 6, 0, 0);
+        let start = h.flow_from(millis, camera, dst, port, 6);
         Observation::FlowStart(FlowStart {
-            id: FlowId {
-                key,
-                first_seq: seq,
-            },
-            ts: Timestamp::from_secs(1_767_600_000).plus(millis * 1_000_000),
-            initiator: Endpoint {
-                ip: camera,
-                port: sport,
-                mac: [2, 0, 0, 0, 0, 1],
-            },
-            responder: Endpoint {
-                ip: dst,
-                port,
-                mac: [2, 0, 0, 0, 0, 9],
-            },
-            proto: 6,
-            vlan: 0,
-            icmp_one_way: false,
-            first_bytes: 60,
-            midstream: false,
-            sender_is_initiator: true,
-            media: false,
+            initiator: endpoint(camera, start.initiator.port, [2, 0, 0, 0, 0, 1]),
+            responder: endpoint(dst, port, [2, 0, 0, 0, 0, 9]),
+            ..start
         })
     }
 
-    fn feed(knowledge: &mut Knowledge, egress: &mut Egress, o: Observation) -> usize {
-        knowledge.observe(&o);
-        let mut alerts = Vec::new();
-        egress.observe(&knowledge.context(), &o, &mut alerts);
-        alerts.len()
+    fn feed(h: &mut Harness, egress: &mut Egress, millis: u64, dst: IpAddr, port: u16) -> usize {
+        let observation = start(h, millis, dst, port);
+        h.feed(egress, observation)
     }
 
     #[test]
     fn one_alert_per_camera_and_destination_whatever_the_port_or_flow() {
-        let policy = Policy::from_str(POLICY, "test").unwrap();
-        let mut knowledge = Knowledge::new(policy, Baseline::default(), 0);
+        let mut h = Harness::new(POLICY, Baseline::default(), 0);
         let mut egress = Egress::new(Duration::from_secs(3600));
         let evil: IpAddr = "198.51.100.66".parse().unwrap();
         // Two flows 41 ms apart, then another port, then an hour later.
-        let raised: Vec<usize> = [
-            (1, 0, 443),
-            (2, 41, 443),
-            (3, 900, 8443),
-            (4, 3_700_000, 443),
-        ]
-        .into_iter()
-        .map(|(seq, ms, port)| feed(&mut knowledge, &mut egress, start(seq, ms, evil, port)))
-        .collect();
+        let raised: Vec<usize> = [(0, 443), (41, 443), (900, 8443), (3_700_000, 443)]
+            .into_iter()
+            .map(|(ms, port)| feed(&mut h, &mut egress, ms, evil, port))
+            .collect();
         assert_eq!(raised, [1, 0, 0, 1]);
     }
 
     #[test]
     fn a_worm_cannot_grow_the_realert_map() {
-        let policy = Policy::from_str(POLICY, "test").unwrap();
-        let mut knowledge = Knowledge::new(policy, Baseline::default(), 0);
+        let mut h = Harness::new(POLICY, Baseline::default(), 0);
         let mut egress = Egress::new(Duration::from_secs(3600));
         for n in 0..100_000u64 {
             let dst = IpAddr::from((0x2d00_0000u32 + n as u32).to_be_bytes());
-            feed(&mut knowledge, &mut egress, start(n + 1, n, dst, 23));
+            feed(&mut h, &mut egress, n, dst, 23);
         }
         assert_eq!(egress.remembered(), MAX_REMEMBERED);
         assert_eq!(egress.forgotten, 100_000 - MAX_REMEMBERED as u64);

@@ -169,7 +169,7 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::alert::{CameraInfo, Category, Format, Observer, Rule};
-    use crate::detect::RULES;
+    use crate::detect::{RULES, testing};
     use crate::timestamp::NANOS_PER_SEC;
 
     /// 2026-01-05T00:00:00Z, the day of the synthetic captures.
@@ -212,24 +212,16 @@ reason = "pen test"
     fn matched(rule: Rule, secs: u64, dst: &str, domain: Option<&str>) -> Alert {
         let ts = Timestamp::from_secs(DAY + secs);
         Alert {
-            ts,
-            evidence_ts: ts,
-            rule,
-            source_ip: "10.20.0.12".parse().unwrap(),
             source_port: Some(40_000),
-            source_mac: None,
             destination_ip: Some(dst.parse().unwrap()),
             destination_port: Some(443),
             destination_domain: domain.map(str::to_string),
             transport: Some("tcp"),
-            community_id: None,
-            vlan: None,
             camera: CameraInfo {
                 group: Some("lobby".into()),
                 ..CameraInfo::default()
             },
-            evidence: serde_json::Map::new(),
-            incident: None,
+            ..testing::alert(rule, ts, "10.20.0.12".parse().unwrap())
         }
     }
 

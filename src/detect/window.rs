@@ -89,3 +89,26 @@ impl<K: Ord + Copy> DistinctWindow<K> {
         self.entered.keys()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::testing::at_ms as at;
+
+    #[test]
+    fn distinct_window_counts_what_it_cannot_store() {
+        let mut w: DistinctWindow<u32> = DistinctWindow::new(3);
+        for k in 0..5 {
+            assert!(w.insert(k, at(u64::from(k))));
+        }
+        assert!(!w.insert(1, at(10)));
+        assert_eq!(w.entered.len(), 3);
+        assert_eq!(w.count(), 5);
+        w.expire(at(1_000), 10_000_000_000, |_| {});
+        assert_eq!(w.count(), 5, "all within 10 s");
+        let mut gone = Vec::new();
+        w.expire(at(20_000), 10_000_000_000, |k| gone.push(k));
+        assert_eq!(gone, [0, 1, 2]);
+        assert_eq!(w.count(), 0);
+    }
+}
