@@ -9,7 +9,10 @@ mod walk;
 
 use std::ops::{Deref, DerefMut};
 
+use serde_json::json;
+
 use super::*;
+use crate::alert::Rule;
 use crate::decode::{Decoded, LinkType, decode};
 use crate::detect::Baseline;
 use crate::detect::testing::{self, evidence_u64};
