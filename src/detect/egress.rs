@@ -9,8 +9,7 @@
 //! pattern, port, transport), the baseline. Nothing matches: alert at once,
 //! then stay quiet for the same camera and destination (the name it used,
 //! else the address; any port) for `detect.egress.realert` (default 1 h) of
-//! packet time. Internal
-//! destinations are the scan detector's business.
+//! packet time. Internal destinations are the scan detector's business.
 //!
 //! Reference: the "default deny" egress rule of NIST SP 800-41 rev. 1
 //! (firewall policy) and CISA's guidance to keep cameras off the Internet;

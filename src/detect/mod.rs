@@ -7,13 +7,24 @@
 //!
 //! For each observation the engine first updates shared knowledge (the
 //! camera inventory, the name table, the baseline while learning), then
-//! hands it to each detector. Detectors share one trait and one
-//! [`Context`]; each lives in its own file:
+//! hands it to each detector. Detectors share one trait ([`Detector`],
+//! here) and one [`Context`]; each lives in its own file or folder:
 //! - `egress`: a camera starts a flow to a destination neither policy nor
 //!   baseline allows;
-//! - `scan`: a camera probes hosts or ports (Threshold Random Walk plus
+//! - `scan/`: a camera probes hosts or ports (Threshold Random Walk plus
 //!   distinct-target windows and ARP sweeps);
-//! - `exfil`: a camera uploads unusual volume to anything but a recorder.
+//! - `exfil/`: a camera uploads unusual volume to anything but a recorder.
+//!
+//! Around them:
+//! - `context`: what detectors see ([`Knowledge`] and its read-only
+//!   [`Context`] view, destination classes);
+//! - `engine`: the [`Engine`] driving knowledge and detectors, then the
+//!   policy's tuning and the incident layer;
+//! - `stats`: alert counts, detection delays, policy drop counts;
+//! - `incident`: folds repeated matches into incidents;
+//! - `baseline`: what learning recorded;
+//! - `window`: distinct keys within a sliding window (scan counts);
+//! - `testing`: the detectors' unit-test harness.
 
 pub mod baseline;
 pub mod context;
