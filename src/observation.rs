@@ -11,9 +11,9 @@ use std::net::IpAddr;
 use crate::flow::{EndReason, Flow, FlowKey};
 use crate::timestamp::Timestamp;
 
-/// Bytes one side of a flow sends between two [`Observation::Bytes`]
-/// events: fine enough for upload budgets of megabytes per hour, coarse
-/// enough that video costs one event per 256 KiB.
+/// Bytes one side of a flow sends between two [`Bytes`] events: fine
+/// enough for upload budgets of megabytes per hour, coarse enough that
+/// video costs one event per 256 KiB.
 pub const BYTES_CHUNK: u64 = 256 * 1024;
 
 /// Identifies one flow instance (the same 5-tuple can be reused later).
@@ -32,137 +32,177 @@ pub struct Endpoint {
     pub mac: [u8; 6],
 }
 
+/// The first packet of a flow.
+#[derive(Debug, Clone)]
+pub struct FlowStart {
+    pub id: FlowId,
+    pub ts: Timestamp,
+    pub initiator: Endpoint,
+    pub responder: Endpoint,
+    pub proto: u8,
+    pub vlan: u16,
+    /// ICMP one-way messages (type, code in the ports).
+    pub icmp_one_way: bool,
+    /// On-the-wire bytes of the flow's first packet.
+    pub first_bytes: u32,
+    /// The opening was not seen (see `Flow::midstream`): a running
+    /// conversation, not a new connection attempt.
+    pub midstream: bool,
+    /// Who sent the first packet: the initiator, except for a
+    /// mid-stream flow whose first packet came from the server side.
+    /// Only a sender proves a host exists (and owns its MAC).
+    pub sender_is_initiator: bool,
+    /// The first packet carried media (RTP, or RTSP-interleaved RTP):
+    /// a stream set up before the capture, never a probe.
+    pub media: bool,
+}
+
+/// The first packet of the side that did not send the flow's first
+/// packet (for a flow seen from its opening: the responder's answer);
+/// `refused` when it was a TCP RST without SYN-ACK (a closed port).
+#[derive(Debug, Clone)]
+pub struct FirstAnswer {
+    pub id: FlowId,
+    pub ts: Timestamp,
+    pub refused: bool,
+    /// The packet's source: address, port and MAC.
+    pub answerer: Endpoint,
+    /// Whether `answerer` is the flow's responder.
+    pub by_responder: bool,
+}
+
+/// One side of a flow sent another [`BYTES_CHUNK`] bytes (`chunks`
+/// of them when a packet crossed several boundaries).
+#[derive(Debug, Clone)]
+pub struct Bytes {
+    pub id: FlowId,
+    pub ts: Timestamp,
+    pub from_initiator: bool,
+    pub chunks: u32,
+    /// The sending side has sent media (RTP, or RTSP-interleaved RTP)
+    /// in this flow.
+    pub media: bool,
+    /// The sending side's address.
+    pub sender: IpAddr,
+}
+
+/// A flow ended (closed, timed out, or flushed at the end of input): the
+/// whole flow with its counters, as the flow record reports it.
+#[derive(Debug, Clone)]
+pub struct FlowEnd {
+    pub flow: Box<Flow>,
+    pub reason: EndReason,
+}
+
+/// A DNS answer: `client` asked for `name`, which resolves to `address`.
+#[derive(Debug, Clone)]
+pub struct DnsAnswer {
+    pub ts: Timestamp,
+    pub client: IpAddr,
+    pub name: Box<str>,
+    pub address: IpAddr,
+}
+
+/// A TLS ClientHello from `client` to `server` named `name`.
+#[derive(Debug, Clone)]
+pub struct TlsSni {
+    pub ts: Timestamp,
+    pub client: IpAddr,
+    pub server: IpAddr,
+    pub name: Box<str>,
+}
+
+/// `server` answered an RTSP request (port, `Server:` banner).
+#[derive(Debug, Clone)]
+pub struct RtspServer {
+    pub ts: Timestamp,
+    pub server: Endpoint,
+    pub banner: Option<Box<str>>,
+}
+
+/// `device` answered WS-Discovery as an ONVIF device.
+#[derive(Debug, Clone)]
+pub struct OnvifDevice {
+    pub ts: Timestamp,
+    pub device: Endpoint,
+    pub hardware: Option<Box<str>>,
+    pub name: Option<Box<str>>,
+}
+
+/// `prober` sent a WS-Discovery Probe (a recorder or VMS looking for
+/// cameras).
+#[derive(Debug, Clone)]
+pub struct OnvifProbe {
+    pub ts: Timestamp,
+    pub prober: Endpoint,
+}
+
+/// A DHCP message bound `mac` to `address`.
+#[derive(Debug, Clone)]
+pub struct Dhcp {
+    pub ts: Timestamp,
+    pub mac: [u8; 6],
+    pub address: Option<IpAddr>,
+    pub host_name: Option<Box<str>>,
+    pub vendor_class: Option<Box<str>>,
+}
+
+/// An ARP request (`operation` 1) or reply (2).
+#[derive(Debug, Clone)]
+pub struct Arp {
+    pub ts: Timestamp,
+    pub operation: u16,
+    pub sender_mac: [u8; 6],
+    pub sender_ip: IpAddr,
+    pub target_ip: IpAddr,
+    pub vlan: u16,
+}
+
+/// An ICMP error from `reporter` quoting a packet `src` sent to `dst`.
+#[derive(Debug, Clone)]
+pub struct Unreachable {
+    pub ts: Timestamp,
+    pub reporter: IpAddr,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub dst_port: u16,
+    pub proto: u8,
+}
+
+/// One event of the hand-over; each variant wraps the struct of the same
+/// name, which detectors and knowledge take by reference.
 #[derive(Debug, Clone)]
 pub enum Observation {
-    /// The first packet of a flow.
-    FlowStart {
-        id: FlowId,
-        ts: Timestamp,
-        initiator: Endpoint,
-        responder: Endpoint,
-        proto: u8,
-        vlan: u16,
-        /// ICMP one-way messages (type, code in the ports).
-        icmp_one_way: bool,
-        /// On-the-wire bytes of the flow's first packet.
-        first_bytes: u32,
-        /// The opening was not seen (see `Flow::midstream`): a running
-        /// conversation, not a new connection attempt.
-        midstream: bool,
-        /// Who sent the first packet: the initiator, except for a
-        /// mid-stream flow whose first packet came from the server side.
-        /// Only a sender proves a host exists (and owns its MAC).
-        sender_is_initiator: bool,
-        /// The first packet carried media (RTP, or RTSP-interleaved RTP):
-        /// a stream set up before the capture, never a probe.
-        media: bool,
-    },
-    /// The first packet of the side that did not send the flow's first
-    /// packet (for a flow seen from its opening: the responder's answer);
-    /// `refused` when it was a TCP RST without SYN-ACK (a closed port).
-    FirstAnswer {
-        id: FlowId,
-        ts: Timestamp,
-        refused: bool,
-        /// The packet's source: address, port and MAC.
-        answerer: Endpoint,
-        /// Whether `answerer` is the flow's responder.
-        by_responder: bool,
-    },
-    /// One side of a flow sent another [`BYTES_CHUNK`] bytes (`chunks`
-    /// of them when a packet crossed several boundaries).
-    Bytes {
-        id: FlowId,
-        ts: Timestamp,
-        from_initiator: bool,
-        chunks: u32,
-        /// The sending side has sent media (RTP, or RTSP-interleaved RTP)
-        /// in this flow.
-        media: bool,
-        /// The sending side's address.
-        sender: IpAddr,
-    },
-    FlowEnd {
-        flow: Box<Flow>,
-        reason: EndReason,
-    },
-    /// A DNS answer: `client` asked for `name`, which resolves to `address`.
-    DnsAnswer {
-        ts: Timestamp,
-        client: IpAddr,
-        name: Box<str>,
-        address: IpAddr,
-    },
-    /// A TLS ClientHello from `client` to `server` named `name`.
-    TlsSni {
-        ts: Timestamp,
-        client: IpAddr,
-        server: IpAddr,
-        name: Box<str>,
-    },
-    /// `server` answered an RTSP request (port, `Server:` banner).
-    RtspServer {
-        ts: Timestamp,
-        server: Endpoint,
-        banner: Option<Box<str>>,
-    },
-    /// `device` answered WS-Discovery as an ONVIF device.
-    OnvifDevice {
-        ts: Timestamp,
-        device: Endpoint,
-        hardware: Option<Box<str>>,
-        name: Option<Box<str>>,
-    },
-    /// `prober` sent a WS-Discovery Probe (a recorder or VMS looking for
-    /// cameras).
-    OnvifProbe {
-        ts: Timestamp,
-        prober: Endpoint,
-    },
-    /// A DHCP message bound `mac` to `address`.
-    Dhcp {
-        ts: Timestamp,
-        mac: [u8; 6],
-        address: Option<IpAddr>,
-        host_name: Option<Box<str>>,
-        vendor_class: Option<Box<str>>,
-    },
-    /// An ARP request (`operation` 1) or reply (2).
-    Arp {
-        ts: Timestamp,
-        operation: u16,
-        sender_mac: [u8; 6],
-        sender_ip: IpAddr,
-        target_ip: IpAddr,
-        vlan: u16,
-    },
-    /// An ICMP error from `reporter` quoting a packet `src` sent to `dst`.
-    Unreachable {
-        ts: Timestamp,
-        reporter: IpAddr,
-        src: IpAddr,
-        dst: IpAddr,
-        dst_port: u16,
-        proto: u8,
-    },
+    FlowStart(FlowStart),
+    FirstAnswer(FirstAnswer),
+    Bytes(Bytes),
+    FlowEnd(FlowEnd),
+    DnsAnswer(DnsAnswer),
+    TlsSni(TlsSni),
+    RtspServer(RtspServer),
+    OnvifDevice(OnvifDevice),
+    OnvifProbe(OnvifProbe),
+    Dhcp(Dhcp),
+    Arp(Arp),
+    Unreachable(Unreachable),
 }
 
 impl Observation {
     /// Packet time of the observation.
     pub fn ts(&self) -> Timestamp {
         match self {
-            Observation::FlowStart { ts, .. }
-            | Observation::FirstAnswer { ts, .. }
-            | Observation::Bytes { ts, .. }
-            | Observation::DnsAnswer { ts, .. }
-            | Observation::TlsSni { ts, .. }
-            | Observation::RtspServer { ts, .. }
-            | Observation::OnvifDevice { ts, .. }
-            | Observation::OnvifProbe { ts, .. }
-            | Observation::Dhcp { ts, .. }
-            | Observation::Arp { ts, .. }
-            | Observation::Unreachable { ts, .. } => *ts,
-            Observation::FlowEnd { flow, .. } => flow.last_ts,
+            Observation::FlowStart(FlowStart { ts, .. })
+            | Observation::FirstAnswer(FirstAnswer { ts, .. })
+            | Observation::Bytes(Bytes { ts, .. })
+            | Observation::DnsAnswer(DnsAnswer { ts, .. })
+            | Observation::TlsSni(TlsSni { ts, .. })
+            | Observation::RtspServer(RtspServer { ts, .. })
+            | Observation::OnvifDevice(OnvifDevice { ts, .. })
+            | Observation::OnvifProbe(OnvifProbe { ts, .. })
+            | Observation::Dhcp(Dhcp { ts, .. })
+            | Observation::Arp(Arp { ts, .. })
+            | Observation::Unreachable(Unreachable { ts, .. }) => *ts,
+            Observation::FlowEnd(end) => end.flow.last_ts,
         }
     }
 }

@@ -25,33 +25,19 @@
 //!
 //! Only hosts inside the site's internal networks are tracked.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
+use super::host::{
+    EVIDENCE_ONVIF, EVIDENCE_OUI, EVIDENCE_POLICY, EVIDENCE_RTSP, GATEWAY, Host,
+    RECORDER_RTSP_PULL, RECORDER_VIDEO, RECORDER_WSD_PROBE, Role, SERVES_DHCP, SERVES_DNS,
+    SERVES_NTP,
+};
 use super::macs::{MacTable, Sighting};
 use crate::config::Policy;
-use crate::observation::{Endpoint, Observation};
+use crate::flow::Flow;
+use crate::observation::{Arp, Bytes, Dhcp, Endpoint, FirstAnswer, FlowStart, Observation};
 use crate::timestamp::Timestamp;
-use crate::vendor::{self as oui, Vendor, VendorKind};
-
-pub const EVIDENCE_OUI: u8 = 1;
-pub const EVIDENCE_RTSP: u8 = 2;
-pub const EVIDENCE_ONVIF: u8 = 4;
-pub const EVIDENCE_POLICY: u8 = 8;
-
-/// Recorder behaviour seen (the policy and vendor are checked directly).
-pub const RECORDER_WSD_PROBE: u8 = 1;
-pub const RECORDER_RTSP_PULL: u8 = 2;
-pub const RECORDER_VIDEO: u8 = 4;
-
-/// Services a host was seen to answer, and whether it is a router.
-pub const SERVES_DNS: u8 = 1;
-pub const SERVES_NTP: u8 = 2;
-pub const SERVES_DHCP: u8 = 4;
-pub const GATEWAY: u8 = 8;
-
-/// Most peers remembered per host (the busiest are kept in flows anyway).
-const MAX_PEERS: usize = 512;
 
 /// Hosts tracked on any traffic. A sensor runs for months and addresses
 /// can be spoofed: beyond this a new host is only added when the
@@ -63,187 +49,6 @@ const MAX_PEERS: usize = 512;
 pub const MAX_HOSTS: usize = 100_000;
 /// The hard bound on hosts, evidence or not.
 pub const MAX_HOSTS_WITH_EVIDENCE: usize = MAX_HOSTS + 10_000;
-
-/// What a host is, from the evidence of its own traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    Camera,
-    Recorder,
-    Gateway,
-    Dns,
-    Ntp,
-    Dhcp,
-    Other,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Camera => "camera",
-            Role::Recorder => "recorder",
-            Role::Gateway => "gateway",
-            Role::Dns => "dns",
-            Role::Ntp => "ntp",
-            Role::Dhcp => "dhcp",
-            Role::Other => "other",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct PeerStats {
-    pub flows: u64,
-    pub bytes_sent: u64,
-    pub bytes_received: u64,
-    pub name: Option<Box<str>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Host {
-    pub ip: IpAddr,
-    pub mac: Option<[u8; 6]>,
-    pub vendor: Option<Vendor>,
-    /// Camera evidence (`EVIDENCE_*`).
-    pub evidence: u8,
-    /// Recorder behaviour (`RECORDER_*`).
-    pub recorder_evidence: u8,
-    /// Services answered and router role (`SERVES_*`, `GATEWAY`).
-    pub serves: u8,
-    /// Sent ARP from its MAC (so the MAC is its own, or it is the router
-    /// that owns a shared MAC).
-    pub speaks_arp: bool,
-    /// Cameras whose video it received (two are enough to decide).
-    video_from: [Option<IpAddr>; 2],
-    pub rtsp_banner: Option<Box<str>>,
-    pub onvif_hardware: Option<Box<str>>,
-    pub onvif_name: Option<Box<str>>,
-    pub dhcp_host_name: Option<Box<str>>,
-    pub first_seen: Timestamp,
-    pub last_seen: Timestamp,
-    pub bytes_sent: u64,
-    pub bytes_received: u64,
-    pub peers: BTreeMap<IpAddr, PeerStats>,
-}
-
-impl Host {
-    fn new(ip: IpAddr, ts: Timestamp) -> Host {
-        Host {
-            ip,
-            mac: None,
-            vendor: None,
-            evidence: 0,
-            recorder_evidence: 0,
-            serves: 0,
-            speaks_arp: false,
-            video_from: [None; 2],
-            rtsp_banner: None,
-            onvif_hardware: None,
-            onvif_name: None,
-            dhcp_host_name: None,
-            first_seen: ts,
-            last_seen: ts,
-            bytes_sent: 0,
-            bytes_received: 0,
-            peers: BTreeMap::new(),
-        }
-    }
-
-    /// Camera evidence names, in a fixed order.
-    pub fn identified_by(&self) -> Vec<&'static str> {
-        [
-            (EVIDENCE_OUI, "oui"),
-            (EVIDENCE_RTSP, "rtsp"),
-            (EVIDENCE_ONVIF, "onvif"),
-            (EVIDENCE_POLICY, "policy"),
-        ]
-        .into_iter()
-        .filter(|(bit, _)| self.evidence & bit != 0)
-        .map(|(_, name)| name)
-        .collect()
-    }
-
-    /// Why the host has its role (camera evidence, recorder behaviour,
-    /// services), in a fixed order.
-    pub fn role_evidence(&self, policy: &Policy) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        if policy.is_recorder(self.ip) {
-            out.push("policy_recorder");
-        }
-        if self.vendor.is_some_and(|v| v.kind == VendorKind::Recorder) {
-            out.push("recorder_vendor");
-        }
-        for (bit, name) in [
-            (RECORDER_WSD_PROBE, "wsd_probe"),
-            (RECORDER_RTSP_PULL, "rtsp_pull"),
-            (RECORDER_VIDEO, "receives_video"),
-        ] {
-            if self.recorder_evidence & bit != 0 {
-                out.push(name);
-            }
-        }
-        for (bit, name) in [
-            (GATEWAY, "router_mac"),
-            (SERVES_DNS, "serves_dns"),
-            (SERVES_NTP, "serves_ntp"),
-            (SERVES_DHCP, "serves_dhcp"),
-        ] {
-            if self.serves & bit != 0 {
-                out.push(name);
-            }
-        }
-        out.extend(self.identified_by());
-        out
-    }
-
-    /// A display name: the ONVIF name, the DHCP host name, else none.
-    pub fn display_name(&self) -> Option<&str> {
-        self.onvif_name
-            .as_deref()
-            .or(self.dhcp_host_name.as_deref())
-    }
-
-    fn set_mac(&mut self, mac: [u8; 6], shared: bool) {
-        if mac == [0; 6] || mac[0] & 1 != 0 {
-            return;
-        }
-        self.mac = Some(mac);
-        self.vendor = oui::vendor(mac);
-        match self.vendor.map(|v| v.kind) {
-            Some(VendorKind::Camera | VendorKind::CameraAndRecorder) if !shared => {
-                self.evidence |= EVIDENCE_OUI
-            }
-            _ => self.evidence &= !EVIDENCE_OUI,
-        }
-    }
-
-    fn peer(&mut self, ip: IpAddr) -> Option<&mut PeerStats> {
-        if self.peers.len() >= MAX_PEERS && !self.peers.contains_key(&ip) {
-            return None;
-        }
-        Some(self.peers.entry(ip).or_default())
-    }
-
-    fn role(&self, policy: &Policy) -> Role {
-        if policy.is_recorder(self.ip)
-            || self.recorder_evidence != 0
-            || self.vendor.is_some_and(|v| v.kind == VendorKind::Recorder)
-        {
-            Role::Recorder
-        } else if self.serves & GATEWAY != 0 {
-            Role::Gateway
-        } else if self.serves & SERVES_DNS != 0 {
-            Role::Dns
-        } else if self.serves & SERVES_NTP != 0 {
-            Role::Ntp
-        } else if self.serves & SERVES_DHCP != 0 {
-            Role::Dhcp
-        } else if self.evidence != 0 {
-            Role::Camera
-        } else {
-            Role::Other
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -396,162 +201,144 @@ impl Inventory {
     /// Updates the inventory with one observation.
     pub fn observe(&mut self, policy: &Policy, observation: &Observation) {
         match observation {
-            Observation::FlowStart {
-                ts,
-                initiator,
-                responder,
-                sender_is_initiator,
-                ..
-            } => {
-                let (sender, other) = if *sender_is_initiator {
-                    (initiator, responder)
-                } else {
-                    (responder, initiator)
-                };
-                if let Some(host) = self.sent(policy, sender, *ts, false) {
-                    if let Some(peer) = host.peer(other.ip) {
-                        peer.flows += 1;
-                    }
-                    if !*sender_is_initiator {
-                        host.serves |= service_bit(responder.port);
-                    }
-                }
-                if let Some(host) = self.hosts.get_mut(&other.ip)
-                    && let Some(peer) = host.peer(sender.ip)
-                {
-                    peer.flows += 1;
-                }
-                self.rtsp_pull(policy, initiator.ip, (responder.ip, responder.port));
-            }
-            Observation::FirstAnswer {
-                id,
-                ts,
-                answerer,
-                by_responder,
-                ..
-            } => {
-                if let Some(host) = self.sent(policy, answerer, *ts, false)
-                    && *by_responder
-                {
-                    host.serves |= service_bit(answerer.port);
-                }
-                // Either side may have become known only now.
-                let other = id.key.other_end(answerer.ip);
-                let (initiator, responder) = if *by_responder {
-                    (other.0, (answerer.ip, answerer.port))
-                } else {
-                    (answerer.ip, other)
-                };
-                self.rtsp_pull(policy, initiator, responder);
-            }
-            Observation::Bytes {
-                id,
-                ts,
-                media,
-                sender,
-                ..
-            } => {
-                let endpoint = Endpoint {
-                    ip: *sender,
-                    port: 0,
-                    mac: [0; 6],
-                };
-                self.sent(policy, &endpoint, *ts, false);
-                if *media {
-                    let (receiver, _) = id.key.other_end(*sender);
-                    self.video(policy, *sender, receiver);
-                }
-            }
-            Observation::FlowEnd { flow, .. } => {
-                let (initiator, _) = flow.initiator();
-                let (responder, _) = flow.responder();
-                for (ip, side) in [(initiator, 0), (responder, 1)] {
-                    if flow.packets[side] > 0 {
-                        let endpoint = Endpoint {
-                            ip,
-                            port: 0,
-                            mac: [0; 6],
-                        };
-                        self.sent(policy, &endpoint, flow.last_ts, false);
-                    }
-                }
-                let (sent, received) = (flow.bytes[0], flow.bytes[1]);
-                if let Some(host) = self.hosts.get_mut(&initiator) {
-                    host.bytes_sent += sent;
-                    host.bytes_received += received;
-                    if let Some(peer) = host.peer(responder) {
-                        peer.bytes_sent += sent;
-                        peer.bytes_received += received;
-                    }
-                }
-                if let Some(host) = self.hosts.get_mut(&responder) {
-                    host.bytes_sent += received;
-                    host.bytes_received += sent;
-                    if let Some(peer) = host.peer(initiator) {
-                        peer.bytes_sent += received;
-                        peer.bytes_received += sent;
-                    }
-                }
-            }
-            Observation::RtspServer { ts, server, banner } => {
-                if let Some(host) = self.sent(policy, server, *ts, true) {
+            Observation::FlowStart(start) => self.flow_start(policy, start),
+            Observation::FirstAnswer(answer) => self.first_answer(policy, answer),
+            Observation::Bytes(bytes) => self.bytes(policy, bytes),
+            Observation::FlowEnd(end) => self.flow_end(policy, &end.flow),
+            Observation::RtspServer(rtsp) => {
+                if let Some(host) = self.sent(policy, &rtsp.server, rtsp.ts, true) {
                     host.evidence |= EVIDENCE_RTSP;
                     if host.rtsp_banner.is_none() {
-                        host.rtsp_banner = banner.clone();
+                        host.rtsp_banner = rtsp.banner.clone();
                     }
                 }
             }
-            Observation::OnvifDevice {
-                ts,
-                device,
-                hardware,
-                name,
-            } => {
-                if let Some(host) = self.sent(policy, device, *ts, true) {
+            Observation::OnvifDevice(device) => {
+                if let Some(host) = self.sent(policy, &device.device, device.ts, true) {
                     host.evidence |= EVIDENCE_ONVIF;
-                    host.onvif_hardware = hardware.clone().or(host.onvif_hardware.take());
-                    host.onvif_name = name.clone().or(host.onvif_name.take());
+                    host.onvif_hardware = device.hardware.clone().or(host.onvif_hardware.take());
+                    host.onvif_name = device.name.clone().or(host.onvif_name.take());
                 }
             }
-            Observation::OnvifProbe { ts, prober } => {
-                if let Some(host) = self.sent(policy, prober, *ts, true) {
+            Observation::OnvifProbe(probe) => {
+                if let Some(host) = self.sent(policy, &probe.prober, probe.ts, true) {
                     host.recorder_evidence |= RECORDER_WSD_PROBE;
                 }
             }
-            Observation::Dhcp {
-                mac,
-                address: Some(address),
-                host_name,
-                ..
-            } => {
-                // The lease names a host; it is only listed once it sends.
-                if let Some(host) = self.hosts.get_mut(address)
-                    && host.mac == Some(*mac)
-                    && host_name.is_some()
-                {
-                    host.dhcp_host_name = host_name.clone();
-                }
-            }
-            Observation::Arp {
-                ts,
-                sender_mac,
-                sender_ip,
-                ..
-            } if !sender_ip.is_unspecified() => {
-                let endpoint = Endpoint {
-                    ip: *sender_ip,
-                    port: 0,
-                    mac: *sender_mac,
-                };
-                let shared = self.macs.is_shared(*sender_mac);
-                if let Some(host) = self.sent(policy, &endpoint, *ts, false) {
-                    host.speaks_arp = true;
-                    if shared && host.mac == Some(*sender_mac) {
-                        host.serves |= GATEWAY;
-                    }
-                }
-            }
+            Observation::Dhcp(dhcp) => self.dhcp(dhcp),
+            Observation::Arp(arp) if !arp.sender_ip.is_unspecified() => self.arp(policy, arp),
             _ => {}
+        }
+    }
+
+    fn flow_start(&mut self, policy: &Policy, start: &FlowStart) {
+        let (sender, other) = if start.sender_is_initiator {
+            (&start.initiator, &start.responder)
+        } else {
+            (&start.responder, &start.initiator)
+        };
+        if let Some(host) = self.sent(policy, sender, start.ts, false) {
+            if let Some(peer) = host.peer(other.ip) {
+                peer.flows += 1;
+            }
+            if !start.sender_is_initiator {
+                host.serves |= service_bit(start.responder.port);
+            }
+        }
+        if let Some(host) = self.hosts.get_mut(&other.ip)
+            && let Some(peer) = host.peer(sender.ip)
+        {
+            peer.flows += 1;
+        }
+        let responder = (start.responder.ip, start.responder.port);
+        self.rtsp_pull(policy, start.initiator.ip, responder);
+    }
+
+    fn first_answer(&mut self, policy: &Policy, answer: &FirstAnswer) {
+        let answerer = &answer.answerer;
+        if let Some(host) = self.sent(policy, answerer, answer.ts, false)
+            && answer.by_responder
+        {
+            host.serves |= service_bit(answerer.port);
+        }
+        // Either side may have become known only now.
+        let other = answer.id.key.other_end(answerer.ip);
+        let (initiator, responder) = if answer.by_responder {
+            (other.0, (answerer.ip, answerer.port))
+        } else {
+            (answerer.ip, other)
+        };
+        self.rtsp_pull(policy, initiator, responder);
+    }
+
+    fn bytes(&mut self, policy: &Policy, bytes: &Bytes) {
+        let endpoint = Endpoint {
+            ip: bytes.sender,
+            port: 0,
+            mac: [0; 6],
+        };
+        self.sent(policy, &endpoint, bytes.ts, false);
+        if bytes.media {
+            let (receiver, _) = bytes.id.key.other_end(bytes.sender);
+            self.video(policy, bytes.sender, receiver);
+        }
+    }
+
+    fn flow_end(&mut self, policy: &Policy, flow: &Flow) {
+        let (initiator, _) = flow.initiator();
+        let (responder, _) = flow.responder();
+        for (ip, side) in [(initiator, 0), (responder, 1)] {
+            if flow.packets[side] > 0 {
+                let endpoint = Endpoint {
+                    ip,
+                    port: 0,
+                    mac: [0; 6],
+                };
+                self.sent(policy, &endpoint, flow.last_ts, false);
+            }
+        }
+        let (sent, received) = (flow.bytes[0], flow.bytes[1]);
+        if let Some(host) = self.hosts.get_mut(&initiator) {
+            host.bytes_sent += sent;
+            host.bytes_received += received;
+            if let Some(peer) = host.peer(responder) {
+                peer.bytes_sent += sent;
+                peer.bytes_received += received;
+            }
+        }
+        if let Some(host) = self.hosts.get_mut(&responder) {
+            host.bytes_sent += received;
+            host.bytes_received += sent;
+            if let Some(peer) = host.peer(initiator) {
+                peer.bytes_sent += received;
+                peer.bytes_received += sent;
+            }
+        }
+    }
+
+    /// The lease names a host; it is only listed once it sends.
+    fn dhcp(&mut self, dhcp: &Dhcp) {
+        if let Some(address) = dhcp.address
+            && let Some(host) = self.hosts.get_mut(&address)
+            && host.mac == Some(dhcp.mac)
+            && dhcp.host_name.is_some()
+        {
+            host.dhcp_host_name = dhcp.host_name.clone();
+        }
+    }
+
+    fn arp(&mut self, policy: &Policy, arp: &Arp) {
+        let endpoint = Endpoint {
+            ip: arp.sender_ip,
+            port: 0,
+            mac: arp.sender_mac,
+        };
+        let shared = self.macs.is_shared(arp.sender_mac);
+        if let Some(host) = self.sent(policy, &endpoint, arp.ts, false) {
+            host.speaks_arp = true;
+            if shared && host.mac == Some(arp.sender_mac) {
+                host.serves |= GATEWAY;
+            }
         }
     }
 
@@ -607,11 +394,11 @@ impl Inventory {
 mod tests {
     use super::*;
     use crate::flow::FlowKey;
-    use crate::observation::FlowId;
+    use crate::observation::{FlowId, RtspServer};
 
     fn flow_start(src: IpAddr, mac: [u8; 6], dst: IpAddr) -> Observation {
         let (key, _) = FlowKey::new(src, 40000, dst, 80, 6, 0, 0);
-        Observation::FlowStart {
+        Observation::FlowStart(FlowStart {
             id: FlowId { key, first_seq: 1 },
             ts: Timestamp::from_secs(1),
             initiator: Endpoint {
@@ -631,7 +418,7 @@ mod tests {
             midstream: false,
             sender_is_initiator: true,
             media: false,
-        }
+        })
     }
 
     fn ip(s: &str) -> IpAddr {
@@ -658,14 +445,16 @@ mod tests {
         }
         assert_eq!(inventory.untracked(), 2);
         // A host that answers RTSP still gets in, up to the hard bound.
-        let rtsp = |n: u32| Observation::RtspServer {
-            ts: Timestamp::from_secs(2),
-            server: Endpoint {
-                ip: IpAddr::from((0x0a63_0000u32 + n).to_be_bytes()),
-                port: 554,
-                mac: [0; 6],
-            },
-            banner: None,
+        let rtsp = |n: u32| {
+            Observation::RtspServer(RtspServer {
+                ts: Timestamp::from_secs(2),
+                server: Endpoint {
+                    ip: IpAddr::from((0x0a63_0000u32 + n).to_be_bytes()),
+                    port: 554,
+                    mac: [0; 6],
+                },
+                banner: None,
+            })
         };
         inventory.observe(&policy, &rtsp(3));
         assert!(inventory.is_camera(&policy, ip("10.99.0.3")));
@@ -705,14 +494,14 @@ mod tests {
         // The router speaks ARP for itself with its (camera-maker) MAC ...
         inventory.observe(
             &policy,
-            &Observation::Arp {
+            &Observation::Arp(Arp {
                 ts: Timestamp::from_secs(1),
                 operation: 1,
                 sender_mac: HIKVISION,
                 sender_ip: gateway,
                 target_ip: ip("10.20.0.11"),
                 vlan: 0,
-            },
+            }),
         );
         assert!(inventory.is_camera(&policy, gateway));
         // ... and forwards the clients of another subnet with it.
@@ -739,7 +528,7 @@ mod tests {
         inventory.observe(&policy, &flow_start(camera, HIKVISION, dns));
         inventory.observe(
             &policy,
-            &Observation::FirstAnswer {
+            &Observation::FirstAnswer(FirstAnswer {
                 id,
                 ts: Timestamp::from_secs(1),
                 refused: false,
@@ -749,7 +538,7 @@ mod tests {
                     mac: [2, 0, 0, 0, 0, 1],
                 },
                 by_responder: true,
-            },
+            }),
         );
         assert_eq!(inventory.role(&policy, dns), Some(Role::Dns));
         assert_eq!(inventory.cameras(&policy).len(), 1);
@@ -766,7 +555,7 @@ mod tests {
         let id = FlowId { key, first_seq: 1 };
         inventory.observe(
             &policy,
-            &Observation::FlowStart {
+            &Observation::FlowStart(FlowStart {
                 id,
                 ts: Timestamp::from_secs(1),
                 initiator: Endpoint {
@@ -786,13 +575,13 @@ mod tests {
                 midstream: true,
                 sender_is_initiator: false,
                 media: false,
-            },
+            }),
         );
         assert!(inventory.is_camera(&policy, camera));
         // The NVR's first ACK: it exists, and it pulls RTSP from a camera.
         inventory.observe(
             &policy,
-            &Observation::FirstAnswer {
+            &Observation::FirstAnswer(FirstAnswer {
                 id,
                 ts: Timestamp::from_secs(1),
                 refused: false,
@@ -802,7 +591,7 @@ mod tests {
                     mac: [2, 0, 0, 0, 0, 2],
                 },
                 by_responder: false,
-            },
+            }),
         );
         assert!(inventory.is_recorder(&policy, nvr));
         assert!(!inventory.is_camera(&policy, nvr));
@@ -826,14 +615,14 @@ mod tests {
         );
         let media = |sender: IpAddr, receiver: IpAddr| {
             let (key, _) = FlowKey::new(sender, 6000, receiver, 7000, 17, 0, 0);
-            Observation::Bytes {
+            Observation::Bytes(Bytes {
                 id: FlowId { key, first_seq: 9 },
                 ts: Timestamp::from_secs(5),
                 from_initiator: true,
                 chunks: 1,
                 media: true,
                 sender,
-            }
+            })
         };
         // Camera B sends audio to camera A (two-way audio): still a camera.
         inventory.observe(&policy, &media(cam_b, cam_a));

@@ -5,9 +5,11 @@
 //! DNS name or TLS SNI each client used for each address. Both live in the
 //! collector thread, fed with observations in input order.
 
+pub mod host;
 pub mod inventory;
 pub mod macs;
 pub mod names;
 
-pub use inventory::{Host, Inventory, Role};
+pub use host::{Host, Role};
+pub use inventory::Inventory;
 pub use names::Names;

@@ -9,8 +9,7 @@
 //! pattern, port, transport), the baseline. Nothing matches: alert at once,
 //! then stay quiet for the same camera and destination (the name it used,
 //! else the address; any port) for `detect.egress.realert` (default 1 h) of
-//! packet time. Internal
-//! destinations are the scan detector's business.
+//! packet time. Internal destinations are the scan detector's business.
 //!
 //! Reference: the "default deny" egress rule of NIST SP 800-41 rev. 1
 //! (firewall policy) and CISA's guidance to keep cameras off the Internet;
@@ -26,7 +25,7 @@ use super::{Context, Detector};
 use crate::alert::{Alert, Category, Rule};
 use crate::flow::community_id::community_id_v1;
 use crate::flow::record::transport_name;
-use crate::observation::Observation;
+use crate::observation::{FlowStart, Observation};
 use crate::timestamp::{Nanos, Timestamp};
 
 pub const RULE: Rule = Rule {
@@ -102,18 +101,11 @@ impl Egress {
     }
 }
 
-impl Detector for Egress {
-    fn category(&self) -> Category {
-        Category::Egress
-    }
-
-    fn observe(
-        &mut self,
-        context: &Context<'_>,
-        observation: &Observation,
-        alerts: &mut Vec<Alert>,
-    ) {
-        let Observation::FlowStart {
+impl Egress {
+    /// A camera's flow to a destination nothing allows raises the alert,
+    /// once per destination and re-alert interval.
+    fn flow_start(&mut self, context: &Context<'_>, start: &FlowStart, alerts: &mut Vec<Alert>) {
+        let FlowStart {
             ts,
             initiator,
             responder,
@@ -122,10 +114,7 @@ impl Detector for Egress {
             icmp_one_way,
             first_bytes,
             ..
-        } = observation
-        else {
-            return;
-        };
+        } = start;
         let (camera, dst) = (initiator.ip, responder.ip);
         if context.policy.is_internal(dst)
             || !context.is_camera(camera)
@@ -186,80 +175,67 @@ impl Detector for Egress {
     }
 }
 
+impl Detector for Egress {
+    fn category(&self) -> Category {
+        Category::Egress
+    }
+
+    fn observe(
+        &mut self,
+        context: &Context<'_>,
+        observation: &Observation,
+        alerts: &mut Vec<Alert>,
+    ) {
+        if let Observation::FlowStart(start) = observation {
+            self.flow_start(context, start, alerts);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Policy;
-    use crate::detect::{Baseline, Knowledge};
-    use crate::flow::FlowKey;
-    use crate::observation::{Endpoint, FlowId};
+    use crate::detect::Baseline;
+    use crate::detect::testing::{Harness, endpoint};
 
     const POLICY: &str = "[[group]]\nname = \"cams\"\nmatch = { cidr = [\"10.20.0.0/24\"] }\n";
 
-    fn start(seq: u64, millis: u64, dst: IpAddr, port: u16) -> Observation {
+    /// The camera's next flow to `dst:port`, started at `millis`.
+    fn start(h: &mut Harness, millis: u64, dst: IpAddr, port: u16) -> Observation {
         let camera: IpAddr = "10.20.0.11".parse().unwrap();
-        let sport = 40_000 + (seq % 20_000) as u16;
-        let (key, _) = FlowKey::new(camera, sport, dst, port, 6, 0, 0);
-        Observation::FlowStart {
-            id: FlowId {
-                key,
-                first_seq: seq,
-            },
-            ts: Timestamp::from_secs(1_767_600_000).plus(millis * 1_000_000),
-            initiator: Endpoint {
-                ip: camera,
-                port: sport,
-                mac: [2, 0, 0, 0, 0, 1],
-            },
-            responder: Endpoint {
-                ip: dst,
-                port,
-                mac: [2, 0, 0, 0, 0, 9],
-            },
-            proto: 6,
-            vlan: 0,
-            icmp_one_way: false,
-            first_bytes: 60,
-            midstream: false,
-            sender_is_initiator: true,
-            media: false,
-        }
+        let start = h.flow_from(millis, camera, dst, port, 6);
+        Observation::FlowStart(FlowStart {
+            initiator: endpoint(camera, start.initiator.port, [2, 0, 0, 0, 0, 1]),
+            responder: endpoint(dst, port, [2, 0, 0, 0, 0, 9]),
+            ..start
+        })
     }
 
-    fn feed(knowledge: &mut Knowledge, egress: &mut Egress, o: Observation) -> usize {
-        knowledge.observe(&o);
-        let mut alerts = Vec::new();
-        egress.observe(&knowledge.context(), &o, &mut alerts);
-        alerts.len()
+    fn feed(h: &mut Harness, egress: &mut Egress, millis: u64, dst: IpAddr, port: u16) -> usize {
+        let observation = start(h, millis, dst, port);
+        h.feed(egress, observation)
     }
 
     #[test]
     fn one_alert_per_camera_and_destination_whatever_the_port_or_flow() {
-        let policy = Policy::from_str(POLICY, "test").unwrap();
-        let mut knowledge = Knowledge::new(policy, Baseline::default(), 0);
+        let mut h = Harness::new(POLICY, Baseline::default(), 0);
         let mut egress = Egress::new(Duration::from_secs(3600));
         let evil: IpAddr = "198.51.100.66".parse().unwrap();
         // Two flows 41 ms apart, then another port, then an hour later.
-        let raised: Vec<usize> = [
-            (1, 0, 443),
-            (2, 41, 443),
-            (3, 900, 8443),
-            (4, 3_700_000, 443),
-        ]
-        .into_iter()
-        .map(|(seq, ms, port)| feed(&mut knowledge, &mut egress, start(seq, ms, evil, port)))
-        .collect();
+        let raised: Vec<usize> = [(0, 443), (41, 443), (900, 8443), (3_700_000, 443)]
+            .into_iter()
+            .map(|(ms, port)| feed(&mut h, &mut egress, ms, evil, port))
+            .collect();
         assert_eq!(raised, [1, 0, 0, 1]);
     }
 
     #[test]
     fn a_worm_cannot_grow_the_realert_map() {
-        let policy = Policy::from_str(POLICY, "test").unwrap();
-        let mut knowledge = Knowledge::new(policy, Baseline::default(), 0);
+        let mut h = Harness::new(POLICY, Baseline::default(), 0);
         let mut egress = Egress::new(Duration::from_secs(3600));
         for n in 0..100_000u64 {
             let dst = IpAddr::from((0x2d00_0000u32 + n as u32).to_be_bytes());
-            feed(&mut knowledge, &mut egress, start(n + 1, n, dst, 23));
+            feed(&mut h, &mut egress, n, dst, 23);
         }
         assert_eq!(egress.remembered(), MAX_REMEMBERED);
         assert_eq!(egress.forgotten, 100_000 - MAX_REMEMBERED as u64);

@@ -383,7 +383,8 @@ fn incident_id(camera: IpAddr, rule: &str, ts: Timestamp, sequence: u64) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::{CameraInfo, Rule};
+    use crate::alert::Rule;
+    use crate::detect::testing;
 
     const EGRESS: Rule = crate::detect::egress::RULE;
     const WORM: Rule = Rule {
@@ -396,26 +397,16 @@ mod tests {
     };
 
     fn at(secs: u64) -> Timestamp {
-        Timestamp::from_secs(1_767_600_000 + secs)
+        testing::at_secs(secs)
     }
 
     fn alert(rule: Rule, secs: u64, destination: u32, port: u16) -> Alert {
         Alert {
-            ts: at(secs),
-            evidence_ts: at(secs),
-            rule,
-            source_ip: "10.20.0.11".parse().unwrap(),
             source_port: Some(40000),
-            source_mac: None,
             destination_ip: Some(IpAddr::from(destination.to_be_bytes())),
             destination_port: Some(port),
-            destination_domain: None,
             transport: Some("tcp"),
-            community_id: None,
-            vlan: None,
-            camera: CameraInfo::default(),
-            evidence: serde_json::Map::new(),
-            incident: None,
+            ..testing::alert(rule, at(secs), "10.20.0.11".parse().unwrap())
         }
     }
 

@@ -184,10 +184,10 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
                 }
             }
             if flows.is_some()
-                && let Observation::FlowEnd { flow, reason } = &event.observation
+                && let Observation::FlowEnd(end) = &event.observation
             {
                 line.clear();
-                FlowRecord::new(flow, *reason).write_line(&mut line);
+                FlowRecord::new(&end.flow, end.reason).write_line(&mut line);
                 if write_or_close(&mut flows, &line, &mut report.output_error) {
                     report.flow_records += 1;
                 }

@@ -13,7 +13,10 @@ use super::batch::{ArpRecord, Event, PacketRecord, packet_order};
 use crate::flow::{Flow, PacketOutcome};
 use crate::net::IpProto;
 use crate::net::tcp_flags::{ACK, RST, SYN};
-use crate::observation::{BYTES_CHUNK, Endpoint, FlowId, Observation};
+use crate::observation::{
+    Arp, BYTES_CHUNK, Bytes, Dhcp, DnsAnswer, Endpoint, FirstAnswer, FlowId, FlowStart,
+    Observation, OnvifDevice, OnvifProbe, RtspServer, TlsSni, Unreachable,
+};
 use crate::protocols::hints::{Hint, hint_for};
 use crate::protocols::{dhcp, dns, onvif, rtsp, tls};
 
@@ -69,7 +72,7 @@ pub fn flow_events(
         } else {
             (dst, src)
         };
-        out.push(Observation::FlowStart {
+        out.push(Observation::FlowStart(FlowStart {
             id,
             ts,
             initiator,
@@ -81,12 +84,12 @@ pub fn flow_events(
             midstream: flow.midstream,
             sender_is_initiator: outcome.from_initiator,
             media: flow.media != 0,
-        });
+        }));
     }
     if outcome.first_answer {
         let refused =
             view.proto == IpProto::TCP && view.tcp_flags & RST != 0 && view.tcp_flags & SYN == 0;
-        out.push(Observation::FirstAnswer {
+        out.push(Observation::FirstAnswer(FirstAnswer {
             id,
             ts,
             refused,
@@ -96,21 +99,21 @@ pub fn flow_events(
                 mac: view.src_mac,
             },
             by_responder: !outcome.from_initiator,
-        });
+        }));
     }
     let direction = usize::from(!outcome.from_initiator);
     let after = flow.bytes[direction];
     let before = after.saturating_sub(u64::from(record.wire_len));
     let chunks = after / BYTES_CHUNK - before / BYTES_CHUNK;
     if chunks > 0 {
-        out.push(Observation::Bytes {
+        out.push(Observation::Bytes(Bytes {
             id,
             ts,
             from_initiator: outcome.from_initiator,
             chunks: chunks.min(u64::from(u32::MAX)) as u32,
             media: flow.media & (1 << direction) != 0,
             sender: view.src,
-        });
+        }));
     }
 }
 
@@ -119,14 +122,14 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
     let view = &record.view;
     let ts = record.ts;
     if let Some(quoted) = view.quoted {
-        out.push(Observation::Unreachable {
+        out.push(Observation::Unreachable(Unreachable {
             ts,
             reporter: view.src,
             src: quoted.src,
             dst: quoted.dst,
             dst_port: quoted.dst_port,
             proto: quoted.proto,
-        });
+        }));
         return;
     }
     if payload.is_empty() {
@@ -151,29 +154,31 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
             if let Some(info) = dhcp::parse(payload)
                 && let Some(mac) = info.client_mac
             {
-                out.push(Observation::Dhcp {
+                out.push(Observation::Dhcp(Dhcp {
                     ts,
                     mac,
                     address: info.claimed_addr().map(IpAddr::V4),
                     host_name: info.host_name.map(Box::from),
                     vendor_class: info.vendor_class.map(Box::from),
-                });
+                }));
             }
         }
         Hint::WsDiscovery => {
             if let Some(message) = onvif::parse(payload) {
                 use onvif::WsdMessage;
                 match message.message {
-                    WsdMessage::Probe => out.push(Observation::OnvifProbe { ts, prober: src }),
+                    WsdMessage::Probe => {
+                        out.push(Observation::OnvifProbe(OnvifProbe { ts, prober: src }))
+                    }
                     WsdMessage::ProbeMatches | WsdMessage::Hello | WsdMessage::ResolveMatches
                         if message.onvif =>
                     {
-                        out.push(Observation::OnvifDevice {
+                        out.push(Observation::OnvifDevice(OnvifDevice {
                             ts,
                             device: src,
                             hardware: message.hardware.map(Box::from),
                             name: message.name.map(Box::from),
-                        })
+                        }))
                     }
                     _ => {}
                 }
@@ -183,18 +188,18 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
             if view.tcp_flags & ACK != 0
                 && let Some(reply) = rtsp::response_server(payload)
             {
-                out.push(Observation::RtspServer {
+                out.push(Observation::RtspServer(RtspServer {
                     ts,
                     server: src,
                     banner: reply.server.map(Box::from),
-                });
+                }));
             } else if let Some(name) = tls::client_hello_sni(payload) {
-                out.push(Observation::TlsSni {
+                out.push(Observation::TlsSni(TlsSni {
                     ts,
                     client: view.src,
                     server: view.dst,
                     name: Box::from(name),
-                });
+                }));
             }
         }
     }
@@ -207,23 +212,23 @@ fn dns_answers(
     out: &mut Emitter<'_>,
 ) {
     let _ = dns::for_each_answer(message, |name, address, _ttl| {
-        out.push(Observation::DnsAnswer {
+        out.push(Observation::DnsAnswer(DnsAnswer {
             ts,
             client,
             name: Box::from(name.as_str()),
             address,
-        });
+        }));
     });
 }
 
 pub fn arp_event(record: &ArpRecord) -> Observation {
     let arp = &record.arp;
-    Observation::Arp {
+    Observation::Arp(Arp {
         ts: record.ts,
         operation: arp.operation,
         sender_mac: arp.sender_mac,
         sender_ip: IpAddr::from(arp.sender_ip),
         target_ip: IpAddr::from(arp.target_ip),
         vlan: arp.vlan,
-    }
+    })
 }

@@ -9,7 +9,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::batch::{Batch, Event, WorkerOutput, packet_order, sweep_order};
 use super::observe::{self, Emitter};
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, Timeouts};
-use crate::observation::Observation;
+use crate::observation::{FlowEnd, Observation};
 use crate::stats::WorkerCounters;
 
 /// Packets between a prefetch of a flow's index line and its update: far
@@ -28,10 +28,10 @@ pub struct WorkerConfig {
 fn flow_end(order: (u64, u64), flow: &Flow, reason: EndReason) -> Event {
     Event {
         order,
-        observation: Observation::FlowEnd {
+        observation: Observation::FlowEnd(FlowEnd {
             flow: Box::new(flow.clone()),
             reason,
-        },
+        }),
     }
 }
 

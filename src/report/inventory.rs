@@ -204,7 +204,7 @@ pub fn inventory_table(engine: &Engine) -> String {
 pub fn top_peers(
     host: &Host,
     n: usize,
-) -> Vec<(&std::net::IpAddr, &crate::camera::inventory::PeerStats)> {
+) -> Vec<(&std::net::IpAddr, &crate::camera::host::PeerStats)> {
     let mut peers: Vec<_> = host.peers.iter().collect();
     peers.sort_by_key(|(ip, p)| (std::cmp::Reverse(p.bytes_sent + p.bytes_received), **ip));
     peers.truncate(n);

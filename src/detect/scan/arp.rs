@@ -21,7 +21,7 @@ use super::{
 };
 use crate::alert::Alert;
 use crate::detect::Context;
-use crate::observation::Observation;
+use crate::observation::Arp;
 use crate::timestamp::Timestamp;
 
 /// An ARP request waiting for a reply.
@@ -32,30 +32,21 @@ pub(super) struct ArpPending {
 }
 
 impl Scan {
-    pub(super) fn arp(
-        &mut self,
-        context: &Context<'_>,
-        observation: &Observation,
-        alerts: &mut Vec<Alert>,
-    ) {
-        let Observation::Arp {
+    pub(super) fn arp(&mut self, context: &Context<'_>, arp: &Arp, alerts: &mut Vec<Alert>) {
+        let Arp {
             ts,
             operation,
-            sender_ip,
-            target_ip,
+            sender_ip: sender,
+            target_ip: target,
             vlan,
             ..
-        } = observation
-        else {
-            return;
-        };
-        let (ts, sender, target) = (*ts, *sender_ip, *target_ip);
+        } = *arp;
         // Any ARP packet from an address to a camera (a reply, or a request
         // of its own) shows a host there.
         if !sender.is_unspecified() {
             self.arp_answered(target, sender);
         }
-        if *operation == 2 {
+        if operation == 2 {
             // A reply to the camera from one of the addresses it asked for.
             if let Some(state) = self.cameras.get_mut(&target)
                 && state.arp.contains(&sender)
@@ -66,7 +57,7 @@ impl Scan {
         }
         // Gratuitous ARP and RFC 5227 probes (sender 0.0.0.0, or asking for
         // its own address) announce or check the camera's own address.
-        if *operation != 1
+        if operation != 1
             || sender.is_unspecified()
             || target.is_unspecified()
             || sender == target
@@ -74,7 +65,7 @@ impl Scan {
         {
             return;
         }
-        self.arp_request(sender, target, ts, *vlan);
+        self.arp_request(sender, target, ts, vlan);
         let sweep = self.settings.arp_sweep;
         let window = nanos(sweep.window());
         let (now, realert) = (self.now, self.realert);
@@ -95,7 +86,7 @@ impl Scan {
         }
         let mut alert = context.camera_alert(RULE_ARP, sender, now);
         alert.evidence_ts = ts;
-        alert.vlan = (*vlan != 0).then_some(*vlan);
+        alert.vlan = (vlan != 0).then_some(vlan);
         let requested = state.arp.count();
         let answered = state.arp_replied.len() as u64;
         let e = &mut alert.evidence;

@@ -16,13 +16,13 @@ use std::net::IpAddr;
 use serde_json::json;
 
 use super::walk::{Contact, FAILURE_KINDS, Outcome};
-use super::window::DistinctWindow;
 use super::{
     ANSWER_WAIT, ARP, FAILED, HOSTS, MAX_FAILED_TARGETS, RULE_FAILED, Scan, insert_capped, ip_list,
     nanos, secs,
 };
 use crate::alert::Alert;
 use crate::detect::Context;
+use crate::detect::window::DistinctWindow;
 
 /// One camera's failed targets, one window per `failed_contacts` threshold.
 #[derive(Debug)]

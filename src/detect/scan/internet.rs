@@ -24,11 +24,11 @@ use serde_json::json;
 use super::walk::{Contact, set_flow};
 use super::{
     ANSWER_WAIT, INTERNET, MAX_INTERNET_STORED, MAX_INTERNET_TARGETS, RULE_INTERNET, SAMPLE, Scan,
-    Start, insert_capped, nanos, round3, secs,
+    insert_capped, nanos, round3, secs,
 };
 use crate::alert::Alert;
 use crate::detect::Context;
-use crate::observation::FlowId;
+use crate::observation::{FlowId, FlowStart};
 use crate::timestamp::Timestamp;
 
 /// Ports listed in evidence, the most probed first.
@@ -128,7 +128,7 @@ impl Scan {
     pub(super) fn internet_probe(
         &mut self,
         context: &Context<'_>,
-        start: &Start<'_>,
+        start: &FlowStart,
         alerts: &mut Vec<Alert>,
     ) {
         if start.proto != 6 {

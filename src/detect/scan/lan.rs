@@ -4,14 +4,24 @@
 use serde_json::json;
 
 use super::walk::{Contact, Outcome};
-use super::window::DistinctWindow;
 use super::{
-    HOSTS, MAX_PORTS_PER_HOST, PORTS, RULE_HOSTS, RULE_PORTS, RULE_SLOW, SLOW, Scan, Start,
-    has_ports, insert_capped, ip_list, is_group_mac, looks_like_reply, nanos, port_lists, secs,
+    HOSTS, MAX_PORTS_PER_HOST, PORTS, RULE_HOSTS, RULE_PORTS, RULE_SLOW, SLOW, Scan, has_ports,
+    insert_capped, ip_list, is_group_mac, looks_like_reply, nanos, port_lists, secs,
 };
 use crate::alert::Alert;
+use crate::detect::window::DistinctWindow;
 use crate::detect::{Context, is_local_scope};
+use crate::observation::FlowStart;
 use crate::timestamp::Timestamp;
+
+/// Whether a flow start is a probe: its first packet opened the
+/// connection. A flow first seen mid-stream (running before the capture
+/// started, or its opening otherwise missed) is a conversation the camera
+/// already had, not a probe; so is a UDP flow whose first datagram is RTP
+/// (a stream set up before the capture: no probe carries media).
+fn is_probe_start(start: &FlowStart) -> bool {
+    !start.icmp_one_way && !start.midstream && !start.media
+}
 
 /// Ports probed on one host.
 #[derive(Debug)]
@@ -38,18 +48,19 @@ impl Scan {
     pub(super) fn flow_start(
         &mut self,
         context: &Context<'_>,
-        start: Start<'_>,
-        probe: bool,
+        start: &FlowStart,
         alerts: &mut Vec<Alert>,
     ) {
-        let Start {
+        let probe = is_probe_start(start);
+        let FlowStart {
             id,
             ts,
             initiator,
             responder,
             proto,
             vlan,
-        } = start;
+            ..
+        } = *start;
         let (camera, dst) = (initiator.ip, responder.ip);
         if camera == dst || !context.policy.is_internal(camera) {
             return;
@@ -76,7 +87,7 @@ impl Scan {
         }
         if !context.policy.is_internal(dst) {
             if probe {
-                self.internet_probe(context, &start, alerts);
+                self.internet_probe(context, start, alerts);
             }
             return;
         }
@@ -99,7 +110,7 @@ impl Scan {
             // host, and nothing here was a probe.
             return;
         }
-        let contact = Contact::of_flow(&start);
+        let contact = Contact::of_flow(start);
 
         // Distinct hosts, short and long window.
         state.hosts_short.expire(ts, short_w, |_| {});

@@ -207,118 +207,35 @@
 //! - A host not (yet) identified as a camera: see `camera::inventory`.
 
 mod arp;
+mod camera;
+mod evidence;
 mod failed;
 mod internet;
 mod lan;
+mod rules;
 mod walk;
-mod window;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
-use serde_json::{Map, Value, json};
-
+use super::window::DistinctWindow;
 use super::{Context, Detector};
-use crate::alert::{Alert, Category, Rule};
+use crate::alert::{Alert, Category};
 use crate::config::policy::ScanSettings;
-use crate::flow::record::transport_name;
-use crate::observation::{Endpoint, FlowId, Observation};
+use crate::observation::{FirstAnswer, FlowEnd, FlowId, Observation, Unreachable};
 use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};
 use arp::ArpPending;
 use failed::FailedTargets;
 use internet::{InternetProbes, Reply};
 use lan::HostPorts;
 use walk::{Answer, Pending, Walk};
-use window::DistinctWindow;
 
-/// Threshold random walk over first-contact outcomes.
-pub const RULE_TRW: Rule = Rule {
-    id: "CAMSENTRY-SCAN-1",
-    signature_id: 9_100_101,
-    name: "Camera's first contacts to LAN hosts fail like a scanner's",
-    category: Category::Scan,
-    action: "lan-scan",
-    severity: 1,
+use camera::CameraState;
+use evidence::{insert_capped, ip_list, port_lists, round3, secs};
+use rules::{ARP, FAILED, HOSTS, INTERNET, PORTS, SLOW, TRW};
+pub use rules::{
+    RULE_ARP, RULE_FAILED, RULE_HOSTS, RULE_INTERNET, RULE_PORTS, RULE_SLOW, RULE_TRW, RULES,
 };
-
-/// Distinct hosts within the short window.
-pub const RULE_HOSTS: Rule = Rule {
-    id: "CAMSENTRY-SCAN-2",
-    signature_id: 9_100_102,
-    name: "Camera contacted many LAN hosts within a short window",
-    category: Category::Scan,
-    action: "lan-scan",
-    severity: 1,
-};
-
-/// Distinct hosts within the long window.
-pub const RULE_SLOW: Rule = Rule {
-    id: "CAMSENTRY-SCAN-3",
-    signature_id: 9_100_103,
-    name: "Camera contacted many LAN hosts within a long window (slow scan)",
-    category: Category::Scan,
-    action: "lan-scan",
-    severity: 2,
-};
-
-/// Distinct ports of one host within the short window.
-pub const RULE_PORTS: Rule = Rule {
-    id: "CAMSENTRY-SCAN-4",
-    signature_id: 9_100_104,
-    name: "Camera probed many ports of one LAN host",
-    category: Category::Scan,
-    action: "port-scan",
-    severity: 1,
-};
-
-/// Distinct ARP targets within the window.
-pub const RULE_ARP: Rule = Rule {
-    id: "CAMSENTRY-SCAN-5",
-    signature_id: 9_100_105,
-    name: "Camera swept the LAN with ARP requests",
-    category: Category::Scan,
-    action: "arp-sweep",
-    severity: 2,
-};
-
-/// Failed first contacts to distinct LAN hosts within the long windows.
-pub const RULE_FAILED: Rule = Rule {
-    id: "CAMSENTRY-SCAN-6",
-    signature_id: 9_100_106,
-    name: "Camera's first contacts to many LAN hosts failed (slow sweep)",
-    category: Category::Scan,
-    action: "lan-scan",
-    severity: 2,
-};
-
-/// Unanswered TCP probes of distinct Internet addresses.
-pub const RULE_INTERNET: Rule = Rule {
-    id: "CAMSENTRY-SCAN-7",
-    signature_id: 9_100_107,
-    name: "Camera probed many Internet addresses that did not answer (worm scan)",
-    category: Category::Scan,
-    action: "internet-scan",
-    severity: 1,
-};
-
-/// Every rule of the detector, indexed as `last_alert` is.
-pub const RULES: [Rule; 7] = [
-    RULE_TRW,
-    RULE_HOSTS,
-    RULE_SLOW,
-    RULE_PORTS,
-    RULE_ARP,
-    RULE_FAILED,
-    RULE_INTERNET,
-];
-
-const TRW: usize = 0;
-const HOSTS: usize = 1;
-const SLOW: usize = 2;
-const PORTS: usize = 3;
-const ARP: usize = 4;
-const FAILED: usize = 5;
-const INTERNET: usize = 6;
 
 /// How long a first contact (or an ARP request) waits for an answer. A LAN
 /// host answers within milliseconds, an Internet host within a second; 5 s
@@ -359,173 +276,6 @@ const SAMPLE: usize = 32;
 /// not missed by a rounding error.
 const EPSILON: f64 = 1e-9;
 
-#[derive(Debug)]
-struct CameraState {
-    /// Hosts the camera talked to (first-contact memory), oldest first in
-    /// `contacted_order`.
-    contacted: BTreeSet<IpAddr>,
-    contacted_order: VecDeque<IpAddr>,
-    walk: Walk,
-    /// Resolved first contacts (contact time, failed), for window evidence.
-    outcomes: VecDeque<(Timestamp, bool)>,
-    hosts_short: DistinctWindow<IpAddr>,
-    hosts_long: DistinctWindow<IpAddr>,
-    /// Destination ports (proto, port) over each host window, for evidence.
-    ports_short: DistinctWindow<(u8, u16)>,
-    ports_long: DistinctWindow<(u8, u16)>,
-    ports: BTreeMap<IpAddr, HostPorts>,
-    arp: DistinctWindow<IpAddr>,
-    /// ARP targets in `arp` that answered.
-    arp_replied: BTreeSet<IpAddr>,
-    /// Failed first contacts over each `failed_contacts` window.
-    failed: FailedTargets,
-    /// TCP probes of Internet addresses over the internet-scan window.
-    internet: InternetProbes,
-    /// First contacts of this camera in `Scan::pending`.
-    pending: usize,
-    /// ARP requests of this camera in `Scan::arp_pending`.
-    arp_pending: usize,
-    /// Times a memory bound was hit (forgotten hosts, first contacts or ARP
-    /// requests without waiting room, hosts whose ports were dropped,
-    /// evidence entries dropped); see [`CameraState::capped`] for the total
-    /// with the windows' own counts.
-    capped: u64,
-    last_alert: [Option<Timestamp>; RULES.len()],
-}
-
-impl CameraState {
-    fn new(failed_windows: usize) -> CameraState {
-        CameraState {
-            contacted: BTreeSet::new(),
-            contacted_order: VecDeque::new(),
-            walk: Walk::default(),
-            outcomes: VecDeque::new(),
-            hosts_short: DistinctWindow::new(MAX_WINDOW_KEYS),
-            hosts_long: DistinctWindow::new(MAX_WINDOW_KEYS),
-            ports_short: DistinctWindow::new(MAX_WINDOW_PORTS),
-            ports_long: DistinctWindow::new(MAX_WINDOW_PORTS),
-            ports: BTreeMap::new(),
-            arp: DistinctWindow::new(MAX_WINDOW_KEYS),
-            arp_replied: BTreeSet::new(),
-            failed: FailedTargets::new(failed_windows),
-            internet: InternetProbes::default(),
-            pending: 0,
-            arp_pending: 0,
-            capped: 0,
-            last_alert: [None; RULES.len()],
-        }
-    }
-
-    /// Every time a bound of this camera's state dropped something: hosts
-    /// forgotten, outcomes not awaited, keys a full window counted without
-    /// storing them.
-    fn capped(&self) -> u64 {
-        let host_ports: u64 = self
-            .ports
-            .values()
-            .map(|h| h.ports.dropped + h.unreachable.dropped)
-            .sum();
-        self.capped
-            + self.hosts_short.dropped
-            + self.hosts_long.dropped
-            + self.ports_short.dropped
-            + self.ports_long.dropped
-            + self.arp.dropped
-            + host_ports
-            + self.failed.dropped()
-            + self.internet.dropped
-    }
-
-    /// Remembers that the camera talked to `host`; true the first time.
-    fn remember(&mut self, host: IpAddr) -> bool {
-        if self.contacted.contains(&host) {
-            return false;
-        }
-        if self.contacted.len() >= MAX_CONTACTED
-            && let Some(oldest) = self.contacted_order.pop_front()
-        {
-            self.contacted.remove(&oldest);
-            self.capped += 1;
-        }
-        self.contacted.insert(host);
-        self.contacted_order.push_back(host);
-        true
-    }
-
-    /// Claims the right to raise rule `rule` at `now` (none within
-    /// `realert` before).
-    fn may_alert(&mut self, rule: usize, now: Timestamp, realert: Nanos) -> bool {
-        if self.alerted_within(rule, now, realert) {
-            return false;
-        }
-        self.last_alert[rule] = Some(now);
-        true
-    }
-
-    fn alerted_within(&self, rule: usize, now: Timestamp, realert: Nanos) -> bool {
-        self.last_alert[rule].is_some_and(|last| now.since(last) < realert)
-    }
-
-    /// First contacts and failures among them made within `window` of `now`.
-    fn outcomes_within(&self, now: Timestamp, window: Nanos) -> (u64, u64) {
-        self.outcomes
-            .iter()
-            .filter(|(ts, _)| now.since(*ts) <= window)
-            .fold((0, 0), |(n, f), (_, failed)| {
-                (n + 1, f + u64::from(*failed))
-            })
-    }
-
-    /// The port counter of `host`, making room for it when needed.
-    fn host_ports(&mut self, host: IpAddr, now: Timestamp, window: Nanos) -> &mut HostPorts {
-        if !self.ports.contains_key(&host) && self.ports.len() >= MAX_PORT_HOSTS {
-            self.ports.retain(|_, h| now.since(h.last) <= window);
-            if self.ports.len() >= MAX_PORT_HOSTS {
-                // The least recently probed host goes: a vertical scan keeps
-                // its target busy, so it is never the one dropped.
-                if let Some(stalest) = self
-                    .ports
-                    .iter()
-                    .min_by_key(|(ip, h)| (h.last, **ip))
-                    .map(|(ip, _)| *ip)
-                {
-                    self.ports.remove(&stalest);
-                    self.capped += 1;
-                }
-            }
-        }
-        self.ports.entry(host).or_insert_with(HostPorts::new)
-    }
-}
-
-/// A flow's first packet, as the detector needs it.
-#[derive(Debug, Clone, Copy)]
-struct Start<'a> {
-    id: FlowId,
-    ts: Timestamp,
-    initiator: &'a Endpoint,
-    responder: &'a Endpoint,
-    proto: u8,
-    vlan: u16,
-}
-
-/// Whether a flow start is a probe: its first packet opened the
-/// connection. A flow first seen mid-stream (running before the capture
-/// started, or its opening otherwise missed) is a conversation the camera
-/// already had, not a probe; so is a UDP flow whose first datagram is RTP
-/// (a stream set up before the capture: no probe carries media).
-fn is_probe_start(observation: &Observation) -> bool {
-    matches!(
-        observation,
-        Observation::FlowStart {
-            icmp_one_way: false,
-            midstream: false,
-            media: false,
-            ..
-        }
-    )
-}
-
 /// Ports mean something for TCP, UDP and SCTP only.
 fn has_ports(proto: u8) -> bool {
     matches!(proto, 6 | 17 | 132)
@@ -542,29 +292,6 @@ fn looks_like_reply(proto: u8, src_port: u16, dst_port: u16) -> bool {
 /// such as 10.20.0.255 are only recognisable this way).
 fn is_group_mac(mac: [u8; 6]) -> bool {
     mac != [0; 6] && mac[0] & 1 != 0
-}
-
-fn secs(nanos: Nanos) -> f64 {
-    (nanos as f64 / NANOS_PER_SEC as f64 * 1000.0).round() / 1000.0
-}
-
-fn ip_list<'a>(ips: impl Iterator<Item = &'a IpAddr>) -> Value {
-    Value::Array(ips.take(SAMPLE).map(|ip| json!(ip.to_string())).collect())
-}
-
-/// Distinct port numbers (sorted, at most [`SAMPLE`]) and transport names.
-fn port_lists<'a>(
-    ports: impl Iterator<Item = &'a (u8, u16)>,
-) -> (BTreeSet<u16>, BTreeSet<&'static str>) {
-    let mut numbers = BTreeSet::new();
-    let mut transports = BTreeSet::new();
-    for (proto, port) in ports {
-        if numbers.len() < SAMPLE {
-            numbers.insert(*port);
-        }
-        transports.insert(transport_name(*proto));
-    }
-    (numbers, transports)
 }
 
 /// Sizes of the detector's state and how often its bounds were hit.
@@ -686,20 +413,6 @@ impl Scan {
     }
 }
 
-fn round3(x: f64) -> f64 {
-    if x.is_finite() {
-        (x * 1000.0).round() / 1000.0
-    } else {
-        f64::MAX
-    }
-}
-
-fn insert_capped(evidence: &mut Map<String, Value>, capped: u64) {
-    if capped > 0 {
-        evidence.insert("memory_capped".into(), json!(capped));
-    }
-}
-
 impl Detector for Scan {
     fn category(&self) -> Category {
         Category::Scan
@@ -716,27 +429,10 @@ impl Detector for Scan {
         match observation {
             // ICMP errors (one-way messages) report on other flows; they
             // probe nothing.
-            Observation::FlowStart {
-                id,
-                ts,
-                initiator,
-                responder,
-                proto,
-                vlan,
-                icmp_one_way: false,
-                ..
-            } => {
-                let start = Start {
-                    id: *id,
-                    ts: *ts,
-                    initiator,
-                    responder,
-                    proto: *proto,
-                    vlan: *vlan,
-                };
-                self.flow_start(context, start, is_probe_start(observation), alerts);
+            Observation::FlowStart(start) if !start.icmp_one_way => {
+                self.flow_start(context, start, alerts);
             }
-            Observation::FirstAnswer { id, refused, .. } => {
+            Observation::FirstAnswer(FirstAnswer { id, refused, .. }) => {
                 let (answer, reply) = if *refused {
                     (Answer::Refused, Reply::Refused)
                 } else {
@@ -748,7 +444,7 @@ impl Detector for Scan {
                 }
                 self.internet_reply(*id, reply);
             }
-            Observation::FlowEnd { flow, .. } => {
+            Observation::FlowEnd(FlowEnd { flow, .. }) => {
                 let id = FlowId {
                     key: flow.key,
                     first_seq: flow.first_seq,
@@ -763,14 +459,14 @@ impl Detector for Scan {
                 let key = (flow.initiator().0, flow.responder().0);
                 self.resolve_if(context, key, |p| p.id == id, answer, alerts);
             }
-            Observation::Unreachable {
+            Observation::Unreachable(Unreachable {
                 ts,
                 src,
                 dst,
                 dst_port,
                 proto,
                 ..
-            } => {
+            }) => {
                 let (ts, key, port, proto) = (*ts, (*src, *dst), *dst_port, *proto);
                 let window = nanos(self.settings.distinct_ports.window());
                 if has_ports(proto)
@@ -789,7 +485,7 @@ impl Detector for Scan {
                 );
                 self.internet_unreachable(*src, *dst, port, proto);
             }
-            Observation::Arp { .. } => self.arp(context, observation, alerts),
+            Observation::Arp(arp) => self.arp(context, arp, alerts),
             _ => {}
         }
     }

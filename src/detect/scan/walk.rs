@@ -7,13 +7,13 @@ use serde_json::json;
 
 use super::{
     ANSWER_WAIT, EPSILON, MAX_OUTCOMES, MAX_PENDING, MAX_PENDING_PER_CAMERA, RULE_TRW, SAMPLE,
-    Scan, Start, TRW, has_ports, insert_capped, ip_list, nanos, round3, secs,
+    Scan, TRW, has_ports, insert_capped, ip_list, nanos, round3, secs,
 };
 use crate::alert::Alert;
 use crate::detect::Context;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::record::transport_name;
-use crate::observation::FlowId;
+use crate::observation::{FlowId, FlowStart};
 use crate::timestamp::Timestamp;
 
 /// What became of a first contact.
@@ -100,7 +100,7 @@ pub(super) struct Contact {
 
 impl Contact {
     /// The IP contact a flow start made.
-    pub(super) fn of_flow(start: &Start<'_>) -> Contact {
+    pub(super) fn of_flow(start: &FlowStart) -> Contact {
         Contact {
             camera: start.initiator.ip,
             dst: start.responder.ip,

@@ -130,14 +130,14 @@ fn unreachable_probes_fail_and_answered_ones_leave_the_count() {
         let t = 20_000 + n * 100;
         let (dst, port) = worm_probe(3, n);
         h.start(t, dst, port, 6);
-        h.feed(Observation::Unreachable {
+        h.feed(Observation::Unreachable(Unreachable {
             ts: at(t + 1),
             reporter: ip([192, 0, 2, 1]),
             src: cam,
             dst,
             dst_port: port,
             proto: 6,
-        });
+        }));
     }
     assert!(h.alerts.is_empty(), "{:?}", h.alerts);
     let (dst, port) = worm_probe(3, 300);

@@ -12,17 +12,17 @@ use crate::timestamp::{Nanos, Timestamp};
 /// window after the last of them. `dropped` counts every key not stored,
 /// for the detector's memory counters.
 #[derive(Debug)]
-pub(super) struct DistinctWindow<K> {
-    pub(super) entered: BTreeMap<K, Timestamp>,
-    pub(super) order: VecDeque<(Timestamp, K)>,
-    pub(super) cap: usize,
-    pub(super) overflow: u64,
-    pub(super) overflow_last: Timestamp,
-    pub(super) dropped: u64,
+pub(crate) struct DistinctWindow<K> {
+    pub(crate) entered: BTreeMap<K, Timestamp>,
+    pub(crate) order: VecDeque<(Timestamp, K)>,
+    pub(crate) cap: usize,
+    pub(crate) overflow: u64,
+    pub(crate) overflow_last: Timestamp,
+    pub(crate) dropped: u64,
 }
 
 impl<K: Ord + Copy> DistinctWindow<K> {
-    pub(super) fn new(cap: usize) -> Self {
+    pub(crate) fn new(cap: usize) -> Self {
         DistinctWindow {
             entered: BTreeMap::new(),
             order: VecDeque::new(),
@@ -35,7 +35,7 @@ impl<K: Ord + Copy> DistinctWindow<K> {
 
     /// Drops keys that entered more than `window` before `now`, passing
     /// each to `removed`.
-    pub(super) fn expire(&mut self, now: Timestamp, window: Nanos, mut removed: impl FnMut(K)) {
+    pub(crate) fn expire(&mut self, now: Timestamp, window: Nanos, mut removed: impl FnMut(K)) {
         while let Some(&(ts, key)) = self.order.front() {
             if now.since(ts) <= window {
                 break;
@@ -50,7 +50,7 @@ impl<K: Ord + Copy> DistinctWindow<K> {
     }
 
     /// Adds `key` seen at `ts`; true when it was not in the window.
-    pub(super) fn insert(&mut self, key: K, ts: Timestamp) -> bool {
+    pub(crate) fn insert(&mut self, key: K, ts: Timestamp) -> bool {
         if self.entered.contains_key(&key) {
             return false;
         }
@@ -65,27 +65,50 @@ impl<K: Ord + Copy> DistinctWindow<K> {
         true
     }
 
-    pub(super) fn contains(&self, key: &K) -> bool {
+    pub(crate) fn contains(&self, key: &K) -> bool {
         self.entered.contains_key(key)
     }
 
-    pub(super) fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.entered.len() as u64 + self.overflow
     }
 
     /// Keys stored (at most the cap).
     #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entered.len()
     }
 
     /// Packet time the oldest stored key entered.
-    pub(super) fn oldest(&self) -> Option<Timestamp> {
+    pub(crate) fn oldest(&self) -> Option<Timestamp> {
         self.entered.values().min().copied()
     }
 
     /// Stored keys in order.
-    pub(super) fn keys(&self) -> impl Iterator<Item = &K> {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
         self.entered.keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::testing::at_ms as at;
+
+    #[test]
+    fn distinct_window_counts_what_it_cannot_store() {
+        let mut w: DistinctWindow<u32> = DistinctWindow::new(3);
+        for k in 0..5 {
+            assert!(w.insert(k, at(u64::from(k))));
+        }
+        assert!(!w.insert(1, at(10)));
+        assert_eq!(w.entered.len(), 3);
+        assert_eq!(w.count(), 5);
+        w.expire(at(1_000), 10_000_000_000, |_| {});
+        assert_eq!(w.count(), 5, "all within 10 s");
+        let mut gone = Vec::new();
+        w.expire(at(20_000), 10_000_000_000, |k| gone.push(k));
+        assert_eq!(gone, [0, 1, 2]);
+        assert_eq!(w.count(), 0);
     }
 }
