@@ -25,7 +25,10 @@
 
 pub mod dhcp;
 pub mod dns;
+pub mod http;
 pub mod onvif;
 pub mod rtsp;
 pub mod service;
 pub mod tls;
+pub mod upnp;
+pub mod xml;
