@@ -26,6 +26,7 @@
 pub mod dhcp;
 pub mod dns;
 pub mod http;
+pub mod natpmp;
 pub mod onvif;
 pub mod rtsp;
 pub mod service;
