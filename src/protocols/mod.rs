@@ -28,6 +28,8 @@ pub mod dns;
 pub mod http;
 pub mod natpmp;
 pub mod onvif;
+pub mod onvif_device;
+pub mod rtp;
 pub mod rtsp;
 pub mod service;
 pub mod tls;
