@@ -234,8 +234,8 @@ mod tests {
         let mut m = hex(H265_1);
         m[0] = 0x91;
         // bytes 16..20 are the extension header: its length word at 18..20
-        // is 0x160 words, which do not fit in 24 bytes: rejected.
-        assert_eq!(u16::from_be_bytes([m[18], m[19]]), 0x0160);
+        // is 0xc01 words, which do not fit in 24 bytes: rejected.
+        assert_eq!(u16::from_be_bytes([m[18], m[19]]), 0x0c01);
         assert_eq!(parse(&m), None);
         m[18] = 0;
         m[19] = 1;
