@@ -26,6 +26,7 @@
 pub mod dhcp;
 pub mod dns;
 pub mod http;
+pub mod mdns;
 pub mod natpmp;
 pub mod onvif;
 pub mod onvif_device;
