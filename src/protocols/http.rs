@@ -106,7 +106,14 @@ pub fn response(payload: &[u8]) -> Option<HttpResponse<'_>> {
     }
     let status = match *rest {
         [b' ', a @ b'1'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9'] => (a, b, c),
-        [b' ', a @ b'1'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9', b' ', ..] => (a, b, c),
+        [
+            b' ',
+            a @ b'1'..=b'5',
+            b @ b'0'..=b'9',
+            c @ b'0'..=b'9',
+            b' ',
+            ..,
+        ] => (a, b, c),
         _ => return None,
     };
     let status = u16::from(status.0 - b'0') * 100
@@ -195,8 +202,14 @@ fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 
 fn trim(bytes: &[u8]) -> &[u8] {
     let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = bytes.iter().position(|b| !is_blank(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_blank(b)).map_or(start, |i| i + 1);
+    let start = bytes
+        .iter()
+        .position(|b| !is_blank(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_blank(b))
+        .map_or(start, |i| i + 1);
     bytes.get(start..end).unwrap_or(&[])
 }
 
@@ -330,7 +343,10 @@ mod tests {
         assert!(request(b"get / HTTP/1.1\r\n").is_none());
         assert!(request(b"GET  HTTP/1.1\r\n").is_none());
         assert!(request(b"GET / RTSP/1.0\r\n").is_none());
-        assert_eq!(request(b"M-SEARCH * HTTP/1.1\r\n").unwrap().method, "M-SEARCH");
+        assert_eq!(
+            request(b"M-SEARCH * HTTP/1.1\r\n").unwrap().method,
+            "M-SEARCH"
+        );
     }
 
     proptest! {

@@ -233,20 +233,22 @@ impl<'a> Txt<'a> {
     /// record ends the walk.
     pub fn entries(&self) -> impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)> + 'a {
         let mut rest = self.0;
-        std::iter::from_fn(move || loop {
-            let (&len, tail) = rest.split_first()?;
-            let Some(entry) = tail.get(..usize::from(len)) else {
-                rest = &[];
-                return None;
-            };
-            rest = tail.get(usize::from(len)..).unwrap_or(&[]);
-            if entry.is_empty() {
-                continue;
+        std::iter::from_fn(move || {
+            loop {
+                let (&len, tail) = rest.split_first()?;
+                let Some(entry) = tail.get(..usize::from(len)) else {
+                    rest = &[];
+                    return None;
+                };
+                rest = tail.get(usize::from(len)..).unwrap_or(&[]);
+                if entry.is_empty() {
+                    continue;
+                }
+                return Some(match entry.iter().position(|&b| b == b'=') {
+                    Some(eq) => (&entry[..eq], Some(&entry[eq + 1..])),
+                    None => (entry, None),
+                });
             }
-            return Some(match entry.iter().position(|&b| b == b'=') {
-                Some(eq) => (&entry[..eq], Some(&entry[eq + 1..])),
-                None => (entry, None),
-            });
         })
     }
 
@@ -269,7 +271,15 @@ impl<'a> Txt<'a> {
 
     /// Firmware version.
     pub fn firmware(&self) -> Option<&'a str> {
-        self.get(&["fw", "firmware", "fwversion", "fw_version", "firmware_version", "version", "sw"])
+        self.get(&[
+            "fw",
+            "firmware",
+            "fwversion",
+            "fw_version",
+            "firmware_version",
+            "version",
+            "sw",
+        ])
     }
 
     /// MAC address as the device writes it.
@@ -296,7 +306,10 @@ pub enum RecordData<'a> {
         target: Name<'a>,
     },
     Txt(Txt<'a>),
-    Other { rtype: u16, rdata: &'a [u8] },
+    Other {
+        rtype: u16,
+        rdata: &'a [u8],
+    },
 }
 
 /// One resource record.
@@ -438,7 +451,10 @@ mod tests {
         let records: Vec<_> = mdns.records().collect();
         assert_eq!(records.len(), 6);
         assert_eq!(records[0].name.to_string(), "DCS-935L-B0C554255B0E.local");
-        assert_eq!(records[0].data, RecordData::A(Ipv4Addr::new(192, 168, 0, 20)));
+        assert_eq!(
+            records[0].data,
+            RecordData::A(Ipv4Addr::new(192, 168, 0, 20))
+        );
         assert!(records[0].cache_flush);
         assert_eq!(records[0].class, 1);
         let RecordData::Ptr(host) = records[1].data else {
@@ -523,11 +539,15 @@ mod tests {
         assert_eq!(parse(&bad), Err(DnsError::Opcode(5)));
         // A record of 5 bytes.
         let mut m = vec![0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0];
-        m.extend_from_slice(b"\x01a\x00\x00\x01\x00\x01\x00\x00\x00\x01\x00\x05\x01\x02\x03\x04\x05");
+        m.extend_from_slice(
+            b"\x01a\x00\x00\x01\x00\x01\x00\x00\x00\x01\x00\x05\x01\x02\x03\x04\x05",
+        );
         assert_eq!(parse(&m), Err(DnsError::BadRdata));
         // Pointer loop through a label.
         let mut m = vec![0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0];
-        m.extend_from_slice(b"\x01x\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x01\x00\x04\x01\x02\x03\x04");
+        m.extend_from_slice(
+            b"\x01x\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x01\x00\x04\x01\x02\x03\x04",
+        );
         assert_eq!(parse(&m), Err(DnsError::TooManyPointers));
         // A query with one question and no records.
         let mut q = vec![0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
@@ -537,7 +557,10 @@ mod tests {
         assert_eq!(query.records().count(), 0);
         // TXT string longer than its record.
         let txt = Txt(b"\x04ab=c\x09xyz");
-        assert_eq!(txt.entries().collect::<Vec<_>>(), vec![(&b"ab"[..], Some(&b"c"[..]))]);
+        assert_eq!(
+            txt.entries().collect::<Vec<_>>(),
+            vec![(&b"ab"[..], Some(&b"c"[..]))]
+        );
     }
 
     proptest! {

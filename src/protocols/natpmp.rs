@@ -214,7 +214,7 @@ const PEER_BODY_LEN: usize = 56;
 
 /// Reads a PCP (version 2) datagram.
 pub fn parse_pcp(payload: &[u8]) -> Option<Pcp> {
-    if payload.len() > PCP_MAX_LEN || payload.len() % 4 != 0 {
+    if payload.len() > PCP_MAX_LEN || !payload.len().is_multiple_of(4) {
         return None;
     }
     let (header, body) = payload.split_first_chunk::<PCP_HEADER_LEN>()?;
@@ -226,9 +226,13 @@ pub fn parse_pcp(payload: &[u8]) -> Option<Pcp> {
     let lifetime = u32::from_be_bytes([l0, l1, l2, l3]);
     let (result, epoch, client_addr) = if is_response {
         let [e0, e1, e2, e3, ..] = *rest;
-        (Some(result), Some(u32::from_be_bytes([e0, e1, e2, e3])), None)
+        (
+            Some(result),
+            Some(u32::from_be_bytes([e0, e1, e2, e3])),
+            None,
+        )
     } else {
-        (None, None, Some(addr16(rest.try_into().ok()?)))
+        (None, None, Some(addr16(rest)))
     };
     let body_len = match opcode {
         PcpOpcode::Map => MAP_BODY_LEN,
@@ -361,7 +365,11 @@ mod tests {
         );
         assert!(matches!(
             parse_natpmp(&hex(MAP_TCP_UNANSWERED)),
-            Some(NatPmp::MapRequest { internal_port: 22000, suggested_external_port: 6243, .. })
+            Some(NatPmp::MapRequest {
+                internal_port: 22000,
+                suggested_external_port: 6243,
+                ..
+            })
         ));
     }
 
@@ -373,7 +381,11 @@ mod tests {
         udp[3] = 2;
         assert!(matches!(
             parse_natpmp(&udp),
-            Some(NatPmp::MapResponse { protocol: MapProtocol::Udp, result: 2, .. })
+            Some(NatPmp::MapResponse {
+                protocol: MapProtocol::Udp,
+                result: 2,
+                ..
+            })
         ));
         // Truncated, unknown opcode, wrong version.
         let map = hex(MAP_TCP_REQUEST);
@@ -394,7 +406,10 @@ mod tests {
         assert!(!pcp.is_response);
         assert_eq!(pcp.opcode, PcpOpcode::Map);
         assert_eq!(pcp.lifetime, 7200);
-        assert_eq!(pcp.client_addr, Some(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 64))));
+        assert_eq!(
+            pcp.client_addr,
+            Some(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 64)))
+        );
         assert_eq!(pcp.result, None);
         let mapping = pcp.mapping.unwrap();
         assert_eq!(mapping.protocol, MapProtocol::Tcp);
@@ -411,13 +426,20 @@ mod tests {
         response[8..12].copy_from_slice(&1234u32.to_be_bytes());
         response[12..24].fill(0);
         response[42..44].copy_from_slice(&40554u16.to_be_bytes());
-        response[44..60].copy_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 7]);
+        response[44..60]
+            .copy_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 7]);
         let pcp = parse_pcp(&response).unwrap();
         assert!(pcp.is_response);
-        assert_eq!((pcp.result, pcp.epoch, pcp.client_addr), (Some(0), Some(1234), None));
+        assert_eq!(
+            (pcp.result, pcp.epoch, pcp.client_addr),
+            (Some(0), Some(1234), None)
+        );
         let mapping = pcp.mapping.unwrap();
         assert_eq!(mapping.external_port, 40554);
-        assert_eq!(mapping.external_addr, IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)));
+        assert_eq!(
+            mapping.external_addr,
+            IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7))
+        );
         // Refused: NOT_AUTHORIZED.
         response[3] = 2;
         assert_eq!(parse_pcp(&response).unwrap().result, Some(2));
@@ -441,9 +463,18 @@ mod tests {
         with_option.extend_from_slice(&[2, 0, 0, 0]);
         assert_eq!(parse_pcp(&with_option).unwrap().options_len, 4);
         // ANNOUNCE: header only.
-        let announce = parse_pcp(&pcp_map_request()[..24].iter().enumerate()
-            .map(|(i, &b)| if i == 1 { 0 } else { b }).collect::<Vec<_>>()).unwrap();
-        assert_eq!((announce.opcode, announce.mapping), (PcpOpcode::Announce, None));
+        let announce = parse_pcp(
+            &pcp_map_request()[..24]
+                .iter()
+                .enumerate()
+                .map(|(i, &b)| if i == 1 { 0 } else { b })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        assert_eq!(
+            (announce.opcode, announce.mapping),
+            (PcpOpcode::Announce, None)
+        );
         // MAP body cut, length not a multiple of 4, too long.
         let request = pcp_map_request();
         assert_eq!(parse_pcp(&request[..56]), None);

@@ -168,7 +168,10 @@ mod tests {
             None
         );
         // A fault, the request, and the longer element name.
-        assert_eq!(device_information(b"<env:Fault><Model>x</Model></env:Fault>"), None);
+        assert_eq!(
+            device_information(b"<env:Fault><Model>x</Model></env:Fault>"),
+            None
+        );
         assert_eq!(device_information(REQUEST), None);
         assert_eq!(
             device_information(b"<GetDeviceInformationResponseX><Model>x</Model>"),
@@ -181,9 +184,15 @@ mod tests {
         assert!(is_device_information_request(REQUEST));
         let body_only = http::request(REQUEST).unwrap().head.body().unwrap();
         assert!(is_device_information_request(body_only));
-        assert!(is_device_information_request(b"<tds:GetDeviceInformation/>"));
-        assert!(!is_device_information_request(b"<tds:GetDeviceInformationX/>"));
-        assert!(!is_device_information_request(b"<tds:GetSystemDateAndTime/>"));
+        assert!(is_device_information_request(
+            b"<tds:GetDeviceInformation/>"
+        ));
+        assert!(!is_device_information_request(
+            b"<tds:GetDeviceInformationX/>"
+        ));
+        assert!(!is_device_information_request(
+            b"<tds:GetSystemDateAndTime/>"
+        ));
         assert!(!is_device_information_request(b""));
     }
 

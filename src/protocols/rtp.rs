@@ -45,7 +45,10 @@ pub enum RtpPacket {
     Rtp(RtpHeader),
     /// RTCP: packet type (200 SR, 201 RR, 202 SDES, 203 BYE, ...) and the
     /// sender's SSRC.
-    Rtcp { packet_type: u8, ssrc: u32 },
+    Rtcp {
+        packet_type: u8,
+        ssrc: u32,
+    },
 }
 
 /// Reads the header of an RTP or RTCP packet (version 2). `None` for
@@ -192,15 +195,24 @@ mod tests {
     fn captured_rtcp() {
         assert_eq!(
             parse(&hex(RTCP_SR)),
-            Some(RtpPacket::Rtcp { packet_type: 200, ssrc: 0x5d93_1534 })
+            Some(RtpPacket::Rtcp {
+                packet_type: 200,
+                ssrc: 0x5d93_1534
+            })
         );
         assert_eq!(
             parse(&hex(RTCP_RR)),
-            Some(RtpPacket::Rtcp { packet_type: 201, ssrc: 0x0193_2db4 })
+            Some(RtpPacket::Rtcp {
+                packet_type: 201,
+                ssrc: 0x0193_2db4
+            })
         );
         assert_eq!(
             parse(&hex(RTCP_RR)[..8]),
-            Some(RtpPacket::Rtcp { packet_type: 201, ssrc: 0x0193_2db4 })
+            Some(RtpPacket::Rtcp {
+                packet_type: 201,
+                ssrc: 0x0193_2db4
+            })
         );
     }
 
@@ -213,16 +225,28 @@ mod tests {
         framed.extend_from_slice(&rtp);
         let frame = interleaved(&framed).unwrap();
         assert_eq!((frame.channel, frame.data.len()), (0, rtp.len()));
-        assert_eq!(parse_transport(6, &framed), Some((Some(0), parse(&rtp).unwrap())));
+        assert_eq!(
+            parse_transport(6, &framed),
+            Some((Some(0), parse(&rtp).unwrap()))
+        );
         // A sliced capture: the frame announces more than is present.
         framed[2] = 0x05;
-        assert_eq!(interleaved(&framed).unwrap().declared_len, 0x0500 + rtp.len() as u16);
+        assert_eq!(
+            interleaved(&framed).unwrap().declared_len,
+            0x0500 + rtp.len() as u16
+        );
         assert_eq!(parse_transport(6, &framed).unwrap().0, Some(0));
         let rtcp = hex(RTCP_RR);
         let mut framed = vec![b'$', 1, 0, rtcp.len() as u8];
         framed.extend_from_slice(&rtcp);
-        assert!(matches!(parse_transport(6, &framed), Some((Some(1), RtpPacket::Rtcp { .. }))));
-        assert_eq!(parse_transport(17, &rtp), Some((None, parse(&rtp).unwrap())));
+        assert!(matches!(
+            parse_transport(6, &framed),
+            Some((Some(1), RtpPacket::Rtcp { .. }))
+        ));
+        assert_eq!(
+            parse_transport(17, &rtp),
+            Some((None, parse(&rtp).unwrap()))
+        );
         assert_eq!(parse_transport(6, &rtp), None);
         assert_eq!(parse_transport(1, &rtp), None);
         assert_eq!(interleaved(b"$\x00\x00"), None);
@@ -242,7 +266,10 @@ mod tests {
         let RtpPacket::Rtp(h) = parse(&m).unwrap() else {
             panic!("not RTP");
         };
-        assert_eq!((h.csrc_count, h.has_extension, h.payload_offset), (1, true, 24));
+        assert_eq!(
+            (h.csrc_count, h.has_extension, h.payload_offset),
+            (1, true, 24)
+        );
         // Version 1, too short, HTTP.
         let mut v1 = hex(H265_1);
         v1[0] = 0x40;

@@ -553,8 +553,14 @@ mod tests {
             gateway_target("URN:SCHEMAS-UPNP-ORG:SERVICE:WANIPCONNECTION:2"),
             Some(GatewayTarget::WanIpConnection(2))
         );
-        assert_eq!(gateway_target("urn:schemas-upnp-org:device:InternetGatewayDevice:"), None);
-        assert_eq!(gateway_target("urn:schemas-upnp-org:device:InternetGatewayDevice:10"), None);
+        assert_eq!(
+            gateway_target("urn:schemas-upnp-org:device:InternetGatewayDevice:"),
+            None
+        );
+        assert_eq!(
+            gateway_target("urn:schemas-upnp-org:device:InternetGatewayDevice:10"),
+            None
+        );
         assert_eq!(gateway_target("ssdp:all"), None);
         assert_eq!(gateway_target("é"), None);
     }
@@ -586,7 +592,10 @@ mod tests {
         );
         // Headers alone (the body in the next segment): the action, no
         // arguments; the body segment read on its own gives them.
-        let at = ADD_PORT_MAPPING.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let at = ADD_PORT_MAPPING
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap();
         let headers_only = control_request(&ADD_PORT_MAPPING[..at + 2]).unwrap();
         assert!(headers_only.args.is_empty());
         assert_eq!(port_mapping_args(&ADD_PORT_MAPPING[at + 4..]), call.args);
@@ -598,16 +607,28 @@ mod tests {
             .unwrap();
         assert_eq!(ppp.service, GatewayTarget::WanPppConnection(1));
         assert!(ppp.is_delete());
-        let v2 = soap_action("\"urn:schemas-upnp-org:service:WANIPConnection:2#AddAnyPortMapping\"")
-            .unwrap();
+        let v2 =
+            soap_action("\"urn:schemas-upnp-org:service:WANIPConnection:2#AddAnyPortMapping\"")
+                .unwrap();
         assert_eq!(v2.service, GatewayTarget::WanIpConnection(2));
         assert!(v2.is_add());
-        assert!(!soap_action("urn:schemas-upnp-org:service:WANIPConnection:1#GetExternalIPAddress")
-            .unwrap()
-            .is_add());
-        assert_eq!(soap_action("urn:schemas-upnp-org:device:InternetGatewayDevice:1#X"), None);
-        assert_eq!(soap_action("urn:schemas-upnp-org:service:WANIPConnection:1#"), None);
-        assert_eq!(soap_action("urn:schemas-upnp-org:service:WANIPConnection:1#a b"), None);
+        assert!(
+            !soap_action("urn:schemas-upnp-org:service:WANIPConnection:1#GetExternalIPAddress")
+                .unwrap()
+                .is_add()
+        );
+        assert_eq!(
+            soap_action("urn:schemas-upnp-org:device:InternetGatewayDevice:1#X"),
+            None
+        );
+        assert_eq!(
+            soap_action("urn:schemas-upnp-org:service:WANIPConnection:1#"),
+            None
+        );
+        assert_eq!(
+            soap_action("urn:schemas-upnp-org:service:WANIPConnection:1#a b"),
+            None
+        );
         assert_eq!(soap_action("http://purenetworks.com/HNAP1/Login"), None);
         // M-POST form (UDA 1.0 3.2.1) with a v2 DeletePortMapping.
         let mpost = b"M-POST /ctl HTTP/1.1\r\nMAN: \"http://schemas.xmlsoap.org/soap/envelope/\"; ns=01\r\n\
@@ -660,10 +681,15 @@ mod tests {
 
         // Other HTTP replies, or the head without its body.
         assert_eq!(control_response(b"HTTP/1.1 200 OK\r\n\r\n<html/>"), None);
-        let at = CONFLICT_REPLY.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let at = CONFLICT_REPLY
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap();
         assert_eq!(control_response(&CONFLICT_REPLY[..at + 2]), None);
         assert_eq!(
-            control_response_body(500, &CONFLICT_REPLY[at + 4..]).unwrap().error_code,
+            control_response_body(500, &CONFLICT_REPLY[at + 4..])
+                .unwrap()
+                .error_code,
             Some(718)
         );
     }

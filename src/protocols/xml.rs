@@ -62,7 +62,7 @@ pub fn has_element(doc: &[u8], local: &str) -> bool {
 }
 
 /// Local name of the first start tag for which `wanted(local_name)` holds.
-pub fn first_element_named<'a>(doc: &'a [u8], wanted: impl Fn(&[u8]) -> bool) -> Option<&'a str> {
+pub fn first_element_named(doc: &[u8], wanted: impl Fn(&[u8]) -> bool) -> Option<&str> {
     let mut rest = doc;
     while let Some(lt) = rest.iter().position(|&b| b == b'<') {
         rest = rest.get(lt + 1..)?;
@@ -128,16 +128,16 @@ mod tests {
         // Tag never closed.
         assert_eq!(element_text(b"<a:Model", "Model"), None);
         // `<` inside the tag: malformed, keep looking.
-        assert_eq!(
-            element_text(b"<Model <Model>x</Model>", "Model"),
-            Some("x")
-        );
+        assert_eq!(element_text(b"<Model <Model>x</Model>", "Model"), Some("x"));
         // End tags, comments and CDATA are not start tags.
         assert_eq!(element_text(b"</Model>x<!--Model-->", "Model"), None);
         assert_eq!(element_text(b"<Model><![CDATA[x]]></Model>", "Model"), None);
         // Attributes and a longer name with the same prefix.
         assert_eq!(
-            element_text(b"<ModelName>no</ModelName><Model a=\"b\">yes</Model>", "Model"),
+            element_text(
+                b"<ModelName>no</ModelName><Model a=\"b\">yes</Model>",
+                "Model"
+            ),
             Some("yes")
         );
         assert_eq!(element_text(b"", "Model"), None);
