@@ -27,7 +27,14 @@
 pub mod dhcp;
 pub mod dns;
 pub mod hints;
+pub mod http;
+pub mod mdns;
+pub mod natpmp;
 pub mod onvif;
+pub mod onvif_device;
+pub mod rtp;
 pub mod rtsp;
 pub mod service;
 pub mod tls;
+pub mod upnp;
+pub mod xml;

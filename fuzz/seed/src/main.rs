@@ -9,8 +9,9 @@
 //! - `decode`: one frame per distinct decoding outcome (link type, result,
 //!   protocol, tunnels, well-known port...), prefixed with the byte that
 //!   selects its link type in the `decode` target;
-//! - `dns`, `tls`, `rtsp`, `onvif`, `dhcp`: transport payloads that look
-//!   like each protocol (by port or content), up to 400 distinct ones each;
+//! - `dns`, `tls`, `rtsp`, `onvif`, `dhcp`, `http`, `upnp`, `natpmp`,
+//!   `onvif_device`, `mdns`, `rtp`: transport payloads that look like each
+//!   protocol (by port or content), up to 400 distinct ones each;
 //! - `policy`: the policy files.
 //!
 //! Nothing is copied into the repository: OUT_DIR is `fuzz/corpus`, which
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 
 use camsentry::capture::replay_file;
 use camsentry::decode::{Decoded, LinkType, decode};
-use camsentry::protocols::{onvif, rtsp, tls};
+use camsentry::protocols::{http, onvif, rtp, rtsp, tls};
 
 #[path = "../../fuzz_targets/links.rs"]
 mod links;
@@ -125,6 +126,23 @@ fn packet(seeds: &mut Seeds, link: LinkType, frame: &[u8]) {
     }
     if udp && on(&[67, 68]) {
         seeds.add("dhcp", payload);
+    }
+    let is_http = http::request(payload).is_some() || http::response(payload).is_some();
+    if tcp && is_http {
+        seeds.add("http", payload);
+        seeds.add("onvif_device", payload);
+    }
+    if (udp && on(&[1900])) || (tcp && is_http && payload.windows(4).any(|w| w.eq_ignore_ascii_case(b"soap"))) {
+        seeds.add("upnp", payload);
+    }
+    if udp && on(&[5351]) {
+        seeds.add("natpmp", payload);
+    }
+    if udp && on(&[5353]) {
+        seeds.add("mdns", payload);
+    }
+    if (udp && rtp::parse(payload).is_some()) || (tcp && rtp::interleaved(payload).is_some()) {
+        seeds.add("rtp", payload);
     }
 }
 

@@ -39,8 +39,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod name;
 
-pub use name::DnsName;
 use name::read_name;
+pub use name::{DnsName, walk_name};
 
 /// Longest dotted name kept, without the trailing dot (255 octets on the wire).
 pub const MAX_NAME_LEN: usize = 253;

@@ -161,3 +161,50 @@ pub(super) fn read_name(msg: &[u8], pos: usize, out: &mut DnsName) -> Result<usi
         }
     }
 }
+
+/// Walks the labels of the possibly compressed name at `pos`, passing each
+/// one raw (any bytes, case kept) to `on_label`, under the rules of the
+/// response parser: pointers only backwards and past the header, at most
+/// [`MAX_POINTER_JUMPS`] of them, at most 255 octets in all. Returns the
+/// offset just past the name's own bytes. For DNS-SD instance names, which
+/// hold spaces and UTF-8 that [`DnsName`] refuses.
+pub fn walk_name<'a>(
+    msg: &'a [u8],
+    mut pos: usize,
+    mut on_label: impl FnMut(&'a [u8]),
+) -> Result<usize, DnsError> {
+    let mut resume = None;
+    let mut jumps = 0;
+    let mut wire_len = 1;
+    loop {
+        let &len = msg.get(pos).ok_or(DnsError::Truncated)?;
+        match len & 0xc0 {
+            0x00 if len == 0 => return Ok(resume.unwrap_or(pos + 1)),
+            0x00 => {
+                let label = msg
+                    .get(pos + 1..pos + 1 + usize::from(len))
+                    .ok_or(DnsError::Truncated)?;
+                wire_len += 1 + label.len();
+                if wire_len > 255 {
+                    return Err(DnsError::NameTooLong);
+                }
+                on_label(label);
+                pos += 1 + label.len();
+            }
+            0xc0 => {
+                let &low = msg.get(pos + 1).ok_or(DnsError::Truncated)?;
+                let target = usize::from(u16::from_be_bytes([len & 0x3f, low]));
+                if target < HEADER_LEN || target >= pos {
+                    return Err(DnsError::BadPointer);
+                }
+                jumps += 1;
+                if jumps > MAX_POINTER_JUMPS {
+                    return Err(DnsError::TooManyPointers);
+                }
+                resume.get_or_insert(pos + 2);
+                pos = target;
+            }
+            _ => return Err(DnsError::BadLabel),
+        }
+    }
+}
