@@ -124,7 +124,7 @@ fn scan_tcp_raises_the_walk_then_the_host_window() {
         assert_eq!(n(trw, "first_contacts"), 6);
         assert_eq!(n(trw, "not_allowed"), 5);
         assert_eq!(trw.camsentry.evidence["likelihood_ratio"], 256.0);
-        assert_eq!(trw.camsentry.evidence["threshold"], 99.0);
+        assert_eq!(trw.camsentry.evidence["likelihood_threshold"], 99.0);
         assert_eq!(
             trw.camsentry.evidence["targets"].as_array().unwrap().len(),
             5

@@ -13,8 +13,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use camsentry::flow::FlowRecord;
-
 struct Namespace(String);
 
 impl Namespace {
@@ -115,7 +113,7 @@ type Totals = (u64, u64, u64, u64);
 fn per_tuple(lines: &str) -> BTreeMap<Tuple, Totals> {
     let mut totals = BTreeMap::new();
     for line in lines.lines() {
-        let r: FlowRecord = serde_json::from_str(line).unwrap();
+        let r = common::flow_view(line);
         let entry = totals
             .entry((r.src_ip, r.src_port, r.dest_ip, r.dest_port, r.proto))
             .or_insert((0, 0, 0, 0));
