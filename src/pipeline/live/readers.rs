@@ -254,3 +254,27 @@ impl Reader {
 fn send(out: &Sender<Frames>, frames: Frames) {
     let _ = out.send(frames);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_gives_back_each_frame_whole_and_fills_by_count_or_bytes() {
+        let mut frames = Frames::default();
+        let ts = Timestamp::from_secs_nanos(1, 2);
+        frames.push(LinkType::Ethernet, ts, 60, b"first");
+        frames.push(LinkType::RawIp, ts, 1500, b"second frame");
+        let seen: Vec<(u32, &[u8])> = frames.iter().map(|(f, b)| (f.wire_len, b)).collect();
+        assert_eq!(seen, [(60, &b"first"[..]), (1500, &b"second frame"[..])]);
+        assert!(!frames.is_full());
+        frames.push(LinkType::Ethernet, ts, 0, &vec![0; BATCH_BYTES]);
+        assert!(frames.is_full());
+        frames.clear();
+        assert!(frames.is_empty() && !frames.is_full());
+        for _ in 0..BATCH_FRAMES {
+            frames.push(LinkType::Ethernet, ts, 1, b"x");
+        }
+        assert!(frames.is_full());
+    }
+}
