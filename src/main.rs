@@ -135,6 +135,7 @@ fn live(args: LiveArgs) -> Result<ExitCode> {
             buffer_bytes: args.buffer_mib.saturating_mul(1 << 20),
             filter: args.filter.clone(),
         },
+        readers: usize::from(args.readers),
         user: args.user.clone(),
         sensor,
     })?;

@@ -171,6 +171,24 @@ impl RunSummary {
                 r.kernel_received, r.kernel_dropped, r.interface_dropped, r.queue_dropped
             );
         }
+        if r.readers.len() > 1 {
+            let readers: Vec<String> = r
+                .readers
+                .iter()
+                .enumerate()
+                .map(|(index, s)| {
+                    format!(
+                        "#{index} {} received, {} + {} dropped",
+                        s.received, s.dropped, s.interface_dropped
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  readers (kernel buffer + interface drops): {}",
+                readers.join("; ")
+            );
+        }
         let t = &self.workers.table;
         let _ = writeln!(
             out,
@@ -254,6 +272,7 @@ impl RunSummary {
             "decapsulated": tunnels,
             "dropped": r.dropped_json(),
             "kernel_received": r.kernel_received,
+            "readers": r.readers_json(),
             "flows": {
                 "created": t.created,
                 "expired": t.expired,

@@ -60,6 +60,7 @@ impl Snapshot {
             "bytes": r.wire_bytes,
             "dropped": r.dropped_json(),
             "kernel_received": r.kernel_received,
+            "readers": r.readers_json(),
             "live_flows": self.live_flows,
             "flows": {
                 "created": self.table.created,
