@@ -466,9 +466,18 @@ fn records_without_time(lines: &str) -> Vec<String> {
     let mut records: Vec<String> = lines
         .lines()
         .map(|line| {
-            let mut record: FlowRecord = serde_json::from_str(line).unwrap();
-            record.start.clear();
-            record.end.clear();
+            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+            let record = record.as_object_mut().unwrap();
+            record.remove("@timestamp");
+            if let Some(event) = record.get_mut("event").and_then(|e| e.as_object_mut()) {
+                for key in ["start", "end", "duration"] {
+                    event.remove(key);
+                }
+            }
+            // The flow id hashes the start time in too.
+            if let Some(own) = record.get_mut("camsentry").and_then(|c| c.as_object_mut()) {
+                own.remove("flow_id");
+            }
             serde_json::to_string(&record).unwrap()
         })
         .collect();
