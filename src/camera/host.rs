@@ -76,7 +76,7 @@ pub struct Host {
     /// Sent ARP from its MAC (so the MAC is its own, or it is the router
     /// that owns a shared MAC).
     pub speaks_arp: bool,
-    /// Holds one of the inventory's camera places (once given, for good).
+    /// Holds one of the inventory's camera places (while it has evidence).
     pub(super) camera_place: bool,
     /// Cameras whose video it received (two are enough to decide).
     pub(super) video_from: [Option<IpAddr>; 2],

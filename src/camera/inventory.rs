@@ -38,15 +38,16 @@
 //!   [`EVIDENCE_RESERVE`] places are kept for hosts whose observation shows
 //!   camera or recorder behaviour (an RTSP or ONVIF answer, a WS-Discovery
 //!   probe), so a flood of plain addresses cannot lock a real camera out;
-//! - [`MAX_CAMERAS`] hosts ever given camera evidence (a MAC, a policy
-//!   group, RTSP, ONVIF). Beyond it a host is still listed, as `other`: it
+//! - [`MAX_CAMERAS`] hosts with camera evidence (a MAC, a policy group,
+//!   RTSP, ONVIF). Beyond it a host is still listed, as `other`: it
 //!   gets no per-camera detector state, which costs far more than the host.
 //!
 //! A camera-maker MAC is evidence only while it speaks for one device
 //! (`macs.rs`); the sighting is recorded *before* the host is admitted, so
 //! the flood behind a router's or a spoofer's MAC never reaches the camera
 //! table: the first three addresses held it for a moment, the fourth takes
-//! it back from exactly those (the table remembers them), in constant time.
+//! it back from exactly those (the table remembers them), in constant time,
+//! and their camera places with it.
 //!
 //! What a host costs, measured on the `identity-flood-plain` capture
 //! (release build, peak RSS over `--no-detect`): about 1.2 KB as a plain
@@ -84,8 +85,8 @@ pub const MAX_HOSTS: usize = 100_000;
 pub const EVIDENCE_RESERVE: usize = 10_000;
 /// The hard bound on hosts, evidence or not.
 pub const MAX_HOSTS_WITH_EVIDENCE: usize = MAX_HOSTS + EVIDENCE_RESERVE;
-/// Most hosts ever given camera evidence: the cameras detectors keep state
-/// for. Sites with more cameras than this run one sensor per segment.
+/// Most hosts with camera evidence at once: the cameras detectors keep
+/// state for. Sites with more cameras than this run one sensor per segment.
 pub const MAX_CAMERAS: usize = 16_384;
 
 /// What a full inventory refused: the flood the `sensor` detector reports.
@@ -117,8 +118,10 @@ pub struct Inventory {
 
 /// A host that just gained camera evidence takes a camera place; when none
 /// is left the evidence is withheld (the host stays listed, as `other`)
-/// and the refusal counted. A host keeps its place for good, so a known
-/// camera is never pushed out by strangers.
+/// and the refusal counted. A host keeps its place while it has evidence,
+/// so a known camera is never pushed out by strangers; one that lost it
+/// (the three addresses that held a router's camera-maker MAC for a
+/// moment) gives the place back.
 fn admit_camera(
     cameras: &mut usize,
     overflow: &mut Overflow,
@@ -126,7 +129,14 @@ fn admit_camera(
     before: u8,
     ts: Timestamp,
 ) {
-    if host.camera_place || host.evidence == 0 {
+    if host.camera_place {
+        if host.evidence == 0 {
+            host.camera_place = false;
+            *cameras -= 1;
+        }
+        return;
+    }
+    if host.evidence == 0 {
         return;
     }
     if *cameras < MAX_CAMERAS {
@@ -257,10 +267,12 @@ impl Inventory {
                 if let Some(host) = self.hosts.get_mut(&ip)
                     && host.mac == Some(mac)
                 {
+                    let before = host.evidence;
                     host.evidence &= !EVIDENCE_OUI;
                     if host.speaks_arp {
                         host.serves |= GATEWAY;
                     }
+                    admit_camera(&mut self.cameras, &mut self.overflow, host, before, ts);
                 }
             }
         }
