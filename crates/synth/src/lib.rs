@@ -436,7 +436,12 @@ mod tests {
         let names: Vec<&str> = scenario_names().iter().map(|(n, _)| *n).collect();
         let mut want: Vec<&str> = SMALL.to_vec();
         want.extend(DAYS);
-        want.extend(["cctv-mix", "small-flows"]);
+        want.extend([
+            "cctv-mix",
+            "small-flows",
+            "identity-flood",
+            "identity-flood-plain",
+        ]);
         assert_eq!(names, want);
         assert!(scenario_names().iter().all(|(_, d)| !d.is_empty()));
     }
