@@ -28,6 +28,8 @@ pub enum Category {
     Egress,
     Scan,
     Exfil,
+    /// The sensor itself (its bounds overflowed), not a camera.
+    Sensor,
 }
 
 impl Category {
@@ -36,6 +38,7 @@ impl Category {
             Category::Egress => "egress",
             Category::Scan => "scan",
             Category::Exfil => "exfil",
+            Category::Sensor => "sensor",
         }
     }
 }

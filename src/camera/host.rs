@@ -76,6 +76,8 @@ pub struct Host {
     /// Sent ARP from its MAC (so the MAC is its own, or it is the router
     /// that owns a shared MAC).
     pub speaks_arp: bool,
+    /// Holds one of the inventory's camera places (while it has evidence).
+    pub(super) camera_place: bool,
     /// Cameras whose video it received (two are enough to decide).
     pub(super) video_from: [Option<IpAddr>; 2],
     pub rtsp_banner: Option<Box<str>>,
@@ -99,6 +101,7 @@ impl Host {
             recorder_evidence: 0,
             serves: 0,
             speaks_arp: false,
+            camera_place: false,
             video_from: [None; 2],
             rtsp_banner: None,
             onvif_hardware: None,

@@ -13,7 +13,8 @@
 //!   baseline allows;
 //! - `scan/`: a camera probes hosts or ports (Threshold Random Walk plus
 //!   distinct-target windows and ARP sweeps);
-//! - `exfil/`: a camera uploads unusual volume to anything but a recorder.
+//! - `exfil/`: a camera uploads unusual volume to anything but a recorder;
+//! - `sensor`: the inventory's bounds refused hosts (an identity flood).
 //!
 //! Around them:
 //! - `context`: what detectors see ([`Knowledge`] and its read-only
@@ -33,6 +34,7 @@ pub mod engine;
 pub mod exfil;
 pub mod incident;
 pub mod scan;
+pub mod sensor;
 pub mod stats;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -71,7 +73,7 @@ pub trait Detector: Send {
 /// Every rule camsentry raises, in id order: what policy rule patterns
 /// (`[[suppress]] rule`, a group's `disable` and `severity`) are checked
 /// against.
-pub const RULES: [Rule; 11] = [
+pub const RULES: [Rule; 12] = [
     egress::RULE,
     exfil::RULE_BUDGET,
     exfil::RULE_BASELINE,
@@ -83,4 +85,5 @@ pub const RULES: [Rule; 11] = [
     scan::RULES[4],
     scan::RULES[5],
     scan::RULES[6],
+    sensor::RULE_OVERFLOW,
 ];

@@ -8,7 +8,12 @@ use serde_json::{Value, json};
 use crate::alert::Category;
 use crate::detect::{Engine, category_index};
 
-const CATEGORIES: [Category; 3] = [Category::Egress, Category::Scan, Category::Exfil];
+const CATEGORIES: [Category; 4] = [
+    Category::Egress,
+    Category::Scan,
+    Category::Exfil,
+    Category::Sensor,
+];
 
 /// Alerts per detector and the packet-time delay between the evidence that
 /// crossed a threshold and the alert.
@@ -22,6 +27,13 @@ pub fn detection_text(engine: &Engine) -> String {
         let _ = writeln!(
             out,
             "    inventory full: {untracked} sightings of non-camera hosts not tracked"
+        );
+    }
+    let refused_cameras = engine.inventory().overflow().cameras;
+    if refused_cameras > 0 {
+        let _ = writeln!(
+            out,
+            "    camera table full: {refused_cameras} hosts denied camera evidence"
         );
     }
     for category in CATEGORIES {
@@ -154,5 +166,28 @@ pub fn detection_json(engine: &Engine) -> Value {
         "cameras": engine.inventory().cameras(engine.policy()).len(),
         "detectors": detectors,
         "suppression": suppression_json(engine),
+        "bounds": bounds_json(engine),
+    })
+}
+
+/// The per-host structures' fill and what their bounds refused.
+fn bounds_json(engine: &Engine) -> Value {
+    use crate::camera::inventory::{MAX_CAMERAS, MAX_HOSTS_WITH_EVIDENCE};
+    let inventory = engine.inventory();
+    let overflow = inventory.overflow();
+    let (macs, macs_untracked) = inventory.mac_table();
+    json!({
+        "hosts": inventory.len(),
+        "max_hosts": MAX_HOSTS_WITH_EVIDENCE,
+        "camera_places": inventory.camera_places(),
+        "max_cameras": MAX_CAMERAS,
+        "refused_hosts": overflow.hosts,
+        "refused_cameras": overflow.cameras,
+        "macs": macs,
+        "max_macs": crate::camera::macs::MAX_MACS,
+        "macs_untracked": macs_untracked,
+        "name_table_restarts": engine.names().restarts(),
+        "incidents_open": engine.incidents.len(),
+        "incidents_evicted": engine.incidents.counters.evicted,
     })
 }

@@ -163,6 +163,14 @@ const SCENARIOS: &[(&str, &str)] = &[
         "small-flows",
         "bulk benchmark: 64-byte request/reply pairs over 1,000,000 flows (default 2,000,000 packets)",
     ),
+    (
+        "identity-flood",
+        "the egress site plus --packets/2 addresses (default 500,000) behind ONE Hikvision MAC, one short flow each",
+    ),
+    (
+        "identity-flood-plain",
+        "identity-flood behind a plain NIC MAC (with a 10.0.0.0/8 camera group: fixtures/policy/identity-flood.toml)",
+    ),
 ];
 
 /// Every scenario as `(name, one-line description)`.
@@ -184,6 +192,12 @@ pub fn generate<W: Write>(name: &str, options: &SynthOptions, out: W) -> io::Res
     match name {
         "cctv-mix" => bulk::cctv_mix(options, out),
         "small-flows" => bulk::small_flows(options, out),
+        "identity-flood" => {
+            bulk::identity_flood(options, bulk::identity_flood::FLOOD_CAMERA_MAKER_MAC, out)
+        }
+        "identity-flood-plain" => {
+            bulk::identity_flood(options, bulk::identity_flood::FLOOD_PLAIN_MAC, out)
+        }
         _ => {
             let names: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
             Err(io::Error::new(
@@ -422,7 +436,12 @@ mod tests {
         let names: Vec<&str> = scenario_names().iter().map(|(n, _)| *n).collect();
         let mut want: Vec<&str> = SMALL.to_vec();
         want.extend(DAYS);
-        want.extend(["cctv-mix", "small-flows"]);
+        want.extend([
+            "cctv-mix",
+            "small-flows",
+            "identity-flood",
+            "identity-flood-plain",
+        ]);
         assert_eq!(names, want);
         assert!(scenario_names().iter().all(|(_, d)| !d.is_empty()));
     }
