@@ -404,6 +404,28 @@ pub struct Evidence {
     pub crossed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_destinations: Option<Vec<TopDestination>>,
+    // Sensor: the inventory's refusals and capacities (SENSOR-1; also
+    // `refused` above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_per_second: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_total: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_hosts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_cameras: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_hosts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_plain_hosts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_for_evidence: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cameras: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_cameras: Option<u64>,
     /// Fields this struct does not know yet (see the type doc).
     #[serde(flatten)]
     pub other: Map<String, Value>,

@@ -74,6 +74,7 @@ impl Sensor {
             camera: CameraInfo::default(),
             evidence: serde_json::Map::new(),
             incident: None,
+            flow: None,
         };
         let evidence = json!({
             "refused": refused,
