@@ -13,12 +13,15 @@ use sha1::{Digest, Sha1};
 
 use crate::timestamp::Timestamp;
 
-/// The three detector categories (ECS `rule.category`).
+/// The detector categories (ECS `rule.category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     Egress,
     Scan,
     Exfil,
+    /// A camera reachable from the Internet, or asking the router to make
+    /// it so (UPnP, NAT-PMP, PCP port mappings).
+    Exposure,
 }
 
 impl Category {
@@ -27,6 +30,7 @@ impl Category {
             Category::Egress => "egress",
             Category::Scan => "scan",
             Category::Exfil => "exfil",
+            Category::Exposure => "exposure",
         }
     }
 }
