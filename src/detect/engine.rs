@@ -5,7 +5,7 @@
 use super::context::Knowledge;
 use super::incident::{IncidentSettings, Incidents};
 use super::stats::{DetectionStats, category_index};
-use super::{Baseline, Detector, egress, exfil, scan};
+use super::{Baseline, Detector, egress, exfil, exposure, scan};
 use crate::alert::{Alert, Encoder};
 use crate::camera::{Inventory, Names};
 use crate::config::Policy;
@@ -45,6 +45,7 @@ impl Engine {
             Box::new(egress::Egress::new(policy.detect().egress.realert)),
             Box::new(scan::Scan::new(&policy.detect().scan)),
             Box::new(exfil::Exfil::new(&policy.detect().exfil)),
+            Box::new(exposure::Exposure::new()),
         ];
         let incidents = Incidents::new(IncidentSettings::from(&policy.detect().incident));
         let mut stats = DetectionStats::default();

@@ -13,7 +13,9 @@
 //!   baseline allows;
 //! - `scan/`: a camera probes hosts or ports (Threshold Random Walk plus
 //!   distinct-target windows and ARP sweeps);
-//! - `exfil/`: a camera uploads unusual volume to anything but a recorder.
+//! - `exfil/`: a camera uploads unusual volume to anything but a recorder;
+//! - `exposure/`: a camera answers a host on the Internet, or asks the
+//!   router to open a port to it (UPnP, NAT-PMP, PCP).
 //!
 //! Around them:
 //! - `context`: what detectors see ([`Knowledge`] and its read-only
@@ -31,6 +33,7 @@ pub mod context;
 pub mod egress;
 pub mod engine;
 pub mod exfil;
+pub mod exposure;
 pub mod incident;
 pub mod scan;
 pub mod stats;
@@ -71,7 +74,7 @@ pub trait Detector: Send {
 /// Every rule camsentry raises, in id order: what policy rule patterns
 /// (`[[suppress]] rule`, a group's `disable` and `severity`) are checked
 /// against.
-pub const RULES: [Rule; 11] = [
+pub const RULES: [Rule; 18] = [
     egress::RULE,
     exfil::RULE_BUDGET,
     exfil::RULE_BASELINE,
@@ -83,4 +86,11 @@ pub const RULES: [Rule; 11] = [
     scan::RULES[4],
     scan::RULES[5],
     scan::RULES[6],
+    exposure::RULES[0],
+    exposure::RULES[1],
+    exposure::RULES[2],
+    exposure::RULES[3],
+    exposure::RULES[4],
+    exposure::RULES[5],
+    exposure::RULES[6],
 ];
