@@ -82,9 +82,13 @@
 //! - UPnP requests or answers whose SOAP body is not in the segment holding
 //!   the HTTP head (reported without arguments, or without the answer), and
 //!   HTTPS control URLs.
-//! - The incident layer groups matches per camera and rule: a second
-//!   service of the same family, or a second mapping of the same camera,
-//!   arrives as an incident update.
+//!
+//! # Incidents
+//!
+//! The incident layer keeps each camera service (`service_port` and
+//! transport) and each mapped external port apart: one incident, one
+//! opening alert per camera and service or mapping; further contacts and
+//! lease renewals are its updates.
 
 mod inbound;
 mod mapping;
