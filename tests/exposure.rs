@@ -195,3 +195,18 @@ fn outbound_cloud_traffic_is_not_exposure() {
         }
     }
 }
+
+/// The site day with its labelled incidents (egress by name, a slow
+/// sweep, a worm burst, an upload) has no exposure in either mode: none of
+/// them is an inbound contact or a port mapping.
+#[test]
+fn the_site_day_incidents_raise_no_exposure() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = common::synth(dir.path(), "site-day-incidents-short");
+    for args in modes(dir.path()) {
+        let found = run(&capture, &args);
+        assert!(!found.is_empty(), "{args:?}: the incidents are raised");
+        let lines = exposure(&found);
+        assert!(lines.is_empty(), "{args:?}: {lines:#?}");
+    }
+}
