@@ -210,6 +210,17 @@ pub struct UpnpRequest {
     pub args: MappingArgs,
 }
 
+/// Port-mapping arguments in a TCP segment of their own: the SOAP body of
+/// a control call whose HTTP head came in the segment before (stacks that
+/// write head and body separately).
+#[derive(Debug, Clone)]
+pub struct UpnpBody {
+    pub ts: Timestamp,
+    pub client: Endpoint,
+    pub router: Endpoint,
+    pub args: MappingArgs,
+}
+
 /// A router's reply to a WAN connection control call: a `...Response`
 /// element (success) or a `UPnPError`.
 #[derive(Debug, Clone)]
@@ -250,6 +261,7 @@ pub enum Observation {
     Unreachable(Unreachable),
     GatewaySearch(GatewaySearch),
     UpnpRequest(UpnpRequest),
+    UpnpBody(UpnpBody),
     UpnpResponse(UpnpResponse),
     PortControl(PortControl),
 }
@@ -271,6 +283,7 @@ impl Observation {
             | Observation::Unreachable(Unreachable { ts, .. })
             | Observation::GatewaySearch(GatewaySearch { ts, .. })
             | Observation::UpnpRequest(UpnpRequest { ts, .. })
+            | Observation::UpnpBody(UpnpBody { ts, .. })
             | Observation::UpnpResponse(UpnpResponse { ts, .. })
             | Observation::PortControl(PortControl { ts, .. }) => *ts,
             Observation::FlowEnd(end) => end.flow.last_ts,

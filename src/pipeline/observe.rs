@@ -18,7 +18,7 @@ use crate::net::tcp_flags::{ACK, RST, SYN};
 use crate::observation::{
     Arp, BYTES_CHUNK, Bytes, Dhcp, DnsAnswer, Endpoint, FirstAnswer, FlowId, FlowStart,
     GatewaySearch, MappingArgs, Observation, OnvifDevice, OnvifProbe, PortControl, RtspServer,
-    TlsSni, Unreachable, UpnpRequest, UpnpResponse,
+    TlsSni, Unreachable, UpnpBody, UpnpRequest, UpnpResponse,
 };
 use crate::protocols::hints::{Hint, hint_for};
 use crate::protocols::{dhcp, dns, natpmp, onvif, rtsp, tls, upnp};
@@ -227,6 +227,17 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                     action: Box::from(request.action.action),
                     control_url: Box::from(request.control_url),
                     args: mapping_args(&request.args),
+                }));
+            }
+        }
+        Hint::SoapBody => {
+            let args = upnp::port_mapping_args(payload);
+            if !args.is_empty() {
+                out.push(Observation::UpnpBody(UpnpBody {
+                    ts,
+                    client: src,
+                    router: destination(record),
+                    args: mapping_args(&args),
                 }));
             }
         }

@@ -36,6 +36,10 @@ pub enum Hint {
     /// A TCP segment starting an HTTP reply, on any port: the router's
     /// answer to a control call (`upnp::control_response`).
     HttpReply,
+    /// A TCP segment starting an XML document or a SOAP envelope, on any
+    /// port: the body of a control call whose head came before
+    /// (`upnp::port_mapping_args`).
+    SoapBody,
     /// A NAT-PMP or PCP datagram on UDP 5351, either direction
     /// (`natpmp::parse`).
     PortControl,
@@ -103,6 +107,11 @@ pub fn hint_for(proto: u8, src_port: u16, dst_port: u16, payload: &[u8]) -> Opti
                 Some(Hint::HttpPost)
             } else if payload.starts_with(b"HTTP/1.") {
                 Some(Hint::HttpReply)
+            } else if payload.starts_with(b"<?xml")
+                || payload.starts_with(b"<s:Envelope")
+                || payload.starts_with(b"<SOAP-ENV:Envelope")
+            {
+                Some(Hint::SoapBody)
             } else {
                 None
             }
@@ -145,6 +154,10 @@ mod tests {
             Some(Hint::HttpReply)
         );
         assert_eq!(hint_for(TCP, 40000, 80, b"GET / HTTP/1.1"), None);
+        assert_eq!(
+            hint_for(TCP, 40000, 49152, b"<?xml version=\"1.0\"?>"),
+            Some(Hint::SoapBody)
+        );
         assert_eq!(hint_for(UDP, 53, 40000, b""), None);
         assert_eq!(hint_for(IpProto::ICMP.0, 53, 0, b"x"), None);
     }

@@ -20,7 +20,9 @@ use super::inbound::is_watched;
 use super::rules::{RULE_NATPMP, RULE_UPNP};
 use crate::alert::{Alert, Rule};
 use crate::detect::Context;
-use crate::observation::{Endpoint, GatewaySearch, PortControl, UpnpRequest, UpnpResponse};
+use crate::observation::{
+    Endpoint, GatewaySearch, MappingArgs, PortControl, UpnpBody, UpnpRequest, UpnpResponse,
+};
 use crate::protocols::natpmp::{self, MapProtocol, NatPmp, PcpOpcode};
 use crate::protocols::upnp;
 use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};
@@ -190,6 +192,46 @@ impl Mapping {
         let mut fields = serde_json::Map::new();
         fields.insert("action".into(), json!(action));
         fields.insert("control_url".into(), json!(text(&request.control_url)));
+        upnp_fields(&mut fields, args);
+        let pending = Request {
+            rule: RULE_UPNP,
+            mechanism: "upnp-igd",
+            camera,
+            client: request.client,
+            router: request.router,
+            transport: "tcp",
+            ts: request.ts,
+            fields,
+            protocol: args.protocol.unwrap_or("unknown"),
+            external_port: args.external_port.unwrap_or(0),
+            retransmissions: 0,
+        };
+        self.wait(context, pending, alerts);
+    }
+
+    /// The body of a waiting request whose head came without it.
+    pub(super) fn upnp_body(&mut self, body: &UpnpBody) {
+        let key = (
+            body.client.ip,
+            body.client.port,
+            body.router.ip,
+            body.router.port,
+        );
+        let Some(request) = self.pending.get_mut(&key) else {
+            return;
+        };
+        if request.fields.get("arguments_seen") != Some(&json!(false)) {
+            return;
+        }
+        upnp_fields(&mut request.fields, &body.args);
+        request.protocol = body.args.protocol.unwrap_or("unknown");
+        request.external_port = body.args.external_port.unwrap_or(0);
+    }
+}
+
+/// The arguments of a UPnP mapping call as evidence fields.
+fn upnp_fields(fields: &mut serde_json::Map<String, Value>, args: &MappingArgs) {
+    {
         fields.insert("external_port".into(), json!(args.external_port));
         fields.insert("protocol".into(), json!(args.protocol));
         fields.insert(
@@ -208,22 +250,10 @@ impl Mapping {
         );
         fields.insert("enabled".into(), json!(args.enabled));
         fields.insert("arguments_seen".into(), json!(*args != Default::default()));
-        let pending = Request {
-            rule: RULE_UPNP,
-            mechanism: "upnp-igd",
-            camera,
-            client: request.client,
-            router: request.router,
-            transport: "tcp",
-            ts: request.ts,
-            fields,
-            protocol: args.protocol.unwrap_or("unknown"),
-            external_port: args.external_port.unwrap_or(0),
-            retransmissions: 0,
-        };
-        self.wait(context, pending, alerts);
     }
+}
 
+impl Mapping {
     pub(super) fn upnp_response(
         &mut self,
         context: &Context<'_>,

@@ -79,9 +79,10 @@
 //! - Cloud relays and P2P services the camera dials out to: the Internet
 //!   reaches the camera through its own outbound session. That is the
 //!   egress detector's business.
-//! - UPnP requests or answers whose SOAP body is not in the segment holding
-//!   the HTTP head (reported without arguments, or without the answer), and
-//!   HTTPS control URLs.
+//! - UPnP answers whose SOAP body is not in the segment holding the HTTP
+//!   head (reported as unanswered), and HTTPS control URLs. A request's
+//!   body in the segment after its head is read (`UpnpBody`); one split
+//!   elsewhere is reported without the arguments it lacks.
 //!
 //! # Incidents
 //!
@@ -177,6 +178,7 @@ impl Detector for Exposure {
             Observation::UpnpRequest(request) => {
                 self.mapping.upnp_request(context, request, alerts)
             }
+            Observation::UpnpBody(body) => self.mapping.upnp_body(body),
             Observation::UpnpResponse(response) => {
                 self.mapping.upnp_response(context, response, alerts)
             }

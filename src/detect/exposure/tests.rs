@@ -483,3 +483,28 @@ fn the_rules_are_exposure_and_listed() {
         assert!(crate::detect::RULES.iter().any(|r| r.id == rule.id));
     }
 }
+
+#[test]
+fn a_request_body_in_the_next_segment_completes_the_request() {
+    let mut site = Site::new("");
+    camera_seen(&mut site);
+    let mut head = upnp_request(100, 40_500, 0, "");
+    if let Observation::UpnpRequest(r) = &mut head {
+        r.args = MappingArgs::default();
+    }
+    site.feed(head);
+    let Observation::UpnpRequest(full) = upnp_request(101, 40_500, 8554, "10.20.0.11") else {
+        unreachable!()
+    };
+    site.feed(Observation::UpnpBody(crate::observation::UpnpBody {
+        ts: at_ms(101),
+        client: full.client,
+        router: full.router,
+        args: full.args,
+    }));
+    assert_eq!(site.feed(upnp_response(130, 40_500, None)), 1);
+    let alert = &site.h.alerts[0];
+    assert_eq!(alert.evidence["external_port"], 8554);
+    assert_eq!(alert.evidence["arguments_seen"], true);
+    assert_eq!(alert.evidence["internal_port"], 554);
+}

@@ -226,18 +226,34 @@ s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"><s:Body>{inner}</s
 }
 
 /// One SOAP call on its own connection; returns the time of the close.
+/// `split`: the HTTP head and the body go in two segments, as stacks that
+/// write them separately send them.
 fn soap_call(
     sim: &mut Sim,
     t: u64,
     cam: &Host,
     request: &[u8],
     error: Option<(u16, &str)>,
+    split: bool,
 ) -> io::Result<u64> {
     let port = sim.rng.ephemeral_port();
     let mut c = sim.tcp(cam, &site::GATEWAY, port, UPNP_CONTROL_PORT);
     let at = sim.tcp_open(t, &mut c)?;
     let reply = soap_reply(at, error);
-    let at = sim.tcp_exchange(at + 200, &mut c, request, &reply, 3 * MS)?;
+    let at = if split {
+        let head_len = request
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(request.len(), |p| p + 4);
+        let (head, body) = request.split_at(head_len);
+        let (t1, _) = sim.tcp_send(at + 200, &mut c, Dir::ToServer, head, SendOpts::REQUEST)?;
+        let (t2, _) = sim.tcp_send(t1 + 100, &mut c, Dir::ToServer, body, SendOpts::REQUEST)?;
+        let t3 = t2 + sim.delay(&site::GATEWAY) + 3 * MS;
+        sim.tcp_send(t3, &mut c, Dir::ToClient, &reply, SendOpts::ACKED)?
+            .1
+    } else {
+        sim.tcp_exchange(at + 200, &mut c, request, &reply, 3 * MS)?
+    };
     sim.tcp_close(at + MS, &mut c, Dir::ToClient)
 }
 
@@ -245,7 +261,7 @@ fn soap_call(
 /// gateway (SSDP `M-SEARCH`), fetches its description, maps external port
 /// [`UPNP_EXTERNAL_PORT`] to its RTSP port (accepted), then asks for
 /// [`UPNP_REFUSED_PORT`] to its web port (refused, 718), and renews the
-/// first mapping after five minutes.
+/// first mapping after five minutes (head and body in two segments).
 pub(super) fn upnp_mapping(sim: &mut Sim) -> io::Result<()> {
     background(sim, &standard_background(at(0), at(600)))?;
     let cam = CAMERAS[UPNP_CAMERA].host;
@@ -306,7 +322,7 @@ pub(super) fn upnp_mapping(sim: &mut Sim) -> io::Result<()> {
     let t = sim.tcp_close(t + MS, &mut c, Dir::ToClient)?;
     // The RTSP port, accepted; the web port, refused.
     let rtsp = add_port_mapping(UPNP_EXTERNAL_PORT, &cam, 554, 600, "IPCamera RTSP");
-    let t = soap_call(sim, t + 50 * MS, &cam, &rtsp, None)?;
+    let t = soap_call(sim, t + 50 * MS, &cam, &rtsp, None, false)?;
     let web = add_port_mapping(UPNP_REFUSED_PORT, &cam, 80, 600, "IPCamera HTTP");
     soap_call(
         sim,
@@ -314,9 +330,11 @@ pub(super) fn upnp_mapping(sim: &mut Sim) -> io::Result<()> {
         &cam,
         &web,
         Some((718, "ConflictInMappingEntry")),
+        false,
     )?;
     // Lease renewal half-way through the lease.
-    soap_call(sim, at(340), &cam, &rtsp, None)?;
+    // Its head and body in two segments this time.
+    soap_call(sim, at(340), &cam, &rtsp, None, true)?;
     Ok(())
 }
 
