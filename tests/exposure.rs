@@ -210,3 +210,73 @@ fn the_site_day_incidents_raise_no_exposure() {
         assert!(lines.is_empty(), "{args:?}: {lines:#?}");
     }
 }
+
+/// A public NAT-PMP capture (nDPI's test trace): with its two hosts put in
+/// a camera group, the answered map request is raised as accepted, and the
+/// unanswered, retransmitted ones (out of time order in the file) as
+/// unanswered, none lost.
+#[test]
+fn a_public_natpmp_capture_is_read() {
+    let Some(capture) = common::shared("pcaps/exposure/ndpi-natpmp.pcap") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("home.toml");
+    std::fs::write(
+        &path,
+        "[[group]]\nname = \"home\"\nmatch = { cidr = [\"192.168.1.0/24\", \"192.168.2.0/24\"] }\n",
+    )
+    .unwrap();
+    let found = run(
+        &capture,
+        &["--policy".into(), path.to_str().unwrap().into()],
+    );
+    let opened = openings(&exposure(&found));
+    let summary: Vec<(&str, u64, &str)> = opened
+        .iter()
+        .map(|a| {
+            (
+                a.source.ip.as_deref().unwrap(),
+                evidence(a, "internal_port").as_u64().unwrap(),
+                evidence(a, "answer")["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("192.168.1.128", 51413, "accepted"),
+            ("192.168.2.100", 22000, "none"),
+            ("192.168.2.100", 22000, "none"),
+        ],
+        "{found:#?}"
+    );
+    // Without a policy nothing there is a camera: silent.
+    assert!(run(&capture, &[]).is_empty());
+}
+
+/// The same alerts for any number of workers.
+#[test]
+fn exposure_output_does_not_depend_on_the_worker_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = common::synth(dir.path(), "upnp-mapping");
+    let policy = policy(dir.path(), "");
+    let lines = |workers: &str| {
+        let output = common::run(&[
+            "replay",
+            "-q",
+            "--alerts",
+            "-",
+            "--workers",
+            workers,
+            "--policy",
+            &policy,
+            capture.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", common::stderr(&output));
+        common::stdout_lines(&output)
+    };
+    let one = lines("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, lines("3"));
+}
