@@ -23,6 +23,7 @@ use crate::timestamp::Timestamp;
 pub use encode::Encoder;
 
 /// The three detector categories (ECS `rule.category`).
+/// The detector categories (ECS `rule.category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     Egress,
@@ -30,15 +31,29 @@ pub enum Category {
     Exfil,
     /// The sensor itself (its bounds overflowed), not a camera.
     Sensor,
+    /// A camera reachable from the Internet, or asking the router to make
+    /// it so (UPnP, NAT-PMP, PCP port mappings).
+    Exposure,
 }
 
 impl Category {
+    /// Every category, in the order summaries and per-category counters
+    /// use.
+    pub const ALL: [Category; 5] = [
+        Category::Egress,
+        Category::Scan,
+        Category::Exfil,
+        Category::Sensor,
+        Category::Exposure,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Egress => "egress",
             Category::Scan => "scan",
             Category::Exfil => "exfil",
             Category::Sensor => "sensor",
+            Category::Exposure => "exposure",
         }
     }
 }

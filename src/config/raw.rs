@@ -81,6 +81,12 @@ pub struct GroupSection {
     /// (members may reach nothing outside the site).
     #[serde(default)]
     pub allow: Vec<AllowSection>,
+    /// `[[group.inbound]]`: external sources allowed to reach members
+    /// (an operator's VPN range, a monitoring service). Inbound flows from
+    /// anywhere else that a member answers are exposure alerts. Default:
+    /// `[]` (nothing outside the site may reach members).
+    #[serde(default)]
+    pub inbound: Vec<InboundSection>,
     /// Rules turned off for the group's cameras: rule ids
     /// (`"CAMSENTRY-EGRESS-1"`) or prefixes ending in `*`
     /// (`"CAMSENTRY-SCAN-*"`); each must cover at least one rule. Their
@@ -163,6 +169,19 @@ pub struct AllowSection {
     /// Default: none, except that role `"other"` gets
     /// `[detect.exfil] default_budget`.
     pub budget: Option<Spanned<String>>,
+}
+
+/// One `[[group.inbound]]` rule: external sources members may be reached
+/// from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundSection {
+    /// Source networks: CIDR blocks or single addresses, e.g.
+    /// `["100.64.0.0/10"]`. Required, not empty; no default.
+    pub from: Spanned<SpannedList>,
+    /// The members' ports they may reach: numbers or `"LOW-HIGH"`
+    /// strings. Must not be empty when given. Default: any port.
+    pub ports: Option<Spanned<Vec<Spanned<toml::Value>>>>,
 }
 
 /// `[detect]`: one table per detector.

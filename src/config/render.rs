@@ -8,7 +8,7 @@
 
 use super::budget::format_duration;
 use super::mac::format_mac;
-use super::policy::{AllowRule, Group, Policy, PortRange, Suppression, Target};
+use super::policy::{AllowRule, Group, InboundRule, Policy, PortRange, Suppression, Target};
 
 impl Policy {
     /// The effective policy as TOML; see the module documentation.
@@ -150,6 +150,22 @@ fn group(out: &mut Vec<String>, g: &Group) {
     }
     for rule in g.rules() {
         allow(out, rule);
+    }
+    for rule in g.inbound() {
+        inbound(out, rule);
+    }
+}
+
+fn inbound(out: &mut Vec<String>, r: &InboundRule) {
+    out.push(String::new());
+    out.push("[[group.inbound]]".to_string());
+    let from = r.from().iter().map(|c| c.to_compact_string());
+    out.push(format!("from = {}", array(from)));
+    if r.ports().is_empty() {
+        out.push("# ports: any".to_string());
+    } else {
+        let items: Vec<String> = r.ports().iter().map(port).collect();
+        out.push(format!("ports = [{}]", items.join(", ")));
     }
 }
 

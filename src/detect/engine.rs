@@ -5,7 +5,7 @@
 use super::context::Knowledge;
 use super::incident::{IncidentSettings, Incidents};
 use super::stats::{DetectionStats, category_index};
-use super::{Baseline, Detector, egress, exfil, scan, sensor};
+use super::{Baseline, Detector, egress, exfil, exposure, scan, sensor};
 use crate::alert::{Alert, Encoder};
 use crate::camera::{Inventory, Names};
 use crate::config::Policy;
@@ -46,6 +46,7 @@ impl Engine {
             Box::new(scan::Scan::new(&policy.detect().scan)),
             Box::new(exfil::Exfil::new(&policy.detect().exfil)),
             Box::new(sensor::Sensor::default()),
+            Box::new(exposure::Exposure::new()),
         ];
         let incidents = Incidents::new(IncidentSettings::from(&policy.detect().incident));
         let mut stats = DetectionStats::default();

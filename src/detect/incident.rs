@@ -16,6 +16,10 @@
 //!   of input; a closing **summary** (`state: "closed"`) is sent when
 //!   matches came after the last line sent, so nothing is silently lost.
 //!
+//! Exposure matches are kept apart further, per camera service or mapped
+//! port ([`scope`]): a camera reachable on RTSP and on telnet, or mapping
+//! two ports, is that many stories.
+//!
 //! Egress matches of a camera whose Internet-scan incident is open are
 //! counted into that incident instead: they are its probes.
 //!
@@ -85,6 +89,28 @@ impl From<&crate::config::policy::IncidentSettings> for IncidentSettings {
             max_alerts_per_hour: policy.max_alerts_per_hour,
         }
     }
+}
+
+/// An incident's key: camera, rule, and the [`scope`] within them.
+type Key = (IpAddr, &'static str, u32);
+
+/// What one incident covers within a camera and rule: everything (0),
+/// except for exposure matches, whose camera port (`service_port`) or
+/// mapped external port (`external_port`) and transport each make an
+/// incident of their own.
+fn scope(alert: &Alert) -> u32 {
+    if alert.rule.category != Category::Exposure {
+        return 0;
+    }
+    let port = ["service_port", "external_port"]
+        .iter()
+        .find_map(|k| alert.evidence.get(*k).and_then(Value::as_u64))
+        .unwrap_or(0);
+    let transport = match alert.transport {
+        Some("udp") => 1 << 16,
+        _ => 0,
+    };
+    (port as u32 & 0xffff) | transport | 1 << 17
 }
 
 /// Whether `alert` is an Internet-scan alert (its matches absorb egress).
@@ -179,9 +205,6 @@ pub struct IncidentCounters {
     pub evicted: u64,
 }
 
-/// An open incident's key.
-type Key = (IpAddr, &'static str);
-
 /// The per-camera line budgets, with the cameras ordered by the hour of
 /// their last line (what eviction needs).
 #[derive(Debug, Default)]
@@ -239,8 +262,8 @@ impl Incidents {
         if alert.rule.category == Category::Egress
             && let Some(scan) = self
                 .open
-                .range_mut((camera, "")..)
-                .take_while(|((ip, _), _)| *ip == camera)
+                .range_mut((camera, "", 0)..)
+                .take_while(|((ip, _, _), _)| *ip == camera)
                 .find(|(_, incident)| is_internet_scan(&incident.latest))
                 .map(|(_, incident)| incident)
         {
@@ -248,7 +271,7 @@ impl Incidents {
             self.counters.folded += 1;
             return;
         }
-        let key = (camera, alert.rule.id);
+        let key = (camera, alert.rule.id, scope(&alert));
         let ts = alert.ts;
         if let Some(incident) = self.open.get_mut(&key) {
             let before = incident.last_seen;
@@ -311,7 +334,7 @@ impl Incidents {
     /// Closes incidents idle for `close_after` at packet time `now`.
     pub fn tick(&mut self, now: Timestamp, out: &mut Vec<Alert>) {
         let close_after = self.settings.close_after;
-        let idle: Vec<(IpAddr, &'static str)> = self
+        let idle: Vec<Key> = self
             .open
             .iter()
             .filter(|(_, i)| now.since(i.last_seen) >= close_after)
@@ -330,7 +353,7 @@ impl Incidents {
         }
     }
 
-    fn close(&mut self, key: (IpAddr, &'static str), now: Timestamp, out: &mut Vec<Alert>) {
+    fn close(&mut self, key: Key, now: Timestamp, out: &mut Vec<Alert>) {
         let Some(incident) = self.open.remove(&key) else {
             return;
         };
@@ -505,6 +528,26 @@ mod tests {
         }
         assert_eq!(out.len(), 2);
         assert_eq!(incidents.counters.folded, 500);
+    }
+
+    #[test]
+    fn exposure_incidents_are_per_camera_service() {
+        use crate::detect::exposure::rules::{RULE_UPNP, RULE_VIDEO};
+        let mut incidents = Incidents::new(IncidentSettings::default());
+        let mut out = Vec::new();
+        let exposure = |rule: Rule, secs: u64, key: &str, port: u16| {
+            let mut a = alert(rule, secs, 1, 50_000);
+            a.evidence.insert(key.into(), json!(port));
+            a
+        };
+        incidents.add(exposure(RULE_VIDEO, 0, "service_port", 554), &mut out);
+        incidents.add(exposure(RULE_VIDEO, 1, "service_port", 8554), &mut out);
+        incidents.add(exposure(RULE_VIDEO, 2, "service_port", 554), &mut out);
+        incidents.add(exposure(RULE_UPNP, 3, "external_port", 8554), &mut out);
+        incidents.add(exposure(RULE_UPNP, 4, "external_port", 80), &mut out);
+        assert_eq!(states(&out), [IncidentState::Open; 4]);
+        assert_eq!(incidents.len(), 4);
+        assert_eq!(incidents.counters.folded, 1);
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //!   distinct-target windows and ARP sweeps);
 //! - `exfil/`: a camera uploads unusual volume to anything but a recorder;
 //! - `sensor`: the inventory's bounds refused hosts (an identity flood).
+//! - `exposure/`: a camera answers a host on the Internet, or asks the
+//!   router to open a port to it (UPnP, NAT-PMP, PCP).
 //!
 //! Around them:
 //! - `context`: what detectors see ([`Knowledge`] and its read-only
@@ -32,6 +34,7 @@ pub mod context;
 pub mod egress;
 pub mod engine;
 pub mod exfil;
+pub mod exposure;
 pub mod incident;
 pub mod scan;
 pub mod sensor;
@@ -73,11 +76,18 @@ pub trait Detector: Send {
 /// Every rule camsentry raises, in id order: what policy rule patterns
 /// (`[[suppress]] rule`, a group's `disable` and `severity`) are checked
 /// against.
-pub const RULES: [Rule; 12] = [
+pub const RULES: [Rule; 19] = [
     egress::RULE,
     exfil::RULE_BUDGET,
     exfil::RULE_BASELINE,
     exfil::RULE_SLOW,
+    exposure::RULES[0],
+    exposure::RULES[1],
+    exposure::RULES[2],
+    exposure::RULES[3],
+    exposure::RULES[4],
+    exposure::RULES[5],
+    exposure::RULES[6],
     scan::RULES[0],
     scan::RULES[1],
     scan::RULES[2],

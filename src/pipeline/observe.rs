@@ -1,6 +1,8 @@
 //! Turning one packet's effect on its flow into observations for detection:
 //! flow start, first answer, byte chunks, and the hints its payload carries
-//! (DNS answers, TLS SNI, RTSP replies, WS-Discovery, DHCP, ICMP errors).
+//! (DNS answers, TLS SNI, RTSP replies, WS-Discovery, DHCP, ICMP errors,
+//! SSDP gateway searches, UPnP port-mapping calls and their replies,
+//! NAT-PMP and PCP).
 //! Which parser reads a payload is `protocols::hints`'s call, the same one
 //! that decided to copy it.
 //!
@@ -15,10 +17,11 @@ use crate::net::IpProto;
 use crate::net::tcp_flags::{ACK, RST, SYN};
 use crate::observation::{
     Arp, BYTES_CHUNK, Bytes, Dhcp, DnsAnswer, Endpoint, FirstAnswer, FlowId, FlowStart,
-    Observation, OnvifDevice, OnvifProbe, RtspServer, TlsSni, Unreachable,
+    GatewaySearch, MappingArgs, Observation, OnvifDevice, OnvifProbe, PortControl, RtspServer,
+    TlsSni, Unreachable, UpnpBody, UpnpRequest, UpnpResponse,
 };
 use crate::protocols::hints::{Hint, hint_for};
-use crate::protocols::{dhcp, dns, onvif, rtsp, tls};
+use crate::protocols::{dhcp, dns, natpmp, onvif, rtsp, tls, upnp};
 
 /// Collects the events of one packet with consecutive sub-orders.
 pub struct Emitter<'a> {
@@ -202,6 +205,89 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                 }));
             }
         }
+        Hint::Ssdp => {
+            if let Some(message) = upnp::ssdp(payload)
+                && message.kind == upnp::SsdpKind::Search
+                && message.gateway_target().is_some()
+                && let Some(target) = message.target()
+            {
+                out.push(Observation::GatewaySearch(GatewaySearch {
+                    ts,
+                    searcher: src,
+                    target: Box::from(target),
+                }));
+            }
+        }
+        Hint::HttpPost => {
+            if let Some(request) = upnp::control_request(payload) {
+                out.push(Observation::UpnpRequest(UpnpRequest {
+                    ts,
+                    client: src,
+                    router: destination(record),
+                    action: Box::from(request.action.action),
+                    control_url: Box::from(request.control_url),
+                    args: mapping_args(&request.args),
+                }));
+            }
+        }
+        Hint::SoapBody => {
+            let args = upnp::port_mapping_args(payload);
+            if !args.is_empty() {
+                out.push(Observation::UpnpBody(UpnpBody {
+                    ts,
+                    client: src,
+                    router: destination(record),
+                    args: mapping_args(&args),
+                }));
+            }
+        }
+        Hint::HttpReply => {
+            if let Some(reply) = upnp::control_response(payload) {
+                out.push(Observation::UpnpResponse(UpnpResponse {
+                    ts,
+                    router: src,
+                    client: destination(record),
+                    status: reply.status,
+                    action_response: reply.action_response.map(Box::from),
+                    error_code: reply.error_code,
+                    error_description: reply.error_description.map(Box::from),
+                }));
+            }
+        }
+        Hint::PortControl => {
+            if let Some(message) = natpmp::parse(payload) {
+                out.push(Observation::PortControl(PortControl {
+                    ts,
+                    src,
+                    dst: destination(record),
+                    message,
+                }));
+            }
+        }
+    }
+}
+
+fn destination(record: &PacketRecord) -> Endpoint {
+    Endpoint {
+        ip: record.view.dst,
+        port: record.view.dst_port,
+        mac: record.view.dst_mac,
+    }
+}
+
+fn mapping_args(args: &upnp::PortMappingArgs<'_>) -> MappingArgs {
+    MappingArgs {
+        external_port: args.external_port,
+        protocol: args.protocol.map(|p| match p {
+            upnp::MappingProtocol::Tcp => "tcp",
+            upnp::MappingProtocol::Udp => "udp",
+        }),
+        internal_port: args.internal_port,
+        internal_client: args.internal_client.map(Box::from),
+        remote_host: args.remote_host.map(Box::from),
+        description: args.description.map(Box::from),
+        lease: args.lease_duration,
+        enabled: args.enabled,
     }
 }
 

@@ -28,6 +28,21 @@ pub enum Hint {
     /// (`tls::client_hello_sni`), which may follow a ChangeCipherSpec
     /// record, so it is tried on the RTSP ports whatever the first byte.
     StreamStart,
+    /// An SSDP datagram on UDP 1900, either direction (`upnp::ssdp`).
+    Ssdp,
+    /// A TCP segment starting an HTTP `POST` (or `M-POST`), on any port:
+    /// a SOAP control call to a router (`upnp::control_request`).
+    HttpPost,
+    /// A TCP segment starting an HTTP reply, on any port: the router's
+    /// answer to a control call (`upnp::control_response`).
+    HttpReply,
+    /// A TCP segment starting an XML document or a SOAP envelope, on any
+    /// port: the body of a control call whose head came before
+    /// (`upnp::port_mapping_args`).
+    SoapBody,
+    /// A NAT-PMP or PCP datagram on UDP 5351, either direction
+    /// (`natpmp::parse`).
+    PortControl,
 }
 
 /// DNS.
@@ -40,6 +55,11 @@ pub const PORT_WS_DISCOVERY: u16 = 3702;
 /// RTSP and its common alternative.
 pub const PORT_RTSP: u16 = 554;
 pub const PORT_RTSP_ALT: u16 = 8554;
+
+/// SSDP (UPnP discovery).
+pub const PORT_SSDP: u16 = 1900;
+/// NAT-PMP and PCP.
+pub const PORT_NATPMP: u16 = 5351;
 
 /// A TLS handshake record (content type 22, major version 3): a
 /// ClientHello on any port.
@@ -67,6 +87,10 @@ pub fn hint_for(proto: u8, src_port: u16, dst_port: u16, payload: &[u8]) -> Opti
                 Some(Hint::Dhcp)
             } else if either(PORT_WS_DISCOVERY) {
                 Some(Hint::WsDiscovery)
+            } else if either(PORT_SSDP) {
+                Some(Hint::Ssdp)
+            } else if either(PORT_NATPMP) {
+                Some(Hint::PortControl)
             } else {
                 None
             }
@@ -79,6 +103,15 @@ pub fn hint_for(proto: u8, src_port: u16, dst_port: u16, payload: &[u8]) -> Opti
                 || payload.starts_with(&TLS_HANDSHAKE)
             {
                 Some(Hint::StreamStart)
+            } else if payload.starts_with(b"POST ") || payload.starts_with(b"M-POST ") {
+                Some(Hint::HttpPost)
+            } else if payload.starts_with(b"HTTP/1.") {
+                Some(Hint::HttpReply)
+            } else if payload.starts_with(b"<?xml")
+                || payload.starts_with(b"<s:Envelope")
+                || payload.starts_with(b"<SOAP-ENV:Envelope")
+            {
+                Some(Hint::SoapBody)
             } else {
                 None
             }
@@ -108,6 +141,23 @@ mod tests {
             Some(Hint::StreamStart)
         );
         assert_eq!(hint_for(TCP, 40000, 443, &[0x17, 0x03, 1]), None);
+        assert_eq!(hint_for(UDP, 40000, 1900, b"M"), Some(Hint::Ssdp));
+        assert_eq!(hint_for(UDP, 1900, 40000, b"H"), Some(Hint::Ssdp));
+        assert_eq!(hint_for(UDP, 40000, 5351, &[0]), Some(Hint::PortControl));
+        assert_eq!(hint_for(UDP, 5351, 40000, &[0]), Some(Hint::PortControl));
+        assert_eq!(
+            hint_for(TCP, 40000, 49152, b"POST /ctl HTTP/1.1"),
+            Some(Hint::HttpPost)
+        );
+        assert_eq!(
+            hint_for(TCP, 49152, 40000, b"HTTP/1.1 200 OK"),
+            Some(Hint::HttpReply)
+        );
+        assert_eq!(hint_for(TCP, 40000, 80, b"GET / HTTP/1.1"), None);
+        assert_eq!(
+            hint_for(TCP, 40000, 49152, b"<?xml version=\"1.0\"?>"),
+            Some(Hint::SoapBody)
+        );
         assert_eq!(hint_for(UDP, 53, 40000, b""), None);
         assert_eq!(hint_for(IpProto::ICMP.0, 53, 0, b"x"), None);
     }

@@ -8,12 +8,7 @@ use serde_json::{Value, json};
 use crate::alert::Category;
 use crate::detect::{Engine, category_index};
 
-const CATEGORIES: [Category; 4] = [
-    Category::Egress,
-    Category::Scan,
-    Category::Exfil,
-    Category::Sensor,
-];
+const CATEGORIES: [Category; Category::ALL.len()] = Category::ALL;
 
 /// Alerts per detector and the packet-time delay between the evidence that
 /// crossed a threshold and the alert.

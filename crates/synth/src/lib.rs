@@ -140,6 +140,22 @@ const SCENARIOS: &[(&str, &str)] = &[
         "installer laptop on the camera VLAN ARPs every address of 10.20.0.0/24 and probes live hosts on 80/554",
     ),
     (
+        "exposed-rtsp",
+        "30 min, recording running; camera 10.20.0.12's RTSP port is forwarded and 5 external viewers watch it",
+    ),
+    (
+        "upnp-mapping",
+        "camera 10.20.0.14: SSDP search for the IGD, description, AddPortMapping 8554->554 (200) and 8080->80 (718), renewal",
+    ),
+    (
+        "natpmp-mapping",
+        "camera 10.20.0.16 maps TCP 554 with NAT-PMP (retransmitted, accepted); 10.20.0.17's PCP MAP for 80 refused",
+    ),
+    (
+        "benign-vpn-inbound",
+        "operator at 100.80.12.5 (the site's VPN range) watches camera 10.20.0.12 and opens its web page",
+    ),
+    (
         "site-day",
         "3 h of a 16-camera site (10 video packets/s per camera), no incident; see site-day:<N>h:<N>cam:<N>pps",
     ),
@@ -401,7 +417,7 @@ mod tests {
     use super::test_support::*;
     use super::*;
 
-    const SMALL: [&str; 20] = [
+    const SMALL: [&str; 24] = [
         "camera-network",
         "egress",
         "scan-tcp",
@@ -422,6 +438,10 @@ mod tests {
         "worm-internet",
         "flood-100k",
         "ghost-addresses",
+        "exposed-rtsp",
+        "upnp-mapping",
+        "natpmp-mapping",
+        "benign-vpn-inbound",
     ];
 
     const DAYS: [&str; 4] = [
@@ -472,9 +492,11 @@ mod tests {
             }));
             let limit = match *name {
                 "camera-network" => 800_000,
-                "benign-video" | "benign-reboot" => 10_000_000,
+                "benign-video" | "benign-reboot" | "upnp-mapping" | "natpmp-mapping"
+                | "benign-vpn-inbound" => 10_000_000,
                 "exfil" | "benign-firmware" | "worm-internet" | "flood-100k" => 16_000_000,
-                "exfil-cloud" | "benign-arp-refresh" | "scan-slow" | "scan-slow-arp" => 20_000_000,
+                "exfil-cloud" | "benign-arp-refresh" | "scan-slow" | "scan-slow-arp"
+                | "exposed-rtsp" => 20_000_000,
                 "exfil-slow" => 25_000_000,
                 "site-day-incidents-short" => 32_000_000,
                 _ => 6_000_000,

@@ -19,13 +19,13 @@ use super::domain::{DomainError, DomainPattern};
 use super::error::{Location, PolicyError};
 use super::mac::parse_mac;
 use super::policy::{
-    AllowRule, CameraRef, DetectSettings, EgressSettings, ExfilSettings, Group, IncidentSettings,
-    LearnSettings, MAX_THRESHOLDS, Policy, PortRange, Role, RulePattern, ScanSettings, Selector,
-    Site, Suppression, Target, Transport,
+    AllowRule, CameraRef, DetectSettings, EgressSettings, ExfilSettings, Group, InboundRule,
+    IncidentSettings, LearnSettings, MAX_THRESHOLDS, Policy, PortRange, Role, RulePattern,
+    ScanSettings, Selector, Site, Suppression, Target, Transport,
 };
 use super::raw::{
-    AllowSection, DetectSection, GroupSection, LearnSection, MatchSection, PolicyFile, SiteSection,
-    SpannedList, SuppressSection,
+    AllowSection, DetectSection, GroupSection, InboundSection, LearnSection, MatchSection,
+    PolicyFile, SiteSection, SpannedList, SuppressSection,
 };
 use crate::detect::RULES;
 use crate::vendor as oui;

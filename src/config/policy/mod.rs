@@ -12,7 +12,7 @@ mod groups;
 mod settings;
 mod suppress;
 
-pub use groups::{AllowRule, Group, PortRange, Role, Selector, Target, Transport};
+pub use groups::{AllowRule, Group, InboundRule, PortRange, Role, Selector, Target, Transport};
 pub use settings::{
     DetectSettings, EgressSettings, ExfilSettings, IncidentSettings, LearnSettings, MAX_THRESHOLDS,
     ScanSettings,
