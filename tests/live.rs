@@ -264,7 +264,7 @@ fn live_capture_over_veth_matches_replay() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("camsentry_dropped_packets_total{cause=\"kernel\"} 0"),
+        metrics.contains("camsentry_dropped_packets_total{cause=\"kernel\",interface=\"cap0\"} 0"),
         "{metrics}"
     );
 

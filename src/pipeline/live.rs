@@ -84,12 +84,20 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, RunError> {
         }
         if now.duration_since(last_stats) >= Duration::from_secs(1) {
             last_stats = now;
-            read_kernel_stats(&mut captures, &mut running.dispatcher.counters);
+            read_kernel_stats(
+                &mut captures,
+                &options.interfaces,
+                &mut running.dispatcher.counters,
+            );
         }
     }
     notifier.stopping();
     // Final counters, then let the pipeline drain and flush.
-    read_kernel_stats(&mut captures, &mut running.dispatcher.counters);
+    read_kernel_stats(
+        &mut captures,
+        &options.interfaces,
+        &mut running.dispatcher.counters,
+    );
     let outcome = finish(running, Vec::new())?;
     match failure {
         Some(error) => Err(RunError::Capture(error)),
@@ -97,15 +105,21 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, RunError> {
     }
 }
 
-/// libpcap's counters are cumulative per interface: the totals are their
-/// sums.
-fn read_kernel_stats(captures: &mut [LiveCapture], counters: &mut ReaderCounters) {
+/// libpcap's counters are cumulative per interface: kept per interface
+/// (named as given to `-i`), and the totals are their sums.
+fn read_kernel_stats(
+    captures: &mut [LiveCapture],
+    interfaces: &[LiveInterface],
+    counters: &mut ReaderCounters,
+) {
     let mut total = KernelStats::default();
-    for capture in captures {
+    counters.interfaces.clear();
+    for (capture, interface) in captures.iter_mut().zip(interfaces) {
         let stats = capture.stats();
         total.received += stats.received;
         total.dropped += stats.dropped;
         total.interface_dropped += stats.interface_dropped;
+        counters.interfaces.push((interface.name.clone(), stats));
     }
     counters.kernel_received = total.received;
     counters.kernel_dropped = total.dropped;

@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 pub use summary::{Completion, RunSummary};
 pub use telemetry::Snapshot;
 
+use crate::capture::KernelStats;
 use crate::decode::DecodeError;
 use crate::flow::TableCounters;
 
@@ -52,6 +53,9 @@ pub struct ReaderCounters {
     pub kernel_received: u64,
     pub kernel_dropped: u64,
     pub interface_dropped: u64,
+    /// Live capture: libpcap's counters of each interface, by name, in
+    /// the order of `-i` (the sums above add them up).
+    pub interfaces: Vec<(String, KernelStats)>,
 }
 
 impl ReaderCounters {
