@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Command::Live(args) => live(args),
         Command::Learn(args) => learn(args),
         Command::Inventory(args) => inventory(args),
-        Command::CheckPolicy { file } => check_policy(&file),
+        Command::CheckPolicy { file, quiet } => check_policy(&file, quiet),
         Command::Report(args) => replay(args.into_replay()),
     };
     match result {
@@ -131,6 +131,7 @@ fn live(args: LiveArgs) -> Result<ExitCode> {
             filter: args.filter.clone(),
         },
         user: args.user.clone(),
+        quiet: args.quiet,
         sensor,
     })?;
     report_run(&outcome, args.outputs.stats_json.as_deref())?;
@@ -214,9 +215,11 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
     Ok(exit_code(&summary))
 }
 
-fn check_policy(file: &Path) -> Result<ExitCode> {
+fn check_policy(file: &Path, quiet: bool) -> Result<ExitCode> {
     let policy = Policy::load(file).map_err(UsageError::Policy)?;
-    write_stdout(&policy.render())?;
+    if !quiet {
+        write_stdout(&policy.render())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

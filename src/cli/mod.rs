@@ -124,6 +124,11 @@ pub enum Command {
         /// The policy file (TOML).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+
+        /// Print nothing when the policy is valid: only the exit status
+        /// (and the error, when it is not) tells.
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
@@ -231,6 +236,12 @@ pub struct LiveArgs {
 
     #[command(flatten)]
     pub outputs: OutputArgs,
+
+    /// No `capturing on` notice on stderr (readiness still reaches systemd
+    /// through sd_notify); the end-of-run summary is printed as for
+    /// `replay`.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Where results go; shared by `replay` and `live`.

@@ -22,6 +22,8 @@ pub struct LiveOptions {
     pub capture: CaptureSettings,
     /// Drop to this user once the interfaces are open.
     pub user: Option<String>,
+    /// No `capturing on` notice on stderr (`-q`).
+    pub quiet: bool,
     pub sensor: SensorOptions,
 }
 
@@ -54,7 +56,7 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, RunError> {
     // is missed, and whoever waits for us (tests, systemd) may go on.
     let mut notifier = Notifier::from_environment();
     let names: Vec<String> = captures.iter().map(LiveCapture::describe).collect();
-    for name in &names {
+    for name in names.iter().filter(|_| !options.quiet) {
         // Never panics on a closed stderr: capture matters more.
         let _ = writeln!(std::io::stderr(), "camsentry: capturing on {name}");
     }
