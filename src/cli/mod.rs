@@ -250,9 +250,12 @@ pub struct OutputArgs {
     /// Where alerts go; repeat for several. `-` (stdout), a file path
     /// (appended to, reopened on SIGHUP), `syslog+tcp://HOST:PORT` (RFC 5424,
     /// RFC 6587 octet counting), `syslog+udp://HOST:PORT`,
-    /// `unix:///path/to.sock`, or `tcp://`/`udp://` for bare JSON lines.
-    /// Network targets reconnect with backoff and spool to --spool-dir while
-    /// down.
+    /// `syslog+tls://HOST:PORT` (RFC 5425; options `?ca=FILE`,
+    /// `cert=FILE&key=FILE`, `name=NAME`), `unix:///path/to.sock`, or
+    /// `tcp://`/`udp://` for bare JSON lines. Syslog messages take their
+    /// severity and structured data (rule, category, Community ID) from the
+    /// alert. Network targets reconnect with backoff and spool to
+    /// --spool-dir while down.
     #[arg(long, value_name = "SPEC", default_value = "-")]
     pub alerts: Vec<String>,
 

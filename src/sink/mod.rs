@@ -5,9 +5,13 @@
 //! # Parts
 //!
 //! - [`spec`]: the URL-like sink specifications (`-`, a path, `file://`,
-//!   `syslog+tcp://`, `syslog+udp://`, `tcp://`, `udp://`, `unix://`) and
-//!   [`parse_spec`].
+//!   `syslog+tcp://`, `syslog+udp://`, `syslog+tls://`, `tcp://`,
+//!   `udp://`, `unix://`) and [`parse_spec`].
 //! - [`syslog`]: RFC 5424 messages and RFC 6587 octet-counting frames.
+//! - `structured`: the severity and STRUCTURED-DATA a syslog message takes
+//!   from its JSON line (rule id, category, Community ID).
+//! - `tls`: RFC 5425 connections (rustls) and how their delivery is
+//!   accounted on the TCP socket underneath.
 //! - `spool`: the bounded on-disk queue of a network sink (segment files of
 //!   whole lines plus a cursor file; layout and fsync policy in its docs).
 //! - `transport`: connecting, writing, liveness checks and graceful close
@@ -18,8 +22,9 @@
 //! - [`local`]: stdout and appended files ([`Output`]), reopened on SIGHUP.
 //! - [`destinations`]: every place one kind of line goes ([`Destinations`]),
 //!   local outputs and network sinks behind one call.
-//! - This module: [`Sink`] (one running sink), [`Sinks`] (several at once),
-//!   [`SinkOptions`] and [`SinkCounters`].
+//! - `counters`: [`SinkCounters`], what a sink did with its lines.
+//! - This module: [`Sink`] (one running sink), [`Sinks`] (several at once)
+//!   and [`SinkOptions`].
 //!
 //! # How lines flow
 //!
@@ -65,7 +70,7 @@
 //! A line counts as `acknowledged` only once the target has taken it:
 //!
 //! - **Files and stdout**: when written.
-//! - **TCP and Unix streams**: when the receiver has acknowledged its
+//! - **TCP, TLS and Unix streams**: when the receiver has acknowledged its
 //!   bytes. After each step the sink reads the socket's count of bytes
 //!   written but not acknowledged (`SIOCOUTQ`, Linux) and keeps every line
 //!   written and not yet acknowledged in memory, with the offset where its
@@ -75,7 +80,8 @@
 //!   sink writes nothing more until acknowledgements come (lines wait in
 //!   the queue or the spool). On TCP, acknowledged means the receiver's
 //!   kernel has the bytes; on a Unix socket, that the receiving program has
-//!   read them.
+//!   read them. Over TLS the same count is read on the TCP socket and
+//!   mapped back to the plaintext by whole records (see `tls`).
 //! - **UDP**: never (at-most-once). A datagram to a dead receiver is lost
 //!   unless the kernel reports the ICMP error on a later send, which then
 //!   spools the unsent line and reconnects like a stream.
@@ -157,7 +163,9 @@
 //! Receivers must accept messages of `max_line_bytes` plus the syslog
 //! header (about 100 bytes): rsyslog's default `maxMessageSize` is 8 KiB,
 //! so set `global(maxMessageSize="64k")` for the default 64 KiB lines.
-//! TLS (`syslog+tls`, RFC 5425) and RELP are not implemented.
+//! RELP is not implemented (see above for why the kernel's count is used
+//! instead); TLS is (`syslog+tls`, RFC 5425), tested against rsyslog's
+//! GnuTLS driver in `tests/sink_tls.rs`.
 
 mod backoff;
 mod counters;
