@@ -6,6 +6,9 @@ use std::io;
 use super::local::Output;
 use super::{Encoding, Sink, SinkCounters, SinkOptions, SinkSpecError, Target, parse_spec};
 
+/// Each network sink's spec and final counters.
+pub type Deliveries = Vec<(String, SinkCounters)>;
+
 /// Why a destination could not be opened; the message names the spec.
 #[derive(Debug, thiserror::Error)]
 pub enum DestinationError {
@@ -142,7 +145,7 @@ impl Destinations {
     pub fn shutdown_counted(
         self,
         timeout: std::time::Duration,
-    ) -> (Vec<(String, u64)>, Vec<(String, SinkCounters)>) {
+    ) -> (Vec<(String, u64)>, Deliveries) {
         let mut written = Vec::new();
         let mut report = Vec::new();
         for (spec, destination) in self.targets {

@@ -143,12 +143,12 @@ impl Conn {
 
     /// Sets the bound of later writes (shortened at shutdown).
     pub fn set_timeout(&mut self, timeout: Duration) {
-        let timeout = Some(timeout.max(Duration::from_millis(1)));
+        let timeout = timeout.max(Duration::from_millis(1));
         let _ = match self {
-            Conn::Tcp(s) => s.set_write_timeout(timeout),
-            Conn::Tls(s) => s.set_write_timeout(timeout.unwrap_or(Duration::MAX)),
-            Conn::Unix(s) => s.set_write_timeout(timeout),
-            Conn::Udp(s) => s.set_write_timeout(timeout),
+            Conn::Tcp(s) => s.set_write_timeout(Some(timeout)),
+            Conn::Tls(s) => s.set_write_timeout(timeout),
+            Conn::Unix(s) => s.set_write_timeout(Some(timeout)),
+            Conn::Udp(s) => s.set_write_timeout(Some(timeout)),
             Conn::Stdout(_) | Conn::File { .. } => Ok(()),
         };
     }

@@ -17,6 +17,9 @@ use std::fmt::Write as _;
 use super::telemetry::{SinkReport, Snapshot, quantile_us};
 use crate::decode::{DecodeError, TUNNEL_KINDS};
 
+/// One sample: its labels (`{...}` or empty) and its value.
+type Sample = (String, String);
+
 /// A label value with backslashes, double quotes and line feeds escaped.
 fn escape(value: &str) -> String {
     value
@@ -158,7 +161,7 @@ impl Snapshot {
 
     /// Packets dropped by cause and received by libpcap: per interface in
     /// live mode, the sums otherwise.
-    fn capture_samples(&self) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn capture_samples(&self) -> (Vec<Sample>, Vec<Sample>) {
         let r = &self.reader;
         let mut dropped = vec![(
             "{cause=\"queue_full\"}".to_string(),
