@@ -137,6 +137,7 @@ impl Context<'_> {
             },
             evidence: serde_json::Map::new(),
             incident: None,
+            flow: None,
         }
     }
 }

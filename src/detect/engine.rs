@@ -175,6 +175,12 @@ impl Engine {
         }
         raised
     }
+
+    /// Whether an alert was written about flow `id` (EVE flow records'
+    /// `alerted`); forgets it.
+    pub fn take_alerted(&mut self, id: u64) -> bool {
+        self.encoder.as_mut().is_some_and(|e| e.take_alerted(id))
+    }
 }
 
 #[cfg(test)]
@@ -212,6 +218,7 @@ reason = "pen test"
             hostname: "sensor".into(),
             product: "camsentry",
             version: "0",
+            interface: None,
         };
         Engine::new(
             policy,

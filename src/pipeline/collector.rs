@@ -17,7 +17,8 @@ use crossbeam_channel::Receiver;
 use hdrhistogram::Histogram;
 
 use super::batch::{Event, WorkerOutput};
-use super::{Control, Detection, Telemetry};
+use super::{Control, Detection, FlowEncoding, Telemetry};
+use crate::alert::flows::encode_flow;
 use crate::config::Policy;
 use crate::detect::Engine;
 use crate::flow::{FlowRecord, TableCounters};
@@ -31,6 +32,7 @@ use crate::stats::telemetry::{CameraGauges, SinkReport};
 
 pub struct Outputs {
     pub flows: Option<Destinations>,
+    pub flow_encoding: FlowEncoding,
     pub detection: Option<Detection>,
     pub control: Control,
     pub telemetry: Option<Telemetry>,
@@ -137,6 +139,7 @@ impl Counters {
 pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> CollectorReport {
     let Outputs {
         mut flows,
+        flow_encoding,
         detection,
         control,
         mut telemetry,
@@ -203,7 +206,17 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
                 && let Observation::FlowEnd(end) = &event.observation
             {
                 line.clear();
-                FlowRecord::new(&end.flow, end.reason).write_line(&mut line);
+                let record = FlowRecord::new(&end.flow, end.reason);
+                let alerted = engine
+                    .as_mut()
+                    .is_some_and(|e| e.take_alerted(record.flow_id));
+                encode_flow(
+                    &record,
+                    flow_encoding.format,
+                    &flow_encoding.observer,
+                    alerted,
+                    &mut line,
+                );
                 if write_or_close(&mut flows, &line, &mut report.output_error) {
                     report.flow_records += 1;
                 }

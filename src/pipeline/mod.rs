@@ -33,6 +33,7 @@ pub use collector::{KeptAlerts, MAX_KEPT_ALERTS};
 pub use dispatcher::{Backpressure, Dispatcher, EPOCH_PACKETS};
 pub use live::{LiveInterface, LiveOptions, live};
 
+use crate::alert::{Format, Observer};
 use crate::capture::{self, FileOutcome, InputError};
 use crate::detect::Engine;
 use crate::flow::Timeouts;
@@ -96,11 +97,29 @@ pub struct SensorOptions {
     pub timeouts: Timeouts,
     pub vlan_in_key: bool,
     pub flows: Option<Destinations>,
+    /// How flow records are encoded (`--format`) and the sensor they name.
+    pub flow_encoding: FlowEncoding,
     /// The detection engine (`None`: detection off).
     pub detection: Option<Detection>,
     pub progress: bool,
     pub control: Control,
     pub telemetry: Option<Telemetry>,
+}
+
+/// The encoding of flow records: ECS or EVE, with the sensor's fields.
+#[derive(Debug, Clone)]
+pub struct FlowEncoding {
+    pub format: Format,
+    pub observer: Observer,
+}
+
+impl Default for FlowEncoding {
+    fn default() -> FlowEncoding {
+        FlowEncoding {
+            format: Format::Ecs,
+            observer: Observer::local(),
+        }
+    }
 }
 
 /// Everything a replay run needs.
@@ -177,6 +196,7 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
     drop(recycle_tx);
     let outputs = collector::Outputs {
         flows: options.flows,
+        flow_encoding: options.flow_encoding,
         detection: options.detection,
         control: options.control,
         telemetry: options.telemetry,

@@ -66,6 +66,35 @@ impl Snapshot {
             "Packets libpcap reports the kernel received (live: per interface).",
             &received,
         );
+        if !r.readers.is_empty() {
+            // Label values are bounded by `capture::MAX_READERS`.
+            let per_reader = |pick: &dyn Fn(&crate::capture::KernelStats) -> u64, extra: &str| {
+                r.readers
+                    .iter()
+                    .enumerate()
+                    .map(|(index, s)| {
+                        (
+                            format!("{{reader=\"{index}\"{extra}}}"),
+                            pick(s).to_string(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            metric(
+                "camsentry_reader_received_packets_total",
+                "counter",
+                "Packets libpcap reports the kernel received, per reader thread (--readers).",
+                &per_reader(&|s| s.received, ""),
+            );
+            let mut dropped = per_reader(&|s| s.dropped, ",cause=\"kernel\"");
+            dropped.extend(per_reader(&|s| s.interface_dropped, ",cause=\"interface\""));
+            metric(
+                "camsentry_reader_dropped_packets_total",
+                "counter",
+                "Packets libpcap reports lost, per reader thread and cause.",
+                &dropped,
+            );
+        }
         metric(
             "camsentry_live_flows",
             "gauge",

@@ -197,6 +197,24 @@ impl RunSummary {
                 );
             }
         }
+        if r.readers.len() > 1 {
+            let readers: Vec<String> = r
+                .readers
+                .iter()
+                .enumerate()
+                .map(|(index, s)| {
+                    format!(
+                        "#{index} {} received, {} + {} dropped",
+                        s.received, s.dropped, s.interface_dropped
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  readers (kernel buffer + interface drops): {}",
+                readers.join("; ")
+            );
+        }
         let t = &self.workers.table;
         let _ = writeln!(
             out,
@@ -316,6 +334,7 @@ impl RunSummary {
                 "dropped": k.dropped,
                 "interface_dropped": k.interface_dropped,
             })).collect::<Vec<Value>>(),
+            "readers": r.readers_json(),
             "flows": {
                 "created": t.created,
                 "expired": t.expired,

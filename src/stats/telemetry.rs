@@ -94,6 +94,8 @@ struct StatsRecord<'a> {
     kernel_received: u64,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     interfaces: Vec<Value>,
+    /// Per reader thread (`--readers`), empty for replay.
+    readers: Value,
     live_flows: u64,
     flows: Value,
     alerts: &'a BTreeMap<&'static str, u64>,
@@ -163,6 +165,7 @@ impl Snapshot {
                     })
                 })
                 .collect(),
+            readers: r.readers_json(),
             live_flows: self.live_flows,
             flows: json!({
                 "created": self.table.created,

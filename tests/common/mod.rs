@@ -223,3 +223,49 @@ pub fn alerts(capture: &Path, args: &[&str]) -> Vec<EcsAlert> {
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect()
 }
+
+/// A flow record (`--flows`, ECS) read into the typed document, then seen
+/// through the names the flow tests compare.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowView {
+    pub src_ip: String,
+    pub src_port: u16,
+    pub dest_ip: String,
+    pub dest_port: u16,
+    pub proto: u8,
+    pub transport: String,
+    pub vlan: Option<u16>,
+    pub orig_packets: u64,
+    pub orig_bytes: u64,
+    pub resp_packets: u64,
+    pub resp_bytes: u64,
+    pub answered: bool,
+    pub tcp: Option<camsentry::alert::ecs::TcpFields>,
+    pub community_id: String,
+}
+
+/// Parses one ECS flow record line (panics on anything else).
+pub fn flow_view(line: &str) -> FlowView {
+    let doc: camsentry::alert::ecs::EcsFlow =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("ECS flow record ({e}): {line}"));
+    FlowView {
+        src_ip: doc.source.ip.unwrap_or_default(),
+        src_port: doc.source.port.unwrap_or(0),
+        dest_ip: doc.destination.ip.unwrap_or_default(),
+        dest_port: doc.destination.port.unwrap_or(0),
+        proto: doc
+            .network
+            .iana_number
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        transport: doc.network.transport.unwrap_or_default(),
+        vlan: doc.network.vlan.and_then(|v| v.id.parse().ok()),
+        orig_packets: doc.source.packets.unwrap_or(0),
+        orig_bytes: doc.source.bytes.unwrap_or(0),
+        resp_packets: doc.destination.packets.unwrap_or(0),
+        resp_bytes: doc.destination.bytes.unwrap_or(0),
+        answered: doc.camsentry.answered,
+        tcp: doc.camsentry.tcp,
+        community_id: doc.network.community_id.unwrap_or_default(),
+    }
+}

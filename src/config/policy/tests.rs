@@ -215,6 +215,7 @@ fn matched(
         camera: crate::alert::CameraInfo::default(),
         evidence: serde_json::Map::new(),
         incident: None,
+        flow: None,
     }
 }
 

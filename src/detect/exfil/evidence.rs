@@ -87,6 +87,19 @@ impl Exfil {
         if let Some(target) = rule_target {
             evidence.insert("rule".into(), json!(target));
         }
+        let destination = match (&alert.destination_domain, alert.destination_ip) {
+            (Some(name), Some(ip)) => format!("{name} ({ip})"),
+            (None, Some(ip)) => ip.to_string(),
+            _ => format!("{} destinations", class.as_str()),
+        };
+        evidence.insert(
+            "reason".into(),
+            json!(format!(
+                "camera {camera} sent {bytes} bytes in {} s, mostly to {destination}: {}",
+                window / NANOS_PER_SEC,
+                rule.name
+            )),
+        );
         evidence.insert("bytes".into(), json!(bytes));
         evidence.insert("window_seconds".into(), json!(window / NANOS_PER_SEC));
         for (name, value) in extra {

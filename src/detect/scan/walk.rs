@@ -267,7 +267,7 @@ impl Scan {
                 e.insert((*name).into(), json!(n));
             }
             e.insert("likelihood_ratio".into(), json!(round3(ratio)));
-            e.insert("threshold".into(), json!(round3(threshold)));
+            e.insert("likelihood_threshold".into(), json!(round3(threshold)));
             e.insert("targets".into(), ip_list(walk.targets.iter()));
             e.insert("ports".into(), json!(walk.ports));
             let started = walk.started.unwrap_or(contact.ts);
