@@ -115,6 +115,10 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, RunError> {
     } else {
         None
     };
+    // The interfaces are known (at zero) from the first metrics on, so
+    // their labelled series never change shape.
+    let interfaces: Vec<String> = options.interfaces.iter().map(|i| i.name.clone()).collect();
+    set_kernel_stats(&mut running.dispatcher.counters, &interfaces, Vec::new());
     // Every handle is active and the workers run: from here on no packet
     // is missed, and whoever waits for us (tests, systemd) may go on.
     let mut notifier = Notifier::from_environment();
@@ -123,7 +127,6 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, RunError> {
         let _ = writeln!(std::io::stderr(), "camsentry: capturing on {name}");
     }
     notifier.ready(&format!("capturing on {}", names.join(", ")));
-    let interfaces: Vec<String> = options.interfaces.iter().map(|i| i.name.clone()).collect();
     let failure = match readers {
         Some(readers) => {
             dispatch_readers(readers, &interfaces, &mut running, &mut notifier, &control)
