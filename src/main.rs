@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         Command::Live(args) => live(args),
         Command::Learn(args) => learn(args),
         Command::Inventory(args) => inventory(args),
-        Command::CheckPolicy { file } => check_policy(&file),
+        Command::CheckPolicy { file, quiet } => check_policy(&file, quiet),
         Command::Report(args) => replay(args.into_replay()),
     };
     match result {
@@ -137,6 +137,7 @@ fn live(args: LiveArgs) -> Result<ExitCode> {
         },
         readers: usize::from(args.readers),
         user: args.user.clone(),
+        quiet: args.quiet,
         sensor,
     })?;
     report_run(&outcome, args.outputs.stats_json.as_deref())?;
@@ -220,9 +221,11 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
     Ok(exit_code(&summary))
 }
 
-fn check_policy(file: &Path) -> Result<ExitCode> {
+fn check_policy(file: &Path, quiet: bool) -> Result<ExitCode> {
     let policy = Policy::load(file).map_err(UsageError::Policy)?;
-    write_stdout(&policy.render())?;
+    if !quiet {
+        write_stdout(&policy.render())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -124,6 +124,11 @@ pub enum Command {
         /// The policy file (TOML).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+
+        /// Print nothing when the policy is valid: only the exit status
+        /// (and the error, when it is not) tells.
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
@@ -260,6 +265,12 @@ pub struct LiveArgs {
 
     #[command(flatten)]
     pub outputs: OutputArgs,
+
+    /// No `capturing on` notice on stderr (readiness still reaches systemd
+    /// through sd_notify); the end-of-run summary is printed as for
+    /// `replay`.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Where results go; shared by `replay` and `live`.
@@ -268,9 +279,12 @@ pub struct OutputArgs {
     /// Where alerts go; repeat for several. `-` (stdout), a file path
     /// (appended to, reopened on SIGHUP), `syslog+tcp://HOST:PORT` (RFC 5424,
     /// RFC 6587 octet counting), `syslog+udp://HOST:PORT`,
-    /// `unix:///path/to.sock`, or `tcp://`/`udp://` for bare JSON lines.
-    /// Network targets reconnect with backoff and spool to --spool-dir while
-    /// down.
+    /// `syslog+tls://HOST:PORT` (RFC 5425; options `?ca=FILE`,
+    /// `cert=FILE&key=FILE`, `name=NAME`), `unix:///path/to.sock`, or
+    /// `tcp://`/`udp://` for bare JSON lines. Syslog messages take their
+    /// severity and structured data (rule, category, Community ID) from the
+    /// alert. Network targets reconnect with backoff and spool to
+    /// --spool-dir while down.
     #[arg(long, value_name = "SPEC", default_value = "-")]
     pub alerts: Vec<String>,
 

@@ -80,6 +80,18 @@ impl Engine {
         &self.knowledge.baseline
     }
 
+    /// Cameras in the inventory, and how many of them are still in their
+    /// learning period at the latest packet time (for telemetry gauges).
+    pub fn camera_counts(&self) -> (u64, u64) {
+        let cameras = self.knowledge.inventory.cameras(&self.knowledge.policy);
+        let learn_for = self.knowledge.learn_for;
+        let learning = cameras
+            .iter()
+            .filter(|h| learn_for > 0 && self.now.since(h.first_seen) < learn_for)
+            .count();
+        (cameras.len() as u64, learning as u64)
+    }
+
     /// Replaces the policy (SIGHUP reload), keeping all learned state. The
     /// incident settings and the suppression entries change with it; counts
     /// of entries that stay are kept.

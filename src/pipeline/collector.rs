@@ -27,6 +27,8 @@ use crate::sink::Destinations;
 use crate::sink::SinkCounters;
 use crate::stats::ReaderCounters;
 use crate::stats::Snapshot;
+use crate::stats::summary::Written;
+use crate::stats::telemetry::{CameraGauges, SinkReport};
 
 pub struct Outputs {
     pub flows: Option<Destinations>,
@@ -44,6 +46,8 @@ pub struct CollectorReport {
     pub engine: Option<Engine>,
     /// Counters of every network sink, after shutdown.
     pub deliveries: Vec<(String, SinkCounters)>,
+    /// Lines each output took, by kind and spec.
+    pub written: Vec<Written>,
     /// The alerts as encoded, when the run keeps them for a report.
     pub kept_alerts: KeptAlerts,
 }
@@ -103,7 +107,13 @@ struct Counters {
 }
 
 impl Counters {
-    fn snapshot(&self, engine: Option<&Engine>) -> Snapshot {
+    /// `outputs`: the destinations of each kind of line, whose network
+    /// sinks' counters the snapshot reports.
+    fn snapshot(
+        &self,
+        engine: Option<&Engine>,
+        outputs: [(&'static str, Option<&Destinations>); 3],
+    ) -> Snapshot {
         let mut table = TableCounters::default();
         for t in &self.tables {
             table.created += t.created;
@@ -117,6 +127,11 @@ impl Counters {
             live_flows: self.live_flows.iter().sum(),
             batch_latency: self.latency.clone(),
             alerts_by_rule: engine.map(|e| e.stats.by_rule.clone()).unwrap_or_default(),
+            cameras: engine.map(|e| {
+                let (cameras, learning) = e.camera_counts();
+                CameraGauges { cameras, learning }
+            }),
+            deliveries: SinkReport::of(outputs),
         }
     }
 }
@@ -139,6 +154,7 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         output_error: None,
         engine: None,
         deliveries: Vec::new(),
+        written: Vec::new(),
         kept_alerts: KeptAlerts::default(),
     };
     let mut counters = Counters {
@@ -222,7 +238,12 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
                     || last)
             {
                 last_metrics = Some(now);
-                let text = counters.snapshot(engine.as_ref()).prometheus();
+                let outputs = [
+                    ("alerts", alerts_out.as_ref()),
+                    ("flows", flows.as_ref()),
+                    ("stats", telemetry.stats_out.as_ref()),
+                ];
+                let text = counters.snapshot(engine.as_ref(), outputs).prometheus();
                 if let Ok(mut shared) = metrics.lock() {
                     *shared = text;
                 }
@@ -232,11 +253,15 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
             {
                 last_stats = now;
                 line.clear();
-                let value = counters.snapshot(engine.as_ref()).json(SystemTime::now());
-                if serde_json::to_writer(&mut line, &value).is_ok() {
-                    line.push(b'\n');
-                    write_or_close(&mut telemetry.stats_out, &line, &mut report.output_error);
-                }
+                let outputs = [
+                    ("alerts", alerts_out.as_ref()),
+                    ("flows", flows.as_ref()),
+                    ("stats", telemetry.stats_out.as_ref()),
+                ];
+                let snapshot = counters.snapshot(engine.as_ref(), outputs);
+                snapshot.json_line(SystemTime::now(), &mut line);
+                line.push(b'\n');
+                write_or_close(&mut telemetry.stats_out, &line, &mut report.output_error);
             }
             if let Some(out) = telemetry.stats_out.as_mut() {
                 let _ = out.flush();
@@ -260,13 +285,25 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
     }
     let stats_out = telemetry.and_then(|t| t.stats_out);
-    for out in [flows, alerts_out, stats_out].into_iter().flatten() {
-        let mut out = out;
+    for (output, out) in [
+        ("flows", flows),
+        ("alerts", alerts_out),
+        ("stats", stats_out),
+    ] {
+        let Some(mut out) = out else { continue };
         if let Some(error) = out.flush() {
             report.output_error.get_or_insert(error);
         }
         // Network sinks get a few seconds to deliver, then spool the rest.
-        report.deliveries.extend(out.shutdown(SHUTDOWN_GRACE));
+        let (written, deliveries) = out.shutdown_counted(SHUTDOWN_GRACE);
+        report.deliveries.extend(deliveries);
+        report
+            .written
+            .extend(written.into_iter().map(|(sink, lines)| Written {
+                output,
+                sink,
+                lines,
+            }));
     }
     report.engine = engine;
     report

@@ -239,6 +239,7 @@ fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, RunEr
             alerts: report.alerts,
             elapsed: running.started.elapsed(),
             deliveries: report.deliveries,
+            written: report.written,
             skipped_inputs: 0,
         },
         engine: report.engine,

@@ -53,6 +53,9 @@ pub struct ReaderCounters {
     pub kernel_received: u64,
     pub kernel_dropped: u64,
     pub interface_dropped: u64,
+    /// Live capture: libpcap's counters of each interface, by name, in
+    /// the order of `-i` (summed over the reader threads).
+    pub interfaces: Vec<(String, KernelStats)>,
     /// Live capture: the same libpcap counters for each reader thread
     /// (`--readers`), each summed over the interfaces it reads; the three
     /// totals above are their sums. Empty for replay.

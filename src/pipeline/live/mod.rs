@@ -52,6 +52,8 @@ pub struct LiveOptions {
     pub readers: usize,
     /// Drop to this user once the interfaces are open.
     pub user: Option<String>,
+    /// No `capturing on` notice on stderr (`-q`).
+    pub quiet: bool,
     pub sensor: SensorOptions,
 }
 
@@ -113,19 +115,25 @@ pub fn live(options: LiveOptions) -> Result<RunOutcome, RunError> {
     } else {
         None
     };
+    // The interfaces are known (at zero) from the first metrics on, so
+    // their labelled series never change shape.
+    let interfaces: Vec<String> = options.interfaces.iter().map(|i| i.name.clone()).collect();
+    set_kernel_stats(&mut running.dispatcher.counters, &interfaces, Vec::new());
     // Every handle is active and the workers run: from here on no packet
     // is missed, and whoever waits for us (tests, systemd) may go on.
     let mut notifier = Notifier::from_environment();
-    for name in &names {
+    for name in names.iter().filter(|_| !options.quiet) {
         // Never panics on a closed stderr: capture matters more.
         let _ = writeln!(std::io::stderr(), "camsentry: capturing on {name}");
     }
     notifier.ready(&format!("capturing on {}", names.join(", ")));
     let failure = match readers {
-        Some(readers) => dispatch_readers(readers, &mut running, &mut notifier, &control),
+        Some(readers) => {
+            dispatch_readers(readers, &interfaces, &mut running, &mut notifier, &control)
+        }
         None => {
             let captures = groups.pop().unwrap_or_default();
-            read_directly(captures, &mut running, &mut notifier, &control)
+            read_directly(captures, &interfaces, &mut running, &mut notifier, &control)
         }
     };
     notifier.stopping();
@@ -173,6 +181,7 @@ impl Pacing {
 /// Returns the capture failure that ended the run, if any.
 fn read_directly(
     mut captures: Vec<LiveCapture>,
+    interfaces: &[String],
     running: &mut Running,
     notifier: &mut Notifier,
     control: &super::Control,
@@ -193,12 +202,12 @@ fn read_directly(
         }
         if pacing.after_round(running, notifier, before) {
             let stats = read_kernel_stats(&mut captures);
-            set_kernel_stats(&mut running.dispatcher.counters, vec![stats]);
+            set_kernel_stats(&mut running.dispatcher.counters, interfaces, vec![stats]);
         }
     }
     // Final counters, then the pipeline drains and flushes.
     let stats = read_kernel_stats(&mut captures);
-    set_kernel_stats(&mut running.dispatcher.counters, vec![stats]);
+    set_kernel_stats(&mut running.dispatcher.counters, interfaces, vec![stats]);
     failure
 }
 
@@ -206,6 +215,7 @@ fn read_directly(
 /// until every reader has ended (after stop, or when one failed).
 fn dispatch_readers(
     readers: Readers,
+    interfaces: &[String],
     running: &mut Running,
     notifier: &mut Notifier,
     control: &super::Control,
@@ -230,35 +240,57 @@ fn dispatch_readers(
         // emptied meanwhile so none of them waits on it forever.
         if pacing.after_round(running, notifier, before) && !control.stopping() && !readers.failed()
         {
-            set_kernel_stats(&mut running.dispatcher.counters, readers.stats());
+            set_kernel_stats(
+                &mut running.dispatcher.counters,
+                interfaces,
+                readers.stats(),
+            );
         }
     }
     match readers.join() {
         Ok(stats) => {
-            set_kernel_stats(&mut running.dispatcher.counters, stats);
+            set_kernel_stats(&mut running.dispatcher.counters, interfaces, stats);
             None
         }
         Err(error) => Some(error),
     }
 }
 
-/// libpcap's counters are cumulative per socket: a reader's figures are
-/// the sums over its interfaces.
-fn read_kernel_stats(captures: &mut [LiveCapture]) -> KernelStats {
-    let mut total = KernelStats::default();
-    for capture in captures {
-        let stats = capture.stats();
-        total.received += stats.received;
-        total.dropped += stats.dropped;
-        total.interface_dropped += stats.interface_dropped;
-    }
-    total
+/// libpcap's counters of each socket (one per interface, in `-i` order);
+/// they are cumulative.
+fn read_kernel_stats(captures: &mut [LiveCapture]) -> Vec<KernelStats> {
+    captures.iter_mut().map(|c| c.stats()).collect()
 }
 
-/// Stores each reader's counters and their sums.
-fn set_kernel_stats(counters: &mut ReaderCounters, readers: Vec<KernelStats>) {
+fn add(total: &mut KernelStats, stats: &KernelStats) {
+    total.received += stats.received;
+    total.dropped += stats.dropped;
+    total.interface_dropped += stats.interface_dropped;
+}
+
+/// Stores the counters of each reader's sockets (`per_reader[k][i]`:
+/// reader `k`, interface `i`) as per-reader sums, per-interface sums (by
+/// the names given to `-i`) and totals.
+fn set_kernel_stats(
+    counters: &mut ReaderCounters,
+    interfaces: &[String],
+    per_reader: Vec<Vec<KernelStats>>,
+) {
+    let mut by_interface = vec![KernelStats::default(); interfaces.len()];
+    let mut readers = Vec::with_capacity(per_reader.len());
+    for sockets in &per_reader {
+        let mut reader = KernelStats::default();
+        for (index, stats) in sockets.iter().enumerate() {
+            add(&mut reader, stats);
+            if let Some(slot) = by_interface.get_mut(index) {
+                add(slot, stats);
+            }
+        }
+        readers.push(reader);
+    }
     counters.kernel_received = readers.iter().map(|s| s.received).sum();
     counters.kernel_dropped = readers.iter().map(|s| s.dropped).sum();
     counters.interface_dropped = readers.iter().map(|s| s.interface_dropped).sum();
     counters.readers = readers;
+    counters.interfaces = interfaces.iter().cloned().zip(by_interface).collect();
 }

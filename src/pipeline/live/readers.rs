@@ -95,9 +95,10 @@ impl Frames {
 pub struct Readers {
     pub frames: Receiver<Frames>,
     recycle: Sender<Frames>,
-    handles: Vec<JoinHandle<Result<KernelStats, String>>>,
-    /// Each reader's latest counters, written once a second.
-    published: Arc<Mutex<Vec<KernelStats>>>,
+    handles: Vec<JoinHandle<Result<Vec<KernelStats>, String>>>,
+    /// Each reader's latest counters, one per socket (interface order),
+    /// written once a second.
+    published: Arc<Mutex<Vec<Vec<KernelStats>>>>,
     /// Set by a reader whose interface failed: the others stop too.
     failed: Arc<AtomicBool>,
 }
@@ -109,7 +110,7 @@ impl Readers {
         let count = groups.len();
         let (frames_tx, frames) = bounded(count * QUEUE_BATCHES);
         let (recycle, recycle_rx) = bounded(count * (QUEUE_BATCHES + 2));
-        let published = Arc::new(Mutex::new(vec![KernelStats::default(); count]));
+        let published = Arc::new(Mutex::new(vec![Vec::new(); count]));
         let failed = Arc::new(AtomicBool::new(false));
         let mut handles = Vec::with_capacity(count);
         for (index, captures) in groups.into_iter().enumerate() {
@@ -143,8 +144,8 @@ impl Readers {
         let _ = self.recycle.try_send(frames);
     }
 
-    /// Each reader's counters as last published.
-    pub fn stats(&self) -> Vec<KernelStats> {
+    /// Each reader's counters per socket, as last published.
+    pub fn stats(&self) -> Vec<Vec<KernelStats>> {
         self.published
             .lock()
             .map(|stats| stats.clone())
@@ -157,7 +158,7 @@ impl Readers {
 
     /// Waits for every reader (they stop once the stop flag is set and the
     /// queue has room): each one's final counters, or the first failure.
-    pub fn join(self) -> Result<Vec<KernelStats>, String> {
+    pub fn join(self) -> Result<Vec<Vec<KernelStats>>, String> {
         let mut stats = Vec::with_capacity(self.handles.len());
         let mut failure = None;
         for handle in self.handles {
@@ -165,11 +166,11 @@ impl Readers {
                 Ok(Ok(final_stats)) => stats.push(final_stats),
                 Ok(Err(error)) => {
                     failure.get_or_insert(error);
-                    stats.push(KernelStats::default());
+                    stats.push(Vec::new());
                 }
                 Err(_) => {
                     failure.get_or_insert_with(|| "a reader thread failed".to_string());
-                    stats.push(KernelStats::default());
+                    stats.push(Vec::new());
                 }
             }
         }
@@ -185,7 +186,7 @@ struct Reader {
     captures: Vec<LiveCapture>,
     out: Sender<Frames>,
     recycle: Receiver<Frames>,
-    published: Arc<Mutex<Vec<KernelStats>>>,
+    published: Arc<Mutex<Vec<Vec<KernelStats>>>>,
     stop: Arc<AtomicBool>,
     failed: Arc<AtomicBool>,
 }
@@ -195,7 +196,7 @@ impl Reader {
         self.stop.load(Ordering::Relaxed) || self.failed.load(Ordering::Relaxed)
     }
 
-    fn run(mut self) -> Result<KernelStats, String> {
+    fn run(mut self) -> Result<Vec<KernelStats>, String> {
         let mut batch = Frames::default();
         let mut last_stats = Instant::now();
         while !self.stopping() {
@@ -229,21 +230,15 @@ impl Reader {
         Ok(self.publish())
     }
 
-    /// libpcap's counters of this reader's sockets, summed.
-    fn publish(&mut self) -> KernelStats {
-        let mut total = KernelStats::default();
-        for capture in &mut self.captures {
-            let stats = capture.stats();
-            total.received += stats.received;
-            total.dropped += stats.dropped;
-            total.interface_dropped += stats.interface_dropped;
-        }
+    /// libpcap's counters of this reader's sockets, one per interface.
+    fn publish(&mut self) -> Vec<KernelStats> {
+        let stats: Vec<KernelStats> = self.captures.iter_mut().map(|c| c.stats()).collect();
         if let Ok(mut published) = self.published.lock()
             && let Some(slot) = published.get_mut(self.index)
         {
-            *slot = total;
+            slot.clone_from(&stats);
         }
-        total
+        stats
     }
 }
 
