@@ -13,12 +13,15 @@ use sha1::{Digest, Sha1};
 
 use crate::timestamp::Timestamp;
 
-/// The three detector categories (ECS `rule.category`).
+/// The detector categories (ECS `rule.category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     Egress,
     Scan,
     Exfil,
+    /// A camera blinded (its video stopped), its address taken over or its
+    /// stream injected.
+    Tamper,
 }
 
 impl Category {
@@ -27,6 +30,7 @@ impl Category {
             Category::Egress => "egress",
             Category::Scan => "scan",
             Category::Exfil => "exfil",
+            Category::Tamper => "tamper",
         }
     }
 }
@@ -192,6 +196,49 @@ impl Encoder {
         hasher.update(alert.source_ip.to_string().as_bytes());
         let digest: [u8; 20] = hasher.finalize().into();
         digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Appends an informational event (ECS `event.kind: "event"`, e.g. a
+    /// stream that resumed or a firmware string that changed) as one line
+    /// to `out`. An event uses the alert's fields but is no alert: it has
+    /// no `rule` object (EVE: `event_type: "camsentry"`), it bypasses the
+    /// incident layer and is not counted with the alerts.
+    pub fn encode_event(&mut self, event: &Alert, out: &mut Vec<u8>) {
+        let id = self.next_id(event);
+        let mut value = match self.format {
+            Format::Ecs => self.ecs(event, &id),
+            Format::Eve => self.eve(event, &id),
+        };
+        if let Some(root) = value.as_object_mut() {
+            root.remove("rule");
+            root.remove("alert");
+            match self.format {
+                Format::Ecs => {
+                    root.insert(
+                        "event".into(),
+                        json!({
+                            "kind": "event",
+                            "category": ["network"],
+                            "type": ["info"],
+                            "action": event.rule.action,
+                            "reason": event.rule.name,
+                            "id": id,
+                            "dataset": "camsentry.event",
+                        }),
+                    );
+                }
+                Format::Eve => {
+                    root.insert("event_type".into(), "camsentry".into());
+                    root.insert(
+                        "event".into(),
+                        json!({ "action": event.rule.action, "reason": event.rule.name, "id": id }),
+                    );
+                }
+            }
+        }
+        if serde_json::to_writer(&mut *out, &value).is_ok() {
+            out.push(b'\n');
+        }
     }
 
     /// Appends the alert as one line to `out`.

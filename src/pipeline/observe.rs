@@ -7,15 +7,16 @@
 //! Runs in the worker, on the packet path: it allocates only when it emits
 //! a name (a DNS answer or an SNI), which is rare next to video packets.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::batch::{ArpRecord, Event, PacketRecord, packet_order};
-use crate::flow::{Flow, PacketOutcome};
+use crate::flow::{Flow, PacketOutcome, RtpTrack};
 use crate::net::IpProto;
 use crate::net::tcp_flags::{ACK, RST, SYN};
 use crate::observation::{
     Arp, BYTES_CHUNK, Bytes, Dhcp, DnsAnswer, Endpoint, FirstAnswer, FlowId, FlowStart,
-    Observation, OnvifDevice, OnvifProbe, RtspServer, TlsSni, Unreachable,
+    Observation, OnvifDevice, OnvifProbe, RtpChange, RtspServer, TlsSni, Unreachable,
 };
 use crate::protocols::hints::{Hint, hint_for};
 use crate::protocols::{dhcp, dns, onvif, rtsp, tls};
@@ -41,6 +42,73 @@ fn flow_id(flow: &Flow) -> FlowId {
     FlowId {
         key: flow.key,
         first_seq: flow.first_seq,
+    }
+}
+
+/// Most flows whose RTP stream a worker follows at once.
+pub const MAX_RTP_FLOWS: usize = 65_536;
+
+/// The last RTP header of each media flow of one worker (see
+/// `flow::RtpTrack`): a side table, since the flow table's entries have no
+/// room left. An entry is dropped when its flow ends.
+#[derive(Debug, Default)]
+pub struct RtpStreams {
+    tracks: HashMap<FlowId, RtpTrack>,
+    /// Media flows not followed because the table was full.
+    pub refused: u64,
+}
+
+impl RtpStreams {
+    /// Forgets an ended flow.
+    pub fn end(&mut self, flow: &Flow) {
+        if !self.tracks.is_empty() {
+            self.tracks.remove(&flow_id(flow));
+        }
+    }
+
+    /// Compares a media packet's RTP header with its flow's last one and
+    /// emits an [`RtpChange`] only when the SSRC changed or the sequence
+    /// number jumped.
+    pub fn media(
+        &mut self,
+        record: &PacketRecord,
+        outcome: &PacketOutcome,
+        flow: &Flow,
+        out: &mut Emitter<'_>,
+    ) {
+        let id = flow_id(flow);
+        let full = self.tracks.len() >= MAX_RTP_FLOWS;
+        let track = match self.tracks.get_mut(&id) {
+            Some(track) => track,
+            None if full => {
+                self.refused += 1;
+                return;
+            }
+            None => self.tracks.entry(id).or_default(),
+        };
+        let side = if outcome.from_initiator { 1 } else { 2 };
+        let (ssrc, seq) = record.rtp;
+        if let Some(jump) = track.update(side, ssrc, seq) {
+            let view = &record.view;
+            out.push(Observation::RtpChange(RtpChange {
+                id,
+                ts: record.ts,
+                sender: Endpoint {
+                    ip: view.src,
+                    port: view.src_port,
+                    mac: view.src_mac,
+                },
+                receiver: Endpoint {
+                    ip: view.dst,
+                    port: view.dst_port,
+                    mac: view.dst_mac,
+                },
+                old_ssrc: jump.old_ssrc,
+                new_ssrc: jump.new_ssrc,
+                old_seq: jump.old_seq,
+                new_seq: jump.new_seq,
+            }));
+        }
     }
 }
 

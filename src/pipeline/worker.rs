@@ -44,6 +44,7 @@ pub fn run(
     let mut table = FlowTable::new(config.capacity, config.timeouts);
     let mut counters = WorkerCounters::default();
     let emit_ends = config.emit_flow_ends || config.observe;
+    let mut rtp = observe::RtpStreams::default();
     while let Ok(mut batch) = batches.recv() {
         let started = Instant::now();
         let mut events: Vec<Event> = Vec::new();
@@ -67,6 +68,7 @@ pub fn run(
                 record.seq,
             );
             let outcome = table.update_hashed(packet, &mut |flow, reason| {
+                rtp.end(flow);
                 if emit_ends {
                     events.push(flow_end(packet_order(record.seq, sub), flow, reason));
                     sub += 1;
@@ -81,7 +83,11 @@ pub fn run(
                     seq: record.seq,
                     sub,
                 };
-                observe::flow_events(record, &outcome, table.flow(outcome.index), &mut emitter);
+                let flow = table.flow(outcome.index);
+                observe::flow_events(record, &outcome, flow, &mut emitter);
+                if record.media {
+                    rtp.media(record, &outcome, flow, &mut emitter);
+                }
                 observe::payload_events(record, batch.payload_of(record), &mut emitter);
             }
         }
@@ -97,6 +103,7 @@ pub fn run(
         counters.peak_live_flows = counters.peak_live_flows.max(table.len() as u64);
         let end_seq = batch.end_seq;
         let mut on_end = |flow: &Flow, reason| {
+            rtp.end(flow);
             if emit_ends {
                 events.push(flow_end(sweep_order(end_seq, flow.first_seq), flow, reason));
             }

@@ -8,7 +8,12 @@ use serde_json::{Value, json};
 use crate::alert::Category;
 use crate::detect::{Engine, category_index};
 
-const CATEGORIES: [Category; 3] = [Category::Egress, Category::Scan, Category::Exfil];
+const CATEGORIES: [Category; 4] = [
+    Category::Egress,
+    Category::Scan,
+    Category::Exfil,
+    Category::Tamper,
+];
 
 /// Alerts per detector and the packet-time delay between the evidence that
 /// crossed a threshold and the alert.

@@ -142,7 +142,7 @@ fn toml_level_refusals() {
     );
     assert_eq!(
         refusal("[detect.egres]\n"),
-        "p.toml:1:9: unknown key `egres` (expected one of `egress`, `scan`, `exfil`, `incident`)"
+        "p.toml:1:9: unknown key `egres` (expected one of `egress`, `scan`, `exfil`, `incident`, `tamper`)"
     );
     assert_eq!(
         refusal("[learn]\nduration = 24\n"),
