@@ -15,11 +15,11 @@ use crate::flow::{Flow, PacketOutcome, RtpTrack};
 use crate::net::IpProto;
 use crate::net::tcp_flags::{ACK, RST, SYN};
 use crate::observation::{
-    Arp, BYTES_CHUNK, Bytes, Dhcp, DnsAnswer, Endpoint, FirstAnswer, FlowId, FlowStart,
+    Arp, BYTES_CHUNK, Bytes, DeviceInfo, Dhcp, DnsAnswer, Endpoint, FirstAnswer, FlowId, FlowStart,
     Observation, OnvifDevice, OnvifProbe, RtpChange, RtspServer, TlsSni, Unreachable,
 };
 use crate::protocols::hints::{Hint, hint_for};
-use crate::protocols::{dhcp, dns, onvif, rtsp, tls};
+use crate::protocols::{dhcp, dns, http, onvif, onvif_device, rtsp, tls};
 
 /// Collects the events of one packet with consecutive sub-orders.
 pub struct Emitter<'a> {
@@ -252,6 +252,7 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                 }
             }
         }
+        Hint::HttpReply => device_reply(ts, src, payload, out),
         Hint::StreamStart => {
             if view.tcp_flags & ACK != 0
                 && let Some(reply) = rtsp::response_server(payload)
@@ -271,6 +272,33 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
             }
         }
     }
+}
+
+/// A device's HTTP reply: its `Server:` banner and, from an ONVIF
+/// `GetDeviceInformationResponse` in the same segment or a later one, its
+/// manufacturer, model, firmware and serial number.
+fn device_reply(
+    ts: crate::timestamp::Timestamp,
+    device: Endpoint,
+    payload: &[u8],
+    out: &mut Emitter<'_>,
+) {
+    let server = http::response(payload).and_then(|r| r.server);
+    let info = onvif_device::device_information(payload);
+    if server.is_none() && info.is_none() {
+        return;
+    }
+    let text = |s: Option<&str>| s.and_then(crate::observation::device_text);
+    out.push(Observation::DeviceInfo(DeviceInfo {
+        ts,
+        device,
+        source: if info.is_some() { "onvif" } else { "http" },
+        manufacturer: text(info.and_then(|i| i.manufacturer)),
+        model: text(info.and_then(|i| i.model)),
+        firmware: text(info.and_then(|i| i.firmware_version)),
+        serial: text(info.and_then(|i| i.serial_number)),
+        server: text(server),
+    }));
 }
 
 fn dns_answers(

@@ -28,7 +28,14 @@ pub enum Hint {
     /// (`tls::client_hello_sni`), which may follow a ChangeCipherSpec
     /// record, so it is tried on the RTSP ports whatever the first byte.
     StreamStart,
+    /// A reply from a device's web or ONVIF port (`http::response` for the
+    /// `Server:` banner, `onvif_device::device_information` for model and
+    /// firmware): an HTTP head, or a SOAP body in a later segment.
+    HttpReply,
 }
+
+/// Web and ONVIF device-service ports of cameras and recorders.
+pub const PORTS_HTTP: [u16; 3] = [80, 8000, 8080];
 
 /// DNS.
 pub const PORT_DNS: u16 = 53;
@@ -79,6 +86,10 @@ pub fn hint_for(proto: u8, src_port: u16, dst_port: u16, payload: &[u8]) -> Opti
                 || payload.starts_with(&TLS_HANDSHAKE)
             {
                 Some(Hint::StreamStart)
+            } else if PORTS_HTTP.contains(&src_port)
+                && (payload.starts_with(b"HTTP/1.") || payload.starts_with(b"<"))
+            {
+                Some(Hint::HttpReply)
             } else {
                 None
             }
@@ -108,6 +119,9 @@ mod tests {
             Some(Hint::StreamStart)
         );
         assert_eq!(hint_for(TCP, 40000, 443, &[0x17, 0x03, 1]), None);
+        assert_eq!(hint_for(TCP, 80, 40000, b"HTTP/1.1 200 OK"), Some(Hint::HttpReply));
+        assert_eq!(hint_for(TCP, 80, 40000, b"<?xml"), Some(Hint::HttpReply));
+        assert_eq!(hint_for(TCP, 40000, 80, b"GET / HTTP/1.1"), None);
         assert_eq!(hint_for(UDP, 53, 40000, b""), None);
         assert_eq!(hint_for(IpProto::ICMP.0, 53, 0, b"x"), None);
     }
