@@ -4,7 +4,8 @@
 //! # Rules (`rule.category` `tamper`)
 //! - `CAMSENTRY-TAMPER-1` (`camera-dark`): a camera whose recording is
 //!   continuous sent no video for `[detect.tamper] dark_after` (default
-//!   5 min) or three of its cadences, whichever is longer.
+//!   5 min) plus one cadence of its stream (see Timing), or three
+//!   cadences, whichever is longer.
 //! - `CAMSENTRY-TAMPER-2` (`recorder-dark`): every continuous camera of one
 //!   recorder (two or more) is silent when the first crosses `dark_after`:
 //!   one alert about the recorder instead of one per camera.
@@ -20,7 +21,8 @@
 //!
 //! # Events (`event.kind: "event"`, never alerts)
 //! - `stream-interrupted`: a continuous camera silent for
-//!   `interrupted_after` (default 1 min) or three cadences;
+//!   `interrupted_after` (default 1 min) or two cadences, whichever is
+//!   longer, plus one cadence;
 //! - `stream-resumed`: its video came back (with the gap), also after an
 //!   alert: a reboot shows as an interruption and a resumption;
 //! - `firmware-changed`: a camera reported another firmware string.
@@ -32,7 +34,10 @@
 //! outage: nothing is alerted at the end. Video evidence is a media flow's
 //! first packet and every 256 KiB of video (`observation::Bytes`), so the
 //! cadence of a stream (its largest gap between two pieces of evidence) is
-//! learned first; interruptions need three cadences of silence.
+//! learned first. Silence measured from the last evidence overstates the
+//! real silence by up to one cadence, which every threshold adds: at 1
+//! Mbit/s (a 2 s cadence) a camera is alerted 5 min 2 s after its last
+//! packet; at 64 kbit/s (33 s) after 5 min 33 s.
 //!
 //! # Recording mode
 //! A camera is judged continuous once it streamed for `dark_after` after
@@ -53,6 +58,9 @@
 //! nothing; a takeover that never speaks ARP (a switch port swapped with a
 //! cloned MAC); a camera that goes dark in its first `dark_after` of video
 //! or while learning; silence shorter than three cadences of a slow stream.
+//! A motion-triggered camera the learning period took for continuous (no
+//! motion while learning) alarms at its first quiet spell: name such
+//! cameras in `motion`.
 
 mod firmware;
 mod injection;

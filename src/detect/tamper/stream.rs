@@ -27,9 +27,10 @@ pub const MAX_STREAMS: usize = 16_384;
 pub const MAX_RECORDERS: usize = 1_024;
 /// Most cameras a recorder alert names.
 pub const MAX_NAMED: usize = 32;
-/// How many cadences of silence an interruption needs at least: a slow
-/// stream's evidence is far apart, and one late chunk is no interruption.
-const CADENCES: u64 = 3;
+/// How many cadences of silence an interruption needs at least (plus the
+/// one the evidence may lag): a slow stream's evidence is far apart, and
+/// one late chunk is no interruption.
+const CADENCES: u64 = 2;
 
 /// How a camera records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,9 +105,13 @@ fn secs(n: Nanos) -> u64 {
 }
 
 impl Stream {
-    /// Silence after which the stream counts as interrupted.
+    /// Silence after which the stream counts as interrupted. Evidence
+    /// comes once per cadence, so the silence measured from the last piece
+    /// of evidence overstates the real one by up to a cadence: it is added.
     fn quiet(&self, settings: &TamperSettings) -> Nanos {
-        nanos(settings.interrupted_after).max(self.cadence.saturating_mul(CADENCES))
+        nanos(settings.interrupted_after)
+            .max(self.cadence.saturating_mul(CADENCES))
+            .saturating_add(self.cadence)
     }
 
     /// Whether the stream has been watched for `dark_after`, long enough
@@ -118,7 +123,9 @@ impl Stream {
 
     /// Silence after which the camera is dark.
     fn dark_after(&self, settings: &TamperSettings) -> Nanos {
-        nanos(settings.dark_after).max(self.quiet(settings))
+        nanos(settings.dark_after)
+            .saturating_add(self.cadence)
+            .max(self.quiet(settings))
     }
 }
 
