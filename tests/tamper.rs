@@ -120,7 +120,10 @@ fn a_recorder_outage_is_one_recorder_alert() {
         assert_eq!(rules, ["CAMSENTRY-TAMPER-2"], "{args:?}: {alerts:#?}");
         let alert = &openings[0];
         assert_eq!(alert.source.ip.as_deref(), Some(ip(NVR.ip).as_str()));
-        assert_eq!(alert.camsentry.evidence["cameras_dark"], TAMPER_RECORDED.len());
+        assert_eq!(
+            alert.camsentry.evidence["cameras_dark"],
+            TAMPER_RECORDED.len()
+        );
         let at = offset_secs(&alert.timestamp);
         let down = OUTAGE_DOWN / 1_000_000;
         assert!(at >= down + 290 && at <= down + 350, "{args:?}: at {at}");

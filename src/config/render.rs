@@ -83,8 +83,14 @@ impl Policy {
         out.push(String::new());
         out.push("[detect.tamper]".to_string());
         out.push(format!("dark_after = {}", duration(t.dark_after)));
-        out.push(format!("interrupted_after = {}", duration(t.interrupted_after)));
-        out.push(format!("continuous = {}", array(t.continuous.iter().cloned())));
+        out.push(format!(
+            "interrupted_after = {}",
+            duration(t.interrupted_after)
+        ));
+        out.push(format!(
+            "continuous = {}",
+            array(t.continuous.iter().cloned())
+        ));
         out.push(format!("motion = {}", array(t.motion.iter().cloned())));
 
         let i = &d.incident;

@@ -143,7 +143,7 @@ impl RtpTrack {
             return None;
         }
         let forward = seq.wrapping_sub(self.seq.wrapping_add(1));
-        let jumped = forward >= RTP_JUMP && forward < u16::MAX - RTP_REORDER;
+        let jumped = (RTP_JUMP..u16::MAX - RTP_REORDER).contains(&forward);
         let change = (ssrc != self.ssrc || jumped).then_some(RtpJump {
             old_ssrc: self.ssrc,
             new_ssrc: ssrc,

@@ -231,9 +231,10 @@ fn rtp_ids(proto: u8, payload: &[u8]) -> (u32, u16) {
     };
     let header = payload.get(offset..offset + 12).unwrap_or(&[]);
     match (header.get(2..4), header.get(8..12)) {
-        (Some(&[s0, s1]), Some(&[a, b, c, d])) => {
-            (u32::from_be_bytes([a, b, c, d]), u16::from_be_bytes([s0, s1]))
-        }
+        (Some(&[s0, s1]), Some(&[a, b, c, d])) => (
+            u32::from_be_bytes([a, b, c, d]),
+            u16::from_be_bytes([s0, s1]),
+        ),
         _ => (0, 0),
     }
 }

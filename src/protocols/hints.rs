@@ -119,7 +119,10 @@ mod tests {
             Some(Hint::StreamStart)
         );
         assert_eq!(hint_for(TCP, 40000, 443, &[0x17, 0x03, 1]), None);
-        assert_eq!(hint_for(TCP, 80, 40000, b"HTTP/1.1 200 OK"), Some(Hint::HttpReply));
+        assert_eq!(
+            hint_for(TCP, 80, 40000, b"HTTP/1.1 200 OK"),
+            Some(Hint::HttpReply)
+        );
         assert_eq!(hint_for(TCP, 80, 40000, b"<?xml"), Some(Hint::HttpReply));
         assert_eq!(hint_for(TCP, 40000, 80, b"GET / HTTP/1.1"), None);
         assert_eq!(hint_for(UDP, 53, 40000, b""), None);

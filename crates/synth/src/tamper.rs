@@ -178,9 +178,9 @@ pub(crate) fn ssrc_switch(sim: &mut Sim) -> io::Result<()> {
     let mut k = 0u64;
     while t < stop {
         let frag = apps::Fragment {
-            start: k % 3 == 0,
+            start: k.is_multiple_of(3),
             end: k % 3 == 2,
-            idr: k % 150 == 0,
+            idr: k.is_multiple_of(150),
         };
         let mut payload = apps::rtp_head(seq, rtp_ts, INJECT_SSRC, frag).to_vec();
         payload.resize(200, 0x5a);
@@ -199,13 +199,21 @@ pub(crate) fn firmware_change(sim: &mut Sim) -> io::Result<()> {
     let me = FIRMWARE_CHANGE_CAMERA;
     recording_and_ntp(sim, end, &[me])?;
     let cam = CAMERAS[me];
-    sim.onvif_call(start + FIRMWARE_FIRST_CALL, &cam, OnvifOp::GetDeviceInformation)?;
+    sim.onvif_call(
+        start + FIRMWARE_FIRST_CALL,
+        &cam,
+        OnvifOp::GetDeviceInformation,
+    )?;
     let down = start + FIRMWARE_REBOOT;
     outage(sim, me, down, down + 60 * SEC, end, Ending::Reset)?;
     let updated = Camera {
         firmware: FIRMWARE_NEW,
         ..cam
     };
-    sim.onvif_call(start + FIRMWARE_SECOND_CALL, &updated, OnvifOp::GetDeviceInformation)?;
+    sim.onvif_call(
+        start + FIRMWARE_SECOND_CALL,
+        &updated,
+        OnvifOp::GetDeviceInformation,
+    )?;
     Ok(())
 }

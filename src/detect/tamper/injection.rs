@@ -80,8 +80,14 @@ impl Injection {
         alert.destination_port = Some(change.receiver.port);
         alert.transport = Some(transport_name(change.id.key.proto));
         let evidence = &mut alert.evidence;
-        evidence.insert("old_ssrc".into(), json!(format!("0x{:08x}", change.old_ssrc)));
-        evidence.insert("new_ssrc".into(), json!(format!("0x{:08x}", change.new_ssrc)));
+        evidence.insert(
+            "old_ssrc".into(),
+            json!(format!("0x{:08x}", change.old_ssrc)),
+        );
+        evidence.insert(
+            "new_ssrc".into(),
+            json!(format!("0x{:08x}", change.new_ssrc)),
+        );
         evidence.insert("old_sequence".into(), json!(change.old_seq));
         evidence.insert("new_sequence".into(), json!(change.new_seq));
         alerts.push(alert);

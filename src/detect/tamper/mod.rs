@@ -106,7 +106,12 @@ impl Detector for Tamper {
         Category::Tamper
     }
 
-    fn observe(&mut self, context: &Context<'_>, observation: &Observation, alerts: &mut Vec<Alert>) {
+    fn observe(
+        &mut self,
+        context: &Context<'_>,
+        observation: &Observation,
+        alerts: &mut Vec<Alert>,
+    ) {
         let settings = &self.settings;
         let events = &mut self.events;
         match observation {
@@ -124,8 +129,13 @@ impl Detector for Tamper {
             }
             Observation::Bytes(bytes) if bytes.media => {
                 let (receiver, _) = bytes.id.key.other_end(bytes.sender);
-                self.streams
-                    .video(context, settings, (bytes.sender, receiver), bytes.ts, events);
+                self.streams.video(
+                    context,
+                    settings,
+                    (bytes.sender, receiver),
+                    bytes.ts,
+                    events,
+                );
             }
             Observation::Arp(arp) => self.takeover.arp(context, arp, alerts),
             Observation::Dhcp(dhcp) => self.takeover.dhcp(dhcp),

@@ -168,7 +168,9 @@ impl Streams {
         let gap = ts.since(stream.last);
         stream.last = ts;
         if context.inventory.is_recorder(context.policy, recorder)
-            || !context.inventory.is_recorder(context.policy, stream.recorder)
+            || !context
+                .inventory
+                .is_recorder(context.policy, stream.recorder)
         {
             stream.recorder = recorder;
         }
@@ -284,7 +286,11 @@ impl Streams {
             let Some(recorder) = self.streams.get(camera).map(|s| s.recorder) else {
                 continue;
             };
-            if self.streams.get(camera).is_some_and(|s| s.dark != Dark::Interrupted) {
+            if self
+                .streams
+                .get(camera)
+                .is_some_and(|s| s.dark != Dark::Interrupted)
+            {
                 continue; // covered by a recorder alert of this round
             }
             let siblings: Vec<(IpAddr, Timestamp)> = self
@@ -340,14 +346,15 @@ impl Streams {
                 "last_video".into(),
                 json!(stream.last.rfc3339_micros().to_string()),
             );
-            evidence.insert(
-                "silent_seconds".into(),
-                json!(secs(now.since(stream.last))),
-            );
+            evidence.insert("silent_seconds".into(), json!(secs(now.since(stream.last))));
             evidence.insert("recorder".into(), json!(stream.recorder.to_string()));
             evidence.insert(
                 "recording".into(),
-                json!(if stream.by_policy { "policy" } else { "learned" }),
+                json!(if stream.by_policy {
+                    "policy"
+                } else {
+                    "learned"
+                }),
             );
             evidence.insert("cadence_seconds".into(), json!(secs(stream.cadence)));
             alerts.push(alert);

@@ -122,7 +122,11 @@ impl Takeover {
         );
         evidence.insert(
             "arp_operation".into(),
-            json!(if arp.operation == 2 { "reply" } else { "request" }),
+            json!(if arp.operation == 2 {
+                "reply"
+            } else {
+                "request"
+            }),
         );
         evidence.insert("gratuitous".into(), json!(gratuitous));
         alerts.push(alert);

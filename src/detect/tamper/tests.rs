@@ -169,7 +169,10 @@ fn the_policy_names_motion_cameras() {
 fn all_cameras_of_a_recorder_dark_at_once_is_one_recorder_alert() {
     let mut site = Site::new(POLICY);
     for s in (0..=600).step_by(10) {
-        for (k, camera) in ["10.20.0.11", "10.20.0.12", "10.20.0.13"].iter().enumerate() {
+        for (k, camera) in ["10.20.0.11", "10.20.0.12", "10.20.0.13"]
+            .iter()
+            .enumerate()
+        {
             site.video(camera, s + k as u64);
         }
     }
@@ -183,8 +186,14 @@ fn all_cameras_of_a_recorder_dark_at_once_is_one_recorder_alert() {
     // One camera back: the recorder's outage ends, its resumption is an
     // event of that camera.
     site.video("10.20.0.12", 1_900);
-    assert_eq!(site.events.last().map(|e| e.rule.action), Some("stream-resumed"));
-    assert_eq!(site.events.last().unwrap().evidence["outage"], "recorder-dark");
+    assert_eq!(
+        site.events.last().map(|e| e.rule.action),
+        Some("stream-resumed")
+    );
+    assert_eq!(
+        site.events.last().unwrap().evidence["outage"],
+        "recorder-dark"
+    );
     assert!(site.tamper.streams.recorders_dark.is_empty());
 }
 
@@ -207,7 +216,10 @@ fn another_mac_claiming_a_camera_address_alerts_with_both_macs() {
     let mut site = Site::new(POLICY);
     site.feed(arp(1, CAMERA_MAC, "10.20.0.11", NVR, 1));
     assert_eq!(site.feed(arp(2, CAMERA_MAC, "10.20.0.11", NVR, 2)), 0);
-    assert_eq!(site.feed(arp(10, OTHER_MAC, "10.20.0.11", "10.20.0.11", 2)), 1);
+    assert_eq!(
+        site.feed(arp(10, OTHER_MAC, "10.20.0.11", "10.20.0.11", 2)),
+        1
+    );
     let alert = &site.h.alerts[0];
     assert_eq!(alert.rule.id, RULE_TAKEOVER.id);
     assert_eq!(alert.source_mac, Some(OTHER_MAC));
@@ -232,7 +244,10 @@ fn a_dhcp_lease_to_the_new_mac_is_no_takeover() {
         host_name: None,
         vendor_class: None,
     }));
-    assert_eq!(site.feed(arp(102, OTHER_MAC, "10.20.0.11", "10.20.0.11", 1)), 0);
+    assert_eq!(
+        site.feed(arp(102, OTHER_MAC, "10.20.0.11", "10.20.0.11", 1)),
+        0
+    );
     // The old MAC claiming it back is now the contradiction.
     assert_eq!(site.feed(arp(200, CAMERA_MAC, "10.20.0.11", NVR, 2)), 1);
     // Addresses that are neither camera nor recorder are not watched.
