@@ -228,9 +228,12 @@ impl Inventory {
             Observation::Dhcp(dhcp) => self.dhcp(dhcp),
             Observation::DeviceInfo(info) => {
                 if let Some(host) = self.sent(policy, &info.device, info.ts, false) {
+                    // ONVIF's device information is authoritative; what
+                    // other sources say fills only what is still unknown.
+                    let authoritative = info.source == "onvif";
                     let facts = &mut host.device;
                     let newer = |old: &mut Option<Box<str>>, new: &Option<Box<str>>| {
-                        if new.is_some() {
+                        if new.is_some() && (authoritative || old.is_none()) {
                             old.clone_from(new);
                         }
                     };

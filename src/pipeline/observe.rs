@@ -19,7 +19,7 @@ use crate::observation::{
     Observation, OnvifDevice, OnvifProbe, RtpChange, RtspServer, TlsSni, Unreachable,
 };
 use crate::protocols::hints::{Hint, hint_for};
-use crate::protocols::{dhcp, dns, http, onvif, onvif_device, rtsp, tls};
+use crate::protocols::{dhcp, dns, http, mdns, onvif, onvif_device, rtsp, tls};
 
 /// Collects the events of one packet with consecutive sub-orders.
 pub struct Emitter<'a> {
@@ -253,6 +253,7 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
             }
         }
         Hint::HttpReply => device_reply(ts, src, payload, out),
+        Hint::Mdns => mdns_announcement(ts, src, payload, out),
         Hint::StreamStart => {
             if view.tcp_flags & ACK != 0
                 && let Some(reply) = rtsp::response_server(payload)
@@ -298,6 +299,48 @@ fn device_reply(
         firmware: text(info.and_then(|i| i.firmware_version)),
         serial: text(info.and_then(|i| i.serial_number)),
         server: text(server),
+    }));
+}
+
+/// Most mDNS records read per datagram (a camera's announcement has a
+/// handful; a hostile one could pack hundreds).
+const MAX_MDNS_RECORDS: usize = 32;
+
+/// A device's mDNS response: the model, firmware and maker its DNS-SD TXT
+/// records give.
+fn mdns_announcement(
+    ts: crate::timestamp::Timestamp,
+    device: Endpoint,
+    payload: &[u8],
+    out: &mut Emitter<'_>,
+) {
+    let Ok(message) = mdns::parse(payload) else {
+        return;
+    };
+    if !message.is_response() {
+        return;
+    }
+    let text = |s: Option<&str>| s.and_then(crate::observation::device_text);
+    let (mut manufacturer, mut model, mut firmware) = (None, None, None);
+    for record in message.records().take(MAX_MDNS_RECORDS) {
+        if let mdns::RecordData::Txt(txt) = record.data {
+            manufacturer = manufacturer.or_else(|| text(txt.vendor()));
+            model = model.or_else(|| text(txt.model()));
+            firmware = firmware.or_else(|| text(txt.firmware()));
+        }
+    }
+    if manufacturer.is_none() && model.is_none() && firmware.is_none() {
+        return;
+    }
+    out.push(Observation::DeviceInfo(DeviceInfo {
+        ts,
+        device,
+        source: "mdns",
+        manufacturer,
+        model,
+        firmware,
+        serial: None,
+        server: None,
     }));
 }
 

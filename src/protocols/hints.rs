@@ -32,7 +32,13 @@ pub enum Hint {
     /// `Server:` banner, `onvif_device::device_information` for model and
     /// firmware): an HTTP head, or a SOAP body in a later segment.
     HttpReply,
+    /// A multicast DNS response (`mdns::parse`): model, firmware and maker
+    /// in a device's DNS-SD TXT records.
+    Mdns,
 }
+
+/// Multicast DNS.
+pub const PORT_MDNS: u16 = 5353;
 
 /// Web and ONVIF device-service ports of cameras and recorders.
 pub const PORTS_HTTP: [u16; 3] = [80, 8000, 8080];
@@ -58,8 +64,9 @@ const TLS_HANDSHAKE: [u8; 2] = [0x16, 0x03];
 ///
 /// DNS is read only from responses (source port 53): the detectors want
 /// the names clients resolved and the addresses they got, which only an
-/// answer holds; queries are neither copied nor parsed. mDNS (UDP 5353)
-/// has no parser yet, so its payloads are not copied either.
+/// answer holds; queries are neither copied nor parsed. mDNS is read
+/// from its source port 5353 (responses and announcements; a legacy
+/// unicast query's answer comes from 5353 too).
 #[inline]
 pub fn hint_for(proto: u8, src_port: u16, dst_port: u16, payload: &[u8]) -> Option<Hint> {
     if payload.is_empty() {
@@ -74,6 +81,8 @@ pub fn hint_for(proto: u8, src_port: u16, dst_port: u16, payload: &[u8]) -> Opti
                 Some(Hint::Dhcp)
             } else if either(PORT_WS_DISCOVERY) {
                 Some(Hint::WsDiscovery)
+            } else if src_port == PORT_MDNS {
+                Some(Hint::Mdns)
             } else {
                 None
             }
@@ -109,7 +118,12 @@ mod tests {
     fn table() {
         assert_eq!(hint_for(UDP, 53, 40000, b"x"), Some(Hint::Dns));
         assert_eq!(hint_for(UDP, 40000, 53, b"x"), None, "queries are not read");
-        assert_eq!(hint_for(UDP, 5353, 5353, b"x"), None, "no mDNS parser yet");
+        assert_eq!(hint_for(UDP, 5353, 5353, b"x"), Some(Hint::Mdns));
+        assert_eq!(
+            hint_for(UDP, 40000, 5353, b"x"),
+            None,
+            "queries are not read"
+        );
         assert_eq!(hint_for(UDP, 68, 67, b"x"), Some(Hint::Dhcp));
         assert_eq!(hint_for(UDP, 40000, 3702, b"x"), Some(Hint::WsDiscovery));
         assert_eq!(hint_for(TCP, 53, 40000, b"x"), Some(Hint::DnsTcp));

@@ -2,7 +2,11 @@
 //! before (an update was applied, or the device was swapped). An event,
 //! not an alert: updating firmware is what the standard advice asks for.
 //!
-//! Memory: the last firmware string per camera (at most
+//! Strings are compared per source (ONVIF, mDNS): two sources may write
+//! one version differently (`V5.7.3 build 220112`, `5.7.3`), which is no
+//! change.
+//!
+//! Memory: the last firmware string per camera and source (at most
 //! `observation::MAX_DEVICE_TEXT` characters), at most [`MAX_DEVICES`].
 
 use std::collections::BTreeMap;
@@ -20,7 +24,7 @@ pub const MAX_DEVICES: usize = 16_384;
 
 #[derive(Debug, Default)]
 pub struct Firmware {
-    known: BTreeMap<IpAddr, Box<str>>,
+    known: BTreeMap<(IpAddr, &'static str), Box<str>>,
     /// Cameras not remembered because the table was full.
     pub refused: u64,
 }
@@ -35,7 +39,8 @@ impl Firmware {
             return;
         }
         let full = self.known.len() >= MAX_DEVICES;
-        match self.known.get_mut(&camera) {
+        let key = (camera, info.source);
+        match self.known.get_mut(&key) {
             Some(old) if old != firmware => {
                 let mut event = context.camera_alert(EVENT_FIRMWARE, camera, info.ts);
                 let evidence = &mut event.evidence;
@@ -51,7 +56,7 @@ impl Firmware {
             Some(_) => {}
             None if full => self.refused += 1,
             None => {
-                self.known.insert(camera, firmware.clone());
+                self.known.insert(key, firmware.clone());
             }
         }
     }

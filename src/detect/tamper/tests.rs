@@ -292,10 +292,14 @@ fn an_ssrc_change_alerts_unless_a_new_rtsp_session_just_opened() {
 }
 
 fn device(secs: u64, firmware: &str) -> Observation {
+    device_from("onvif", secs, firmware)
+}
+
+fn device_from(source: &'static str, secs: u64, firmware: &str) -> Observation {
     Observation::DeviceInfo(DeviceInfo {
         ts: at_secs(secs),
         device: endpoint(ip("10.20.0.11"), 80, CAMERA_MAC),
-        source: "onvif",
+        source,
         manufacturer: device_text("HIKVISION"),
         model: device_text("DS-2CD2143G2-I"),
         firmware: device_text(firmware),
@@ -318,6 +322,19 @@ fn a_firmware_change_is_an_event_and_fills_the_inventory() {
     let host = site.h.knowledge.inventory.host(ip("10.20.0.11")).unwrap();
     assert_eq!(host.device.firmware.as_deref(), Some("V5.7.23"));
     assert_eq!(host.device.model.as_deref(), Some("DS-2CD2143G2-I"));
+}
+
+#[test]
+fn two_sources_spelling_one_version_differently_is_no_change() {
+    let mut site = Site::new(POLICY);
+    site.feed(device(10, "V5.7.3 build 220112"));
+    site.feed(device_from("mdns", 20, "5.7.3"));
+    site.feed(device(30, "V5.7.3 build 220112"));
+    site.feed(device_from("mdns", 40, "5.7.3"));
+    assert!(site.events.is_empty());
+    // The inventory keeps ONVIF's spelling.
+    let host = site.h.knowledge.inventory.host(ip("10.20.0.11")).unwrap();
+    assert_eq!(host.device.firmware.as_deref(), Some("V5.7.3 build 220112"));
 }
 
 #[test]
