@@ -93,6 +93,36 @@ fn a_camera_unplugged_for_ten_minutes_raises_one_alert_and_two_events() {
 }
 
 #[test]
+fn the_summary_counts_events_apart_from_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = common::synth(dir.path(), "camera-unplugged");
+    let stats = dir.path().join("stats.json");
+    let output = common::run(&[
+        "replay",
+        "-q",
+        "--learn-for",
+        "0s",
+        "--alerts",
+        "-",
+        "--stats-json",
+        stats.to_str().unwrap(),
+        capture.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    let detection = &summary["detection"];
+    assert_eq!(detection["detectors"]["tamper"]["alerts"], 1, "{detection}");
+    assert_eq!(detection["events"], 2, "{detection}");
+    // The delay from the evidence crossing `dark_after` to the alert is
+    // the wait for the next observation: well under a second here.
+    let delay = detection["detectors"]["tamper"]["delay_seconds"]["max"]
+        .as_f64()
+        .unwrap();
+    assert!(delay < 1.0, "{delay}");
+}
+
+#[test]
 fn a_one_minute_reboot_gives_events_only() {
     let dir = tempfile::tempdir().unwrap();
     let capture = common::synth(dir.path(), "camera-reboot-60s");

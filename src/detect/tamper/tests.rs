@@ -377,3 +377,31 @@ fn settings_default_to_five_minutes_dark_and_one_interrupted() {
     assert_eq!(settings.interrupted_after.as_secs(), 60);
     let _ = Timestamp::ZERO;
 }
+
+#[test]
+fn an_event_line_is_no_alert_in_either_encoding() {
+    use crate::alert::{Encoder, Format, Observer};
+    let mut site = Site::new(POLICY);
+    site.feed(device(10, "V1"));
+    site.feed(device(20, "V2"));
+    let event = &site.events[0];
+    let observer = Observer {
+        hostname: "sensor".into(),
+        product: "camsentry",
+        version: "0",
+    };
+    let mut out = Vec::new();
+    Encoder::new(Format::Ecs, observer.clone()).encode_event(event, &mut out);
+    let ecs: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(ecs["event"]["kind"], "event");
+    assert_eq!(ecs["event"]["action"], "firmware-changed");
+    assert_eq!(ecs["event"]["dataset"], "camsentry.event");
+    assert!(ecs.get("rule").is_none());
+    assert_eq!(ecs["camsentry"]["evidence"]["new_firmware"], "V2");
+    let mut out = Vec::new();
+    Encoder::new(Format::Eve, observer).encode_event(event, &mut out);
+    let eve: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(eve["event_type"], "camsentry");
+    assert!(eve.get("alert").is_none());
+    assert_eq!(eve["event"]["action"], "firmware-changed");
+}
