@@ -7,7 +7,6 @@
 //! Runs in the worker, on the packet path: it allocates only when it emits
 //! a name (a DNS answer or an SNI), which is rare next to video packets.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::batch::{ArpRecord, Event, PacketRecord, packet_order};
@@ -45,27 +44,25 @@ fn flow_id(flow: &Flow) -> FlowId {
     }
 }
 
-/// Most flows whose RTP stream a worker follows at once.
-pub const MAX_RTP_FLOWS: usize = 65_536;
+/// Highest flow-table slot whose RTP stream a worker follows: 16 bytes a
+/// slot, 16 MiB at most.
+pub const MAX_RTP_SLOTS: usize = 1 << 20;
 
 /// The last RTP header of each media flow of one worker (see
-/// `flow::RtpTrack`): a side table, since the flow table's entries have no
-/// room left. An entry is dropped when its flow ends.
+/// `flow::RtpTrack`), in a side table indexed like the flow table's slots
+/// (whose entries have no room left): one array access per media packet,
+/// no hashing. A slot's entry is valid for the flow whose first packet's
+/// sequence number it holds, so a slot reused by a later flow starts over
+/// and nothing needs removing when a flow ends.
 #[derive(Debug, Default)]
 pub struct RtpStreams {
-    tracks: HashMap<FlowId, RtpTrack>,
-    /// Media flows not followed because the table was full.
+    tracks: Vec<(u64, RtpTrack)>,
+    /// Media packets not followed because their slot was beyond
+    /// [`MAX_RTP_SLOTS`].
     pub refused: u64,
 }
 
 impl RtpStreams {
-    /// Forgets an ended flow.
-    pub fn end(&mut self, flow: &Flow) {
-        if !self.tracks.is_empty() {
-            self.tracks.remove(&flow_id(flow));
-        }
-    }
-
     /// Compares a media packet's RTP header with its flow's last one and
     /// emits an [`RtpChange`] only when the SSRC changed or the sequence
     /// number jumped.
@@ -76,16 +73,20 @@ impl RtpStreams {
         flow: &Flow,
         out: &mut Emitter<'_>,
     ) {
+        let slot = outcome.index as usize;
+        if slot >= MAX_RTP_SLOTS {
+            self.refused += 1;
+            return;
+        }
+        if slot >= self.tracks.len() {
+            self.tracks.resize(slot + 1, (0, RtpTrack::default()));
+        }
+        let (first_seq, track) = &mut self.tracks[slot];
+        if *first_seq != flow.first_seq {
+            *first_seq = flow.first_seq;
+            *track = RtpTrack::default();
+        }
         let id = flow_id(flow);
-        let full = self.tracks.len() >= MAX_RTP_FLOWS;
-        let track = match self.tracks.get_mut(&id) {
-            Some(track) => track,
-            None if full => {
-                self.refused += 1;
-                return;
-            }
-            None => self.tracks.entry(id).or_default(),
-        };
         let side = if outcome.from_initiator { 1 } else { 2 };
         let (ssrc, seq) = record.rtp;
         if let Some(jump) = track.update(side, ssrc, seq) {

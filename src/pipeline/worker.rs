@@ -68,7 +68,6 @@ pub fn run(
                 record.seq,
             );
             let outcome = table.update_hashed(packet, &mut |flow, reason| {
-                rtp.end(flow);
                 if emit_ends {
                     events.push(flow_end(packet_order(record.seq, sub), flow, reason));
                     sub += 1;
@@ -103,7 +102,6 @@ pub fn run(
         counters.peak_live_flows = counters.peak_live_flows.max(table.len() as u64);
         let end_seq = batch.end_seq;
         let mut on_end = |flow: &Flow, reason| {
-            rtp.end(flow);
             if emit_ends {
                 events.push(flow_end(sweep_order(end_seq, flow.first_seq), flow, reason));
             }

@@ -50,7 +50,9 @@
 //! About 80 bytes of stream state (`stream`), one ARP binding (`takeover`),
 //! the time of its last RTSP connection (`injection`) and its firmware
 //! string (`firmware`, at most 64 characters), each table with a `MAX_*`
-//! bound and a counter of what it refused.
+//! bound and a counter of what it refused. The workers keep 16 bytes of
+//! RTP state per flow-table slot that carried media
+//! (`pipeline::observe::RtpStreams`).
 //!
 //! # What it cannot see
 //! A camera whose video is replaced by a loop with the same SSRC and a
