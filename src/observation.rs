@@ -243,6 +243,54 @@ pub struct PortControl {
     pub message: crate::protocols::natpmp::PortControl,
 }
 
+/// A media sender's RTP stream changed inside one flow: its SSRC changed,
+/// or its sequence number jumped far beyond what loss explains. The
+/// worker reports only such changes, never each packet.
+#[derive(Debug, Clone)]
+pub struct RtpChange {
+    pub id: FlowId,
+    pub ts: Timestamp,
+    pub sender: Endpoint,
+    pub receiver: Endpoint,
+    pub old_ssrc: u32,
+    pub new_ssrc: u32,
+    pub old_seq: u16,
+    pub new_seq: u16,
+}
+
+/// What a device said about itself (an HTTP or ONVIF answer, a DHCP
+/// request, an SSDP or mDNS announcement): each string bounded to
+/// [`MAX_DEVICE_TEXT`] characters.
+#[derive(Debug, Clone)]
+pub struct DeviceInfo {
+    pub ts: Timestamp,
+    pub device: Endpoint,
+    /// Where it came from: `onvif`, `http`, `ssdp`, `mdns`.
+    pub source: &'static str,
+    pub manufacturer: Option<Box<str>>,
+    pub model: Option<Box<str>>,
+    pub firmware: Option<Box<str>>,
+    pub serial: Option<Box<str>>,
+    /// An HTTP `Server:` or SSDP `SERVER` banner.
+    pub server: Option<Box<str>>,
+}
+
+/// Longest device string kept (characters); longer ones are cut.
+pub const MAX_DEVICE_TEXT: usize = 64;
+
+/// `text` cut to [`MAX_DEVICE_TEXT`] characters, trimmed; `None` when empty.
+pub fn device_text(text: &str) -> Option<Box<str>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let end = text
+        .char_indices()
+        .nth(MAX_DEVICE_TEXT)
+        .map_or(text.len(), |(i, _)| i);
+    Some(Box::from(&text[..end]))
+}
+
 /// One event of the hand-over; each variant wraps the struct of the same
 /// name, which detectors and knowledge take by reference.
 #[derive(Debug, Clone)]
@@ -264,6 +312,8 @@ pub enum Observation {
     UpnpBody(UpnpBody),
     UpnpResponse(UpnpResponse),
     PortControl(PortControl),
+    RtpChange(RtpChange),
+    DeviceInfo(DeviceInfo),
 }
 
 impl Observation {
@@ -286,6 +336,8 @@ impl Observation {
             | Observation::UpnpBody(UpnpBody { ts, .. })
             | Observation::UpnpResponse(UpnpResponse { ts, .. })
             | Observation::PortControl(PortControl { ts, .. }) => *ts,
+            Observation::RtpChange(RtpChange { ts, .. })
+            | Observation::DeviceInfo(DeviceInfo { ts, .. }) => *ts,
             Observation::FlowEnd(end) => end.flow.last_ts,
         }
     }

@@ -88,6 +88,55 @@ impl Encoder {
             Format::Eve => write_line(&eve_alert(alert, &self.observer, id), out),
         }
     }
+
+    /// Appends an informational event (ECS `event.kind: "event"`, e.g. a
+    /// stream that resumed or a firmware string that changed) as one line
+    /// to `out`. An event uses the alert's fields but is no alert: it has
+    /// no `rule` object (EVE: `event_type: "camsentry"`), it bypasses the
+    /// incident layer and is not counted with the alerts.
+    pub fn encode_event(&mut self, event: &Alert, out: &mut Vec<u8>) {
+        let id = self.next_id(event);
+        let value = match self.format {
+            Format::Ecs => serde_json::to_value(ecs_alert(event, &self.observer, id.clone())),
+            Format::Eve => serde_json::to_value(eve_alert(event, &self.observer, id.clone())),
+        };
+        let Ok(mut value) = value else {
+            return;
+        };
+        if let Some(root) = value.as_object_mut() {
+            root.remove("rule");
+            root.remove("alert");
+            match self.format {
+                Format::Ecs => {
+                    root.insert(
+                        "event".into(),
+                        serde_json::json!({
+                            "kind": "event",
+                            "category": ["network"],
+                            "type": ["info"],
+                            "action": event.rule.action,
+                            "reason": event.rule.name,
+                            "id": id,
+                            "dataset": "camsentry.event",
+                            "module": "camsentry",
+                        }),
+                    );
+                }
+                Format::Eve => {
+                    root.insert("event_type".into(), "camsentry".into());
+                    root.insert(
+                        "event".into(),
+                        serde_json::json!({
+                            "action": event.rule.action,
+                            "reason": event.rule.name,
+                            "id": id,
+                        }),
+                    );
+                }
+            }
+        }
+        write_line(&value, out);
+    }
 }
 
 /// Appends `document` and a newline to `out`. Serialising these structs

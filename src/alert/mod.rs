@@ -22,7 +22,6 @@ use crate::timestamp::Timestamp;
 
 pub use encode::Encoder;
 
-/// The three detector categories (ECS `rule.category`).
 /// The detector categories (ECS `rule.category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
@@ -34,17 +33,21 @@ pub enum Category {
     /// A camera reachable from the Internet, or asking the router to make
     /// it so (UPnP, NAT-PMP, PCP port mappings).
     Exposure,
+    /// A camera blinded (its video stopped), its address taken over or its
+    /// stream injected.
+    Tamper,
 }
 
 impl Category {
     /// Every category, in the order summaries and per-category counters
     /// use.
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 6] = [
         Category::Egress,
         Category::Scan,
         Category::Exfil,
         Category::Sensor,
         Category::Exposure,
+        Category::Tamper,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Category {
             Category::Exfil => "exfil",
             Category::Sensor => "sensor",
             Category::Exposure => "exposure",
+            Category::Tamper => "tamper",
         }
     }
 }

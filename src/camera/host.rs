@@ -62,6 +62,17 @@ pub struct PeerStats {
     pub name: Option<Box<str>>,
 }
 
+/// Model and firmware facts a device revealed passively.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceFacts {
+    pub manufacturer: Option<Box<str>>,
+    pub model: Option<Box<str>>,
+    pub firmware: Option<Box<str>>,
+    pub serial: Option<Box<str>>,
+    /// HTTP `Server:` banner.
+    pub server: Option<Box<str>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Host {
     pub ip: IpAddr,
@@ -84,6 +95,12 @@ pub struct Host {
     pub onvif_hardware: Option<Box<str>>,
     pub onvif_name: Option<Box<str>>,
     pub dhcp_host_name: Option<Box<str>>,
+    /// DHCP option 60 (vendor class), e.g. `udhcp 1.26.2`.
+    pub dhcp_vendor_class: Option<Box<str>>,
+    /// What the device said about itself (ONVIF device information, HTTP
+    /// `Server:`), the latest value of each; every string bounded by
+    /// `observation::MAX_DEVICE_TEXT`.
+    pub device: DeviceFacts,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     pub bytes_sent: u64,
@@ -107,6 +124,8 @@ impl Host {
             onvif_hardware: None,
             onvif_name: None,
             dhcp_host_name: None,
+            dhcp_vendor_class: None,
+            device: DeviceFacts::default(),
             first_seen: ts,
             last_seen: ts,
             bytes_sent: 0,

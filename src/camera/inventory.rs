@@ -354,6 +354,24 @@ impl Inventory {
                 }
             }
             Observation::Dhcp(dhcp) => self.dhcp(dhcp),
+            Observation::DeviceInfo(info) => {
+                if let Some(host) = self.sent(policy, &info.device, info.ts, false) {
+                    // ONVIF's device information is authoritative; what
+                    // other sources say fills only what is still unknown.
+                    let authoritative = info.source == "onvif";
+                    let facts = &mut host.device;
+                    let newer = |old: &mut Option<Box<str>>, new: &Option<Box<str>>| {
+                        if new.is_some() && (authoritative || old.is_none()) {
+                            old.clone_from(new);
+                        }
+                    };
+                    newer(&mut facts.manufacturer, &info.manufacturer);
+                    newer(&mut facts.model, &info.model);
+                    newer(&mut facts.firmware, &info.firmware);
+                    newer(&mut facts.serial, &info.serial);
+                    newer(&mut facts.server, &info.server);
+                }
+            }
             Observation::Arp(arp) if !arp.sender_ip.is_unspecified() => self.arp(policy, arp),
             _ => {}
         }
@@ -452,6 +470,13 @@ impl Inventory {
             && dhcp.host_name.is_some()
         {
             host.dhcp_host_name = dhcp.host_name.clone();
+        }
+        if let Some(address) = dhcp.address
+            && let Some(host) = self.hosts.get_mut(&address)
+            && host.mac == Some(dhcp.mac)
+            && dhcp.vendor_class.is_some()
+        {
+            host.dhcp_vendor_class = dhcp.vendor_class.clone();
         }
     }
 

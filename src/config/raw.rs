@@ -200,6 +200,29 @@ pub struct DetectSection {
     /// `[detect.incident]`. Default: see [`IncidentSection`].
     #[serde(default)]
     pub incident: IncidentSection,
+    /// `[detect.tamper]`. Default: see [`TamperSection`].
+    #[serde(default)]
+    pub tamper: TamperSection,
+}
+
+/// `[detect.tamper]`: cameras that stop sending video, whose address or
+/// stream is taken over.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TamperSection {
+    /// Silence after which a continuously recorded camera raises an alert;
+    /// longer than zero. Default: `"5m"`.
+    pub dark_after: Option<Spanned<String>>,
+    /// Silence after which an interruption is reported as an event (not an
+    /// alert); longer than zero and shorter than `dark_after`. Default:
+    /// `"1m"`.
+    pub interrupted_after: Option<Spanned<String>>,
+    /// Groups whose cameras record continuously: armed from their first
+    /// video, without learning. Default: `[]`.
+    pub continuous: Option<Vec<String>>,
+    /// Groups whose cameras record on motion only: silence never alarms.
+    /// Default: `[]`.
+    pub motion: Option<Vec<String>>,
 }
 
 /// `[detect.incident]`: how detector matches become alert lines. Per

@@ -79,6 +79,20 @@ impl Policy {
         ));
         out.push(format!("slow_window = {}", duration(x.slow_window)));
 
+        let t = &d.tamper;
+        out.push(String::new());
+        out.push("[detect.tamper]".to_string());
+        out.push(format!("dark_after = {}", duration(t.dark_after)));
+        out.push(format!(
+            "interrupted_after = {}",
+            duration(t.interrupted_after)
+        ));
+        out.push(format!(
+            "continuous = {}",
+            array(t.continuous.iter().cloned())
+        ));
+        out.push(format!("motion = {}", array(t.motion.iter().cloned())));
+
         let i = &d.incident;
         out.push(String::new());
         out.push("[detect.incident]".to_string());
@@ -286,6 +300,12 @@ windows = ["1m", "1h", "1d"]
 baseline_factor = 4.0
 default_budget = "10MB/1h"
 slow_window = "6h"
+
+[detect.tamper]
+dark_after = "5m"
+interrupted_after = "1m"
+continuous = []
+motion = []
 
 [detect.incident]
 update_interval = "10m"

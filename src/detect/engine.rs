@@ -5,7 +5,7 @@
 use super::context::Knowledge;
 use super::incident::{IncidentSettings, Incidents};
 use super::stats::{DetectionStats, category_index};
-use super::{Baseline, Detector, egress, exfil, exposure, scan, sensor};
+use super::{Baseline, Detector, egress, exfil, exposure, scan, sensor, tamper};
 use crate::alert::{Alert, Encoder};
 use crate::camera::{Inventory, Names};
 use crate::config::Policy;
@@ -25,6 +25,8 @@ pub struct Engine {
     pending: Vec<Alert>,
     /// Lines the incident layer lets through.
     lines: Vec<Alert>,
+    /// Informational events of the current observation (not alerts).
+    events: Vec<Alert>,
     pub incidents: Incidents,
     now: Timestamp,
     /// Packet time of the last idle-incident sweep.
@@ -47,6 +49,7 @@ impl Engine {
             Box::new(exfil::Exfil::new(&policy.detect().exfil)),
             Box::new(sensor::Sensor::default()),
             Box::new(exposure::Exposure::new()),
+            Box::new(tamper::Tamper::new(&policy.detect().tamper)),
         ];
         let incidents = Incidents::new(IncidentSettings::from(&policy.detect().incident));
         let mut stats = DetectionStats::default();
@@ -57,6 +60,7 @@ impl Engine {
             encoder,
             pending: Vec::new(),
             lines: Vec::new(),
+            events: Vec::new(),
             incidents,
             now: Timestamp::ZERO,
             last_tick: Timestamp::ZERO,
@@ -113,7 +117,9 @@ impl Engine {
         let context = self.knowledge.context();
         for detector in &mut self.detectors {
             detector.observe(&context, observation, &mut self.pending);
+            detector.drain_events(&mut self.events);
         }
+        self.encode_events(out);
         // Idle incidents close once per second of packet time: the sweep
         // walks every open incident.
         if self.now.since(self.last_tick) >= crate::timestamp::NANOS_PER_SEC {
@@ -129,7 +135,9 @@ impl Engine {
         let context = self.knowledge.context();
         for detector in &mut self.detectors {
             detector.finish(&context, self.now, &mut self.pending);
+            detector.drain_events(&mut self.events);
         }
+        self.encode_events(out);
         let knowledge = &mut self.knowledge;
         for detector in &self.detectors {
             detector.learned(&mut knowledge.baseline);
@@ -153,6 +161,16 @@ impl Engine {
             }
         }
         self.encode_lines(out)
+    }
+
+    /// Writes the detectors' events (counted apart from the alerts).
+    fn encode_events(&mut self, out: &mut Vec<u8>) {
+        for event in self.events.drain(..) {
+            self.stats.events += 1;
+            if let Some(encoder) = &mut self.encoder {
+                encoder.encode_event(&event, out);
+            }
+        }
     }
 
     fn encode_lines(&mut self, out: &mut Vec<u8>) -> usize {

@@ -17,6 +17,8 @@
 //! - `sensor`: the inventory's bounds refused hosts (an identity flood).
 //! - `exposure/`: a camera answers a host on the Internet, or asks the
 //!   router to open a port to it (UPnP, NAT-PMP, PCP).
+//! - `tamper/`: a camera's video stops, its address or stream is taken
+//!   over, its firmware changes (the last two also as events).
 //!
 //! Around them:
 //! - `context`: what detectors see ([`Knowledge`] and its read-only
@@ -39,6 +41,7 @@ pub mod incident;
 pub mod scan;
 pub mod sensor;
 pub mod stats;
+pub mod tamper;
 #[cfg(test)]
 pub(crate) mod testing;
 pub(crate) mod window;
@@ -68,6 +71,11 @@ pub trait Detector: Send {
     /// End of input: report what is still pending.
     fn finish(&mut self, _context: &Context<'_>, _now: Timestamp, _alerts: &mut Vec<Alert>) {}
 
+    /// Moves the informational events (ECS `event.kind: "event"`) raised
+    /// so far to `events`: they bypass the policy's tuning and the incident
+    /// layer and are not counted as alerts.
+    fn drain_events(&mut self, _events: &mut Vec<Alert>) {}
+
     /// Adds what the detector learned (upload volumes) to the baseline that
     /// `camsentry learn` writes.
     fn learned(&self, _baseline: &mut Baseline) {}
@@ -76,7 +84,7 @@ pub trait Detector: Send {
 /// Every rule camsentry raises, in id order: what policy rule patterns
 /// (`[[suppress]] rule`, a group's `disable` and `severity`) are checked
 /// against.
-pub const RULES: [Rule; 19] = [
+pub const RULES: [Rule; 24] = [
     egress::RULE,
     exfil::RULE_BUDGET,
     exfil::RULE_BASELINE,
@@ -96,4 +104,9 @@ pub const RULES: [Rule; 19] = [
     scan::RULES[5],
     scan::RULES[6],
     sensor::RULE_OVERFLOW,
+    tamper::RULES[0],
+    tamper::RULES[1],
+    tamper::RULES[2],
+    tamper::RULES[3],
+    tamper::RULES[4],
 ];

@@ -30,6 +30,9 @@ pub struct DisableCount {
 /// Per-category alert counts and detection delays.
 pub struct DetectionStats {
     pub alerts: [u64; Category::ALL.len()],
+    /// Informational events written (ECS `event.kind: "event"`), not
+    /// alerts.
+    pub events: u64,
     /// Alerts per rule id.
     pub by_rule: std::collections::BTreeMap<&'static str, u64>,
     /// Packet-time delay (microseconds) between the evidence that crossed a
@@ -142,6 +145,7 @@ impl Default for DetectionStats {
         let histogram = || Histogram::new_with_bounds(1, 86_400_000_000, 3).expect("static bounds");
         DetectionStats {
             alerts: [0; Category::ALL.len()],
+            events: 0,
             by_rule: std::collections::BTreeMap::new(),
             delay_us: std::array::from_fn(|_| histogram()),
             suppressed: Vec::new(),
@@ -157,5 +161,6 @@ pub fn category_index(category: Category) -> usize {
         Category::Exfil => 2,
         Category::Sensor => 3,
         Category::Exposure => 4,
+        Category::Tamper => 5,
     }
 }

@@ -34,6 +34,9 @@ pub struct PacketRecord {
     pub payload_end: u32,
     /// The payload looks like RTP media (`protocols::service`).
     pub media: bool,
+    /// For media: the RTP SSRC and sequence number, read by the reader
+    /// from the bytes it already looked at (video payloads are not copied).
+    pub rtp: (u32, u16),
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -71,8 +71,13 @@ impl KeptAlerts {
         for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             if self.values.len() >= MAX_KEPT_ALERTS {
                 self.left_out += 1;
-            } else if let Ok(value) = serde_json::from_slice(line) {
-                self.values.push(value);
+            } else if let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) {
+                // Events (`event.kind: "event"`, EVE `event_type:
+                // "camsentry"`) are no alerts.
+                let event = value["event"]["kind"] == "event" || value["event_type"] == "camsentry";
+                if !event {
+                    self.values.push(value);
+                }
             }
         }
     }
@@ -194,8 +199,10 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
             if let Some(engine) = engine.as_mut() {
                 alert_lines.clear();
                 let raised = engine.observe(&event.observation, &mut alert_lines);
-                if raised > 0 {
-                    report.alerts += raised as u64;
+                report.alerts += raised as u64;
+                // Informational events (a stream resumed) share the alert
+                // outputs but are not counted as alerts.
+                if !alert_lines.is_empty() {
                     if keep_alerts {
                         report.kept_alerts.keep(&alert_lines);
                     }

@@ -44,6 +44,7 @@ pub fn run(
     let mut table = FlowTable::new(config.capacity, config.timeouts);
     let mut counters = WorkerCounters::default();
     let emit_ends = config.emit_flow_ends || config.observe;
+    let mut rtp = observe::RtpStreams::default();
     while let Ok(mut batch) = batches.recv() {
         let started = Instant::now();
         let mut events: Vec<Event> = Vec::new();
@@ -81,7 +82,11 @@ pub fn run(
                     seq: record.seq,
                     sub,
                 };
-                observe::flow_events(record, &outcome, table.flow(outcome.index), &mut emitter);
+                let flow = table.flow(outcome.index);
+                observe::flow_events(record, &outcome, flow, &mut emitter);
+                if record.media {
+                    rtp.media(record, &outcome, flow, &mut emitter);
+                }
                 observe::payload_events(record, batch.payload_of(record), &mut emitter);
             }
         }

@@ -51,6 +51,13 @@ pub fn detection_text(engine: &Engine) -> String {
             },
         );
     }
+    if stats.events > 0 {
+        let _ = writeln!(
+            out,
+            "    events  {:>6} (stream interruptions and resumptions, firmware changes; not alerts)",
+            stats.events
+        );
+    }
     suppression_text(engine, &mut out);
     out
 }
@@ -160,6 +167,7 @@ pub fn detection_json(engine: &Engine) -> Value {
     json!({
         "cameras": engine.inventory().cameras(engine.policy()).len(),
         "detectors": detectors,
+        "events": stats.events,
         "suppression": suppression_json(engine),
         "bounds": bounds_json(engine),
     })

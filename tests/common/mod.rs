@@ -204,8 +204,33 @@ pub fn synth(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Replays `capture` with `args` (detection on, alerts on stdout) and
-/// decodes every alert line.
+/// decodes every alert line; informational events (`event.kind:
+/// "event"`, see [`events`]) share the output and are left out.
 pub fn alerts(capture: &Path, args: &[&str]) -> Vec<EcsAlert> {
+    lines(capture, args)
+        .iter()
+        .filter(|line| !is_event(line))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// The informational events (`event.kind: "event"`) of a replay of
+/// `capture` with `args`, as JSON values.
+pub fn events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    lines(capture, args)
+        .iter()
+        .filter(|line| is_event(line))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn is_event(line: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(line)
+        .is_ok_and(|value| value["event"]["kind"] == "event")
+}
+
+/// The output lines of a replay of `capture` with `args`.
+fn lines(capture: &Path, args: &[&str]) -> Vec<String> {
     let mut command = camsentry();
     command
         .args(["replay", "-q", "--alerts", "-"])
@@ -219,9 +244,6 @@ pub fn alerts(capture: &Path, args: &[&str]) -> Vec<EcsAlert> {
         stderr(&output)
     );
     stdout_lines(&output)
-        .iter()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
 }
 
 /// A flow record (`--flows`, ECS) read into the typed document, then seen

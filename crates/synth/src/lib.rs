@@ -45,6 +45,7 @@ pub mod scenario;
 pub mod site;
 pub mod site_day;
 pub mod slice;
+pub mod tamper;
 pub mod tls;
 pub mod trace;
 pub mod traffic;
@@ -122,6 +123,30 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "benign-arp-refresh",
         "30 min of cameras, recorder and gateway refreshing ARP entries (unicast and broadcast)",
+    ),
+    (
+        "camera-unplugged",
+        "camera 10.20.0.11 unplugged for 10 min after 7 min of recording, then boots and is recorded again",
+    ),
+    (
+        "camera-reboot-60s",
+        "camera 10.20.0.11 reboots after 7 min of recording: RST, 60 s of silence, DHCP, recorded again",
+    ),
+    (
+        "recorder-outage",
+        "all three recorded cameras stop sending video to the NVR within 3 s and stay silent for 10 min",
+    ),
+    (
+        "arp-takeover",
+        "attacker b8:27:eb:4d:21:07 claims camera 10.20.0.16's address: gratuitous ARP, then replies to the NVR",
+    ),
+    (
+        "ssrc-switch",
+        "attacker injects RTP with a foreign SSRC into camera 10.20.0.16's running UDP stream to the NVR",
+    ),
+    (
+        "firmware-change",
+        "NVR reads camera 10.20.0.11's ONVIF device information before and after a reboot into new firmware",
     ),
     (
         "scan-slow-arp",
@@ -417,7 +442,7 @@ mod tests {
     use super::test_support::*;
     use super::*;
 
-    const SMALL: [&str; 24] = [
+    const SMALL: [&str; 30] = [
         "camera-network",
         "egress",
         "scan-tcp",
@@ -434,6 +459,12 @@ mod tests {
         "benign-new-camera",
         "benign-reboot",
         "benign-arp-refresh",
+        "camera-unplugged",
+        "camera-reboot-60s",
+        "recorder-outage",
+        "arp-takeover",
+        "ssrc-switch",
+        "firmware-change",
         "scan-slow-arp",
         "worm-internet",
         "flood-100k",
@@ -497,7 +528,8 @@ mod tests {
                 "exfil" | "benign-firmware" | "worm-internet" | "flood-100k" => 16_000_000,
                 "exfil-cloud" | "benign-arp-refresh" | "scan-slow" | "scan-slow-arp"
                 | "exposed-rtsp" => 20_000_000,
-                "exfil-slow" => 25_000_000,
+                "exfil-slow" | "camera-unplugged" => 25_000_000,
+                "recorder-outage" | "camera-reboot-60s" => 20_000_000,
                 "site-day-incidents-short" => 32_000_000,
                 _ => 6_000_000,
             };

@@ -26,6 +26,7 @@ use crate::SynthOptions;
 use crate::incidents;
 use crate::lifecycle;
 use crate::site;
+use crate::tamper;
 use crate::trace::Trace;
 use crate::traffic::{SEC, Sim};
 
@@ -203,6 +204,12 @@ pub fn build(name: &str, options: &SynthOptions) -> Option<io::Result<Trace>> {
         "benign-new-camera" => benign::benign_new_camera,
         "benign-reboot" => lifecycle::benign_reboot,
         "benign-arp-refresh" => lifecycle::benign_arp_refresh,
+        "camera-unplugged" => tamper::camera_unplugged,
+        "camera-reboot-60s" => tamper::camera_reboot_60s,
+        "recorder-outage" => tamper::recorder_outage,
+        "arp-takeover" => tamper::arp_takeover,
+        "ssrc-switch" => tamper::ssrc_switch,
+        "firmware-change" => tamper::firmware_change,
         "scan-slow-arp" => incidents::scan_slow_arp,
         "worm-internet" => incidents::worm_internet,
         "flood-100k" => incidents::flood_100k,
