@@ -13,6 +13,7 @@ pub mod ecs;
 mod encode;
 pub mod eve;
 pub mod flows;
+pub mod rule_ids;
 
 use std::net::IpAddr;
 
@@ -21,6 +22,7 @@ use serde_json::{Map, Value};
 use crate::timestamp::Timestamp;
 
 pub use encode::Encoder;
+pub use rule_ids::RULE_IDS;
 
 /// The detector categories (ECS `rule.category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -25,6 +25,7 @@ use super::{Context, Detector};
 use crate::alert::{Alert, AlertFlow, Category, Rule};
 use crate::flow::community_id::community_id_v1;
 use crate::flow::record::{flow_id, transport_name};
+use crate::net::IpProto;
 use crate::observation::{FlowStart, Observation};
 use crate::timestamp::{Nanos, Timestamp};
 
@@ -137,7 +138,7 @@ impl Egress {
             return;
         }
         self.remember(key, *ts);
-        let has_ports = matches!(proto, 6 | 17 | 132);
+        let has_ports = IpProto(*proto).has_ports();
         let mut alert = context.camera_alert(RULE, camera, *ts);
         alert.source_port = has_ports.then_some(initiator.port);
         alert.destination_ip = Some(dst);

@@ -283,6 +283,12 @@ reason = "pen test"
     }
 
     #[test]
+    fn the_policy_knows_every_rule_in_order() {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        assert_eq!(ids, crate::alert::RULE_IDS);
+    }
+
+    #[test]
     fn suppressed_matches_neither_open_nor_update_an_incident() {
         let mut e = engine(POLICY);
         let evil = Some("update.evil.example");

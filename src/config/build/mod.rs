@@ -27,7 +27,7 @@ use super::raw::{
     AllowSection, DetectSection, GroupSection, InboundSection, LearnSection, MatchSection,
     PolicyFile, SiteSection, SpannedList, SuppressSection,
 };
-use crate::detect::RULES;
+use crate::alert::RULE_IDS;
 use crate::vendor as oui;
 
 mod rules;

@@ -23,8 +23,8 @@ impl Builder<'_> {
             fixed: fixed.to_string(),
             prefix,
         };
-        if !RULES.iter().any(|r| pattern.matches(r.id)) {
-            let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        if !RULE_IDS.iter().any(|id| pattern.matches(id)) {
+            let known: Vec<&str> = RULE_IDS.to_vec();
             return Err(self.err(
                 s.span(),
                 format!(

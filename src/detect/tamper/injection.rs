@@ -20,6 +20,7 @@ use super::rules::{RULE_SEQUENCE, RULE_SSRC};
 use crate::alert::Alert;
 use crate::detect::Context;
 use crate::flow::record::transport_name;
+use crate::net::IpProto;
 use crate::observation::{FlowStart, RtpChange};
 use crate::protocols::hints::{PORT_RTSP, PORT_RTSP_ALT};
 use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};
@@ -40,7 +41,7 @@ impl Injection {
     /// Remembers RTSP connections to cameras.
     pub fn flow_start(&mut self, context: &Context<'_>, start: &FlowStart) {
         let port = start.responder.port;
-        if start.proto != 6 || !(port == PORT_RTSP || port == PORT_RTSP_ALT) {
+        if start.proto != IpProto::TCP || !(port == PORT_RTSP || port == PORT_RTSP_ALT) {
             return;
         }
         let camera = start.responder.ip;
