@@ -23,10 +23,10 @@ use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use camsentry::sink::{SinkOptions, Sinks, parse_spec};
+use common::wait_until;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::json;
@@ -162,19 +162,6 @@ fn make_cert(dir: &Path, ca: &str, name: &str, usage: &str) -> (PathBuf, PathBuf
         ],
     );
     (dir.join(pem), dir.join(key))
-}
-
-/// Polls `done` every 20 ms until it holds or the deadline passes.
-fn wait_until(deadline: Instant, mut done: impl FnMut() -> bool) -> bool {
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// An rsyslogd with a TLS listener on loopback; killed when dropped while

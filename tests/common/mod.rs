@@ -291,3 +291,26 @@ pub fn flow_view(line: &str) -> FlowView {
         community_id: doc.network.community_id.unwrap_or_default(),
     }
 }
+
+/// A port on loopback that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port on loopback")
+        .port()
+}
+
+/// Polls `done` every 20 ms until it holds or the deadline passes; whether
+/// it held. For waiting on a server's readiness (it accepts connections),
+/// never on a file to appear.
+pub fn wait_until(deadline: std::time::Instant, mut done: impl FnMut() -> bool) -> bool {
+    loop {
+        if done() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
