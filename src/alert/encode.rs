@@ -25,7 +25,7 @@ pub struct Encoder {
     observer: Observer,
     sequence: u64,
     alerted: BTreeSet<u64>,
-    /// Alerted flows forgotten at [`MAX_ALERTED_FLOWS`].
+    /// Alerted flows forgotten at `MAX_ALERTED_FLOWS`.
     pub alerted_forgotten: u64,
 }
 

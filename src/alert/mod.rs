@@ -6,7 +6,7 @@
 //! pipelines built around Suricata. Camera-specific details live under a
 //! `camsentry` object in both. Parts:
 //! - [`ecs`] and [`eve`]: the documents, as typed structs (the schema);
-//! - [`encode`]: alerts to documents, with reproducible ids;
+//! - `encode`: alerts to documents, with reproducible ids;
 //! - [`flows`]: flow records to documents (pure functions of the record).
 
 pub mod ecs;

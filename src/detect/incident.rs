@@ -17,7 +17,7 @@
 //!   matches came after the last line sent, so nothing is silently lost.
 //!
 //! Exposure matches are kept apart further, per camera service or mapped
-//! port ([`scope`]): a camera reachable on RTSP and on telnet, or mapping
+//! port (`scope`): a camera reachable on RTSP and on telnet, or mapping
 //! two ports, is that many stories.
 //!
 //! Egress matches of a camera whose Internet-scan incident is open are

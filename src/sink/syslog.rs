@@ -255,7 +255,7 @@ impl SyslogFormat {
     /// The most bytes a message adds around its MSG (not counting the
     /// octet-counting prefix), with the NILVALUE as structured data. Over
     /// a stream the structured data adds up to
-    /// [`max_structured_data`] more.
+    /// `max_structured_data` more.
     pub fn overhead(&self) -> usize {
         PRI_MAX + TIMESTAMP_LEN + self.fixed.len() + 2
     }

@@ -16,7 +16,7 @@
 //!
 //! A stats record starts with `timestamp` and `event_type`, as EVE
 //! records do, so that a reader (or `head -c`) sees what a line is first;
-//! it is a struct ([`StatsRecord`]) because JSON maps here sort their keys.
+//! it is a struct (`StatsRecord`) because JSON maps here sort their keys.
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -130,7 +130,7 @@ impl Snapshot {
     }
 
     /// One stats record as a JSON line (without its line feed), keys in
-    /// the order of [`StatsRecord`].
+    /// the order of `StatsRecord`.
     pub fn json_line(&self, wall: SystemTime, out: &mut Vec<u8>) {
         let since_epoch = wall
             .duration_since(SystemTime::UNIX_EPOCH)
