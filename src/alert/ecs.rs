@@ -422,10 +422,104 @@ pub struct Evidence {
     pub capacity_plain_hosts: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_for_evidence: Option<u64>,
+    /// Camera places held when the inventory refused hosts (SENSOR-1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cameras: Option<u64>,
+    pub camera_places: Option<u64>,
+    /// The cameras a recorder stopped receiving (TAMPER-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cameras: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_cameras: Option<u64>,
+    // Exposure and tamper (EXPOSURE-*, TAMPER-*); `answer` and
+    // `gateway_search` are objects whose members depend on the protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments_seen: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arp_operation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_mac: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_since: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cadence_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cameras_dark: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claiming_mac: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_hosts: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_hosts_capped: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_peer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_port: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_contact: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_search: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gratuitous: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_client: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_port: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_video: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub midstream: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_sequence: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_ssrc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_sequence: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_ssrc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorder: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retransmissions: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_port: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silent_seconds: Option<u64>,
     /// Fields this struct does not know yet (see the type doc).
     #[serde(flatten)]
     pub other: Map<String, Value>,

@@ -86,7 +86,7 @@ impl Sensor {
             "capacity_hosts": MAX_HOSTS_WITH_EVIDENCE,
             "capacity_plain_hosts": MAX_HOSTS,
             "reserved_for_evidence": EVIDENCE_RESERVE,
-            "cameras": context.inventory.camera_places(),
+            "camera_places": context.inventory.camera_places(),
             "capacity_cameras": MAX_CAMERAS,
         });
         if let serde_json::Value::Object(map) = evidence {
