@@ -36,7 +36,7 @@ pub fn detection_text(engine: &Engine) -> String {
         let histogram = &stats.delay_us[index];
         let _ = writeln!(
             out,
-            "    {:<7} {:>6} alert(s); delay evidence->alert (s): p50 {:.3}  max {:.3}",
+            "    {:<8} {:>5} alert(s); delay evidence->alert (s): p50 {:.3}  max {:.3}",
             category.as_str(),
             stats.alerts[index],
             if stats.alerts[index] > 0 {
