@@ -206,7 +206,12 @@ impl Dispatcher {
             batch.now = self.now;
             batch.end_seq = self.seq;
             batch.last = last;
-            batch.reader = self.counters.clone();
+            // The collector reads the reader's counters from worker 0's
+            // output only; a copy per worker would allocate (the per-reader
+            // list) for nothing every epoch.
+            if worker == 0 {
+                batch.reader = self.counters.clone();
+            }
             // A send fails only when the worker is gone, which happens only
             // after the run is already failing.
             let _ = self.senders[worker].send(batch);
