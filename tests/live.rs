@@ -9,7 +9,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -148,18 +148,12 @@ fn alert_keys(lines: &str) -> Vec<(String, String, String, Option<u16>)> {
     keys
 }
 
-#[test]
-fn live_capture_over_veth_matches_replay() {
-    let Some(namespace) = live_setup("test") else {
-        return;
-    };
-    let name = namespace.0.clone();
-    let dir = tempfile::tempdir().unwrap();
-    let sliced = common::synth(dir.path(), "egress");
-    // Video frames in the fixture are stored cut to 128 bytes; tcpreplay
-    // sends what is stored, so pad them back to their wire length first
-    // and compare both runs on the padded file.
-    let capture = dir.path().join("egress-padded.pcap");
+/// The `egress` scenario with its video frames padded back to their wire
+/// length: the fixture stores them cut to 128 bytes and tcpreplay sends
+/// what is stored, so live and replay runs compare on the padded file.
+fn padded_egress(dir: &Path) -> PathBuf {
+    let sliced = common::synth(dir, "egress");
+    let capture = dir.join("egress-padded.pcap");
     let status = Command::new("tcprewrite")
         .args(["--fixlen=pad", "--infile"])
         .arg(&sliced)
@@ -168,6 +162,17 @@ fn live_capture_over_veth_matches_replay() {
         .status()
         .unwrap();
     assert!(status.success(), "tcprewrite failed");
+    capture
+}
+
+#[test]
+fn live_capture_over_veth_matches_replay() {
+    let Some(namespace) = live_setup("test") else {
+        return;
+    };
+    let name = namespace.0.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let capture = padded_egress(dir.path());
     let policy = common::fixture("policy/site.toml");
     let (flows, alerts, stats) = (
         dir.path().join("flows.json"),
@@ -551,16 +556,7 @@ fn two_fanout_readers_capture_what_one_reader_does() {
     };
     let name = namespace.0.clone();
     let dir = tempfile::tempdir().unwrap();
-    let sliced = common::synth(dir.path(), "egress");
-    let capture = dir.path().join("egress-padded.pcap");
-    let status = Command::new("tcprewrite")
-        .args(["--fixlen=pad", "--infile"])
-        .arg(&sliced)
-        .arg("--outfile")
-        .arg(&capture)
-        .status()
-        .unwrap();
-    assert!(status.success(), "tcprewrite failed");
+    let capture = padded_egress(dir.path());
     let replayed = common::run(&[
         "replay",
         "-q",
