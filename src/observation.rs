@@ -100,6 +100,9 @@ pub struct FlowEnd {
 pub struct DnsAnswer {
     pub ts: Timestamp,
     pub client: IpAddr,
+    /// The answer's destination MAC: the client's own when it is on the
+    /// mirrored segment (whether it is watched may depend on it).
+    pub client_mac: [u8; 6],
     pub name: Box<str>,
     pub address: IpAddr,
 }
@@ -109,6 +112,8 @@ pub struct DnsAnswer {
 pub struct TlsSni {
     pub ts: Timestamp,
     pub client: IpAddr,
+    /// The ClientHello's source MAC.
+    pub client_mac: [u8; 6],
     pub server: IpAddr,
     pub name: Box<str>,
 }
@@ -314,6 +319,12 @@ pub enum Observation {
     PortControl(PortControl),
     RtpChange(RtpChange),
     DeviceInfo(DeviceInfo),
+    /// Packet time moved on without an observation detection cares about
+    /// (see `detect::relevance`): made by the engine, at most once a
+    /// second of packet time, so that timers (a camera gone dark, a
+    /// mapping request left unanswered, an idle incident) fire on a site
+    /// whose cameras fell silent.
+    Clock(Timestamp),
 }
 
 impl Observation {
@@ -339,6 +350,7 @@ impl Observation {
             Observation::RtpChange(RtpChange { ts, .. })
             | Observation::DeviceInfo(DeviceInfo { ts, .. }) => *ts,
             Observation::FlowEnd(end) => end.flow.last_ts,
+            Observation::Clock(ts) => *ts,
         }
     }
 }

@@ -271,6 +271,11 @@ fn big_site(cameras: u32, hostile_name: &str) -> Vec<u8> {
         let mac = [0x44, 0x19, 0xb6, 0, (i >> 8) as u8, i as u8];
         let ip = [10, 30, 1 + (i / 250) as u8, 1 + (i % 250) as u8];
         let internet = [198, 51, 100, 1 + (i % 200) as u8];
+        for _ in 0..3 {
+            frame(&mut pcap, (mac, ip, 5_000), (recorder, 6_000), &[0x80; 200]);
+        }
+        // The camera resolves its cloud's name (after its video to the
+        // recorder showed what it is), then connects.
         if i == 0 {
             let mut dns = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
             for label in hostile_name.split('.') {
@@ -281,9 +286,6 @@ fn big_site(cameras: u32, hostile_name: &str) -> Vec<u8> {
             dns.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4]);
             dns.extend_from_slice(&internet);
             frame(&mut pcap, resolver, (ip, 40_000), &dns);
-        }
-        for _ in 0..3 {
-            frame(&mut pcap, (mac, ip, 5_000), (recorder, 6_000), &[0x80; 200]);
         }
         frame(&mut pcap, (mac, ip, 41_000), (internet, 443), &[0x16; 100]);
     }

@@ -134,6 +134,12 @@ impl Host {
         }
     }
 
+    /// Whether the host holds one of the inventory's camera places (it has
+    /// camera evidence, though a service role may outrank it).
+    pub fn holds_camera_place(&self) -> bool {
+        self.camera_place
+    }
+
     /// Camera evidence names, in a fixed order.
     pub fn identified_by(&self) -> Vec<&'static str> {
         [

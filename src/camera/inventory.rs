@@ -227,6 +227,20 @@ impl Inventory {
         self.cameras
     }
 
+    /// Counts a host refused a camera place before it reached the
+    /// inventory (see `detect::relevance`): the same refusal
+    /// [`admit_camera`] counts.
+    pub fn refuse_camera(&mut self, ts: Timestamp, ip: IpAddr, mac: Option<[u8; 6]>) {
+        self.overflow.cameras += 1;
+        self.overflow.last = Some((ts, ip, mac.filter(|m| *m != [0; 6] && m[0] & 1 == 0)));
+    }
+
+    /// Whether `mac` speaks for several addresses (a router's, a
+    /// spoofer's), so its vendor prefix is no evidence.
+    pub fn mac_is_shared(&self, mac: [u8; 6]) -> bool {
+        self.macs.is_shared(mac)
+    }
+
     /// MACs remembered, and sightings of MACs the full table left out.
     pub fn mac_table(&self) -> (usize, u64) {
         (self.macs.len(), self.macs.untracked())

@@ -31,6 +31,8 @@ pub struct Engine {
     now: Timestamp,
     /// Packet time of the last idle-incident sweep.
     last_tick: Timestamp,
+    /// Packet time the detectors last saw (see `Observation::Clock`).
+    detectors_at: Timestamp,
     pub stats: DetectionStats,
 }
 
@@ -64,6 +66,7 @@ impl Engine {
             incidents,
             now: Timestamp::ZERO,
             last_tick: Timestamp::ZERO,
+            detectors_at: Timestamp::ZERO,
             stats,
         }
     }
@@ -113,6 +116,21 @@ impl Engine {
         if ts > self.now {
             self.now = ts;
         }
+        if !self.knowledge.relevant(observation) {
+            self.stats.skipped += 1;
+            // Nothing to see, but time passes: timers must still fire on a
+            // site whose cameras all fell silent.
+            if self.now.since(self.detectors_at) < crate::timestamp::NANOS_PER_SEC {
+                return 0;
+            }
+            return self.run(&Observation::Clock(self.now), out);
+        }
+        self.run(observation, out)
+    }
+
+    /// Runs the knowledge and every detector over a relevant observation.
+    fn run(&mut self, observation: &Observation, out: &mut Vec<u8>) -> usize {
+        self.detectors_at = self.detectors_at.max(observation.ts());
         self.knowledge.observe(observation);
         let context = self.knowledge.context();
         for detector in &mut self.detectors {

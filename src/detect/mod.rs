@@ -38,6 +38,7 @@ pub mod engine;
 pub mod exfil;
 pub mod exposure;
 pub mod incident;
+pub mod relevance;
 pub mod scan;
 pub mod sensor;
 pub mod stats;

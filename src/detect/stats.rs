@@ -33,6 +33,9 @@ pub struct DetectionStats {
     /// Informational events written (ECS `event.kind: "event"`), not
     /// alerts.
     pub events: u64,
+    /// Observations no detector could care about (`detect::relevance`):
+    /// neither endpoint a camera or a recorder, nor possibly one.
+    pub skipped: u64,
     /// Alerts per rule id.
     pub by_rule: std::collections::BTreeMap<&'static str, u64>,
     /// Packet-time delay (microseconds) between the evidence that crossed a
@@ -146,6 +149,7 @@ impl Default for DetectionStats {
         DetectionStats {
             alerts: [0; Category::ALL.len()],
             events: 0,
+            skipped: 0,
             by_rule: std::collections::BTreeMap::new(),
             delay_us: std::array::from_fn(|_| histogram()),
             suppressed: Vec::new(),

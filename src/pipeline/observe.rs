@@ -216,10 +216,10 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
         return;
     };
     match hint {
-        Hint::Dns => dns_answers(ts, view.dst, payload, out),
+        Hint::Dns => dns_answers(ts, (view.dst, view.dst_mac), payload, out),
         Hint::DnsTcp => {
             if let Some(message) = dns::strip_tcp_length(payload) {
-                dns_answers(ts, view.dst, message, out);
+                dns_answers(ts, (view.dst, view.dst_mac), message, out);
             }
         }
         Hint::Dhcp => {
@@ -270,6 +270,7 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                 out.push(Observation::TlsSni(TlsSni {
                     ts,
                     client: view.src,
+                    client_mac: view.src_mac,
                     server: view.dst,
                     name: Box::from(name),
                 }));
@@ -438,7 +439,7 @@ fn mdns_announcement(
 
 fn dns_answers(
     ts: crate::timestamp::Timestamp,
-    client: IpAddr,
+    (client, client_mac): (IpAddr, [u8; 6]),
     message: &[u8],
     out: &mut Emitter<'_>,
 ) {
@@ -446,6 +447,7 @@ fn dns_answers(
         out.push(Observation::DnsAnswer(DnsAnswer {
             ts,
             client,
+            client_mac,
             name: Box::from(name.as_str()),
             address,
         }));

@@ -188,6 +188,7 @@ impl Site {
         self.feed(Observation::DnsAnswer(DnsAnswer {
             ts: at(secs),
             client: ip(CAM),
+            client_mac: [0; 6],
             name: Box::from(name),
             address: ip(address),
         }));

@@ -161,6 +161,7 @@ impl Harness {
         self.feed(Observation::DnsAnswer(DnsAnswer {
             ts: at(ms),
             client: ip(WORKSTATION),
+            client_mac: [0; 6],
             name: "x.example".into(),
             address: ip([192, 0, 2, 1]),
         }));
