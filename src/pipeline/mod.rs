@@ -15,6 +15,7 @@ mod batch;
 mod collector;
 mod dispatcher;
 mod live;
+mod merge;
 mod notify;
 mod observe;
 mod progress;
