@@ -173,7 +173,4 @@ pub struct WorkerOutput {
     pub live_flows: u64,
     /// Time the worker spent on this epoch's batch.
     pub batch_nanos: u64,
-    /// Flow starts and ends that no detector can care about, counted
-    /// instead of sent (see `relevance`).
-    pub skipped: u64,
 }
