@@ -428,7 +428,10 @@ fn flows_and_alerts(inputs: &[&Path], workers: usize, dir: &Path) -> (Vec<u8>, V
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", common::stderr(&output));
-    (std::fs::read(flows).unwrap(), std::fs::read(alerts).unwrap())
+    (
+        std::fs::read(flows).unwrap(),
+        std::fs::read(alerts).unwrap(),
+    )
 }
 
 /// Flow-heavy inputs give the same records and alerts for any number of
@@ -455,14 +458,23 @@ fn flow_heavy_detection_runs_are_identical_for_1_2_and_4_workers() {
         std::fs::create_dir(&run_dir).unwrap();
         let one = flows_and_alerts(&inputs, 1, &run_dir);
         let records = one.0.iter().filter(|&&b| b == b'\n').count();
-        assert!(records >= 40_000, "{name}: every short flow has a record ({records})");
+        assert!(
+            records >= 40_000,
+            "{name}: every short flow has a record ({records})"
+        );
         if name == "sweep" {
             assert!(!one.1.is_empty(), "the scan alerts");
         }
         for workers in [2, 4] {
             let other = flows_and_alerts(&inputs, workers, &run_dir);
-            assert!(one.0 == other.0, "{name}: flow records differ with {workers} workers");
-            assert!(one.1 == other.1, "{name}: alerts differ with {workers} workers");
+            assert!(
+                one.0 == other.0,
+                "{name}: flow records differ with {workers} workers"
+            );
+            assert!(
+                one.1 == other.1,
+                "{name}: alerts differ with {workers} workers"
+            );
         }
     }
 }

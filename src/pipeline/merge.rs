@@ -115,7 +115,9 @@ impl<'r> EpochMerge<'r> {
                 each(Item::Record(stream.part.records.line(stream.record)));
                 stream.record += 1;
             } else {
-                each(Item::Observation(&stream.part.events[stream.event].observation));
+                each(Item::Observation(
+                    &stream.part.events[stream.event].observation,
+                ));
                 stream.event += 1;
             }
         }

@@ -29,10 +29,11 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::bounded;
 
-pub use batch::{Batch, Event, PacketRecord, WorkerOutput};
+pub use batch::{Batch, Event, EventOrder, PacketRecord, RecordChunk, WorkerOutput};
 pub use collector::{KeptAlerts, MAX_KEPT_ALERTS};
 pub use dispatcher::{Backpressure, Dispatcher, EPOCH_PACKETS};
 pub use live::{LiveInterface, LiveOptions, live};
+pub use merge::{EpochMerge, Item, WorkerGone};
 
 use crate::capture::{self, FileOutcome, InputError};
 use crate::detect::Engine;

@@ -107,7 +107,13 @@ pub fn run(
             );
             let outcome = table.update_hashed(packet, &mut |flow, reason| {
                 if emit_ends {
-                    flow_ended(&config, &mut out, packet_order(record.seq, sub), flow, reason);
+                    flow_ended(
+                        &config,
+                        &mut out,
+                        packet_order(record.seq, sub),
+                        flow,
+                        reason,
+                    );
                     sub += 1;
                 }
             });
