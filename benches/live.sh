@@ -2,6 +2,7 @@
 # Live-capture loss of camsentry at top speed and at fixed replay rates.
 #
 #   sudo benches/live.sh CAPTURE [RATE...]
+#   sudo READERS="1 2" benches/live.sh CAPTURE topspeed
 #
 # RATE is `topspeed`, `Npps` or `NMbps` (default: topspeed 200000pps
 # 500000pps). A fresh network namespace gets a veth pair cap0/inj0;
@@ -30,6 +31,11 @@
 #   DETECT=1       run the detectors (default: --no-detect, flows only)
 #   BUFFER_MIB     --buffer-mib [64]
 #   WORKERS        --workers [camsentry's default: number of CPUs]
+#   READERS        --readers values to compare, space separated ["1"]; every
+#                  RATE runs once per value in each run (interleaved, so
+#                  that a change of machine load hits all of them), and the
+#                  phase is named RATE/rN. With N > 1 the per-reader split
+#                  of libpcap's "received" is printed under each row
 #   SNAPLEN        --snaplen [camsentry's default, 262144]. libpcap sizes
 #                  each ring slot from it (capped at 64 KiB + 18 when the
 #                  interface has offloads, as veth does): with the default
@@ -81,6 +87,10 @@ buffer_mib=${BUFFER_MIB:-64}
 runs=${RUNS:-3}
 phase_seconds=${PHASE_SECONDS:-60}
 workers=${WORKERS:-}
+read -r -a readers_list <<<"${READERS:-1}"
+for n in "${readers_list[@]}"; do
+    [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || { echo "bad READERS value: $n" >&2; exit 2; }
+done
 snaplen=${SNAPLEN:-}
 
 ns="camsentry-bench-$$-$RANDOM"
@@ -137,11 +147,11 @@ alive() {
     state=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [ "$state" != Z ]
 }
 
-# One phase: writes "sent seen kern_drop queue_drop received veth_drop pps
+# One phase (RATE, --readers N): writes "sent seen kern_drop queue_drop received veth_drop pps
 # mbps load" to $work/result. Not run in a subshell, so that the trap sees
 # sensor_pid.
 phase() {
-    local rate=$1 rate_opt
+    local rate=$1 readers=$2 rate_opt
     case $rate in
         topspeed) rate_opt=--topspeed ;;
         *pps) rate_opt=--pps=${rate%pps} ;;
@@ -158,6 +168,7 @@ phase() {
         args+=(--no-detect)
     fi
     [ -z "$workers" ] || args+=(--workers "$workers")
+    args+=(--readers "$readers")
     [ -z "$snaplen" ] || args+=(--snaplen "$snaplen")
     # A simple command (not a function, which would run in a subshell), and
     # `ip netns exec` execs it: $! is camsentry itself.
@@ -251,7 +262,7 @@ phase() {
 # percent A B: 100 * A / B with two decimals.
 percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f", b > 0 ? 100 * a / b : 0) }'; }
 
-format='%-10s %4s %9s %9s %7s %9s %10s %10s %9s %9s %9s %8s %5s\n'
+format='%-13s %4s %9s %9s %7s %9s %10s %10s %9s %9s %9s %8s %5s\n'
 header() {
     # shellcheck disable=SC2059
     printf "$format" phase run sent seen loss% kern_drop queue_drop kept_loss% pre_pcap veth_drop pps Mbps load
@@ -269,30 +280,39 @@ row() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "camsentry live over veth: $(basename "$capture"), buffer ${buffer_mib} MiB," \
-    "detection $([ "$detect" = 1 ] && echo on || echo off), workers ${workers:-default}," \
+    "detection $([ "$detect" = 1 ] && echo on || echo off), workers ${workers:-default}, readers ${readers_list[*]}," \
     "snaplen ${snaplen:-default}," \
     "$runs run(s), $(nproc) CPUs, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 header
+phases=()
+for rate in "${rates[@]}"; do
+    for n in "${readers_list[@]}"; do
+        phases+=("$rate/r$n")
+    done
+done
 for run in $(seq 1 "$runs"); do
-    for rate in "${rates[@]}"; do
-        phase "$rate"
+    for label in "${phases[@]}"; do
+        phase "${label%/r*}" "${label##*/r}"
         line=$(cat "$work/result")
-        echo "$rate $run $line" >>"$work/rows"
-        [ -z "${RAW:-}" ] || echo "$(basename "$capture") buffer=$buffer_mib snaplen=${snaplen:-default} detect=$detect $rate $run $line" >>"$RAW"
+        echo "$label $run $line" >>"$work/rows"
+        [ -z "${RAW:-}" ] || echo "$(basename "$capture") buffer=$buffer_mib snaplen=${snaplen:-default} detect=$detect $label $run $line" >>"$RAW"
         # shellcheck disable=SC2086
-        row $rate $run $line
+        row $label $run $line
+        # "readers (kernel buffer + interface drops): #0 R received, K + I dropped; ..."
+        split=$(sed -n 's/.*readers (kernel buffer + interface drops): //p' "$work/sensor.err")
+        [ -z "$split" ] || echo "              per reader: $split"
     done
 done
 if [ "$runs" -gt 1 ]; then
     echo
     echo "median of $runs runs (each column separately):"
     header
-    for rate in "${rates[@]}"; do
+    for label in "${phases[@]}"; do
         medians=()
         for column in 3 4 5 6 7 8 9 10 11; do
-            medians+=("$(awk -v r="$rate" -v c="$column" '$1 == r { print $c }' "$work/rows" | median)")
+            medians+=("$(awk -v r="$label" -v c="$column" '$1 == r { print $c }' "$work/rows" | median)")
         done
         # Loss columns from the median counters.
-        row "$rate" med "${medians[@]}"
+        row "$label" med "${medians[@]}"
     done
 fi

@@ -88,6 +88,7 @@ fn bench_replay(c: &mut Criterion) {
                         timeouts: Timeouts::default(),
                         vlan_in_key: true,
                         flows: None,
+                        flow_encoding: Default::default(),
                         detection,
                         progress: false,
                         control: Control::default(),

@@ -10,8 +10,8 @@
 //! Every module sits on one floor, listed here bottom to top. A module
 //! imports only from its own floor and the floors below it, never from a
 //! floor above; `scripts/layers` reads this list and checks every
-//! `crate::` path outside unit tests (with a short list of known
-//! exceptions that are being removed).
+//! `crate::` path outside unit tests (it has room for a list of known
+//! exceptions, empty today).
 //!
 //! 1. foundation: `timestamp`, `console`, `net`, `vendor`
 //!    (packet time; stderr that never panics; IP protocol numbers and TCP

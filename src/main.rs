@@ -12,7 +12,8 @@ use clap::Parser;
 
 use camsentry::capture::CaptureSettings;
 use camsentry::cli::build::{
-    alerting, learn_for, load_policy, sensor_options, sink_options, telemetry,
+    alerting, flow_encoding, learn_for, load_policy, observer, sensor_options, sink_options,
+    telemetry,
 };
 use camsentry::cli::{
     Cli, Command, InventoryArgs, LearnArgs, LiveArgs, ReplayArgs, SensorArgs, UsageError,
@@ -41,7 +42,7 @@ fn main() -> ExitCode {
         Command::Live(args) => live(args),
         Command::Learn(args) => learn(args),
         Command::Inventory(args) => inventory(args),
-        Command::CheckPolicy { file } => check_policy(&file),
+        Command::CheckPolicy { file, quiet } => check_policy(&file, quiet),
         Command::Report(args) => replay(args.into_replay()),
     };
     match result {
@@ -95,12 +96,14 @@ fn exit_code(summary: &RunSummary) -> ExitCode {
 
 fn replay(args: ReplayArgs) -> Result<ExitCode> {
     let sinks = sink_options(&args.outputs);
-    let mut detection = alerting(&args.detect, &args.outputs, &sinks)?;
+    let observer = observer(&[]);
+    let mut detection = alerting(&args.detect, &args.outputs, &sinks, &observer)?;
     if let Some(detection) = detection.as_mut() {
         detection.keep_alerts = args.report.is_some();
     }
     let telemetry = telemetry(&args.outputs, &sinks)?;
-    let sensor = sensor_options(&args.sensor, args.quiet, detection, telemetry, &sinks)?;
+    let mut sensor = sensor_options(&args.sensor, args.quiet, detection, telemetry, &sinks)?;
+    sensor.flow_encoding = flow_encoding(&args.outputs, &observer);
     let outcome = pipeline::replay(ReplayOptions {
         inputs: args.paths,
         sensor,
@@ -115,9 +118,11 @@ fn replay(args: ReplayArgs) -> Result<ExitCode> {
 
 fn live(args: LiveArgs) -> Result<ExitCode> {
     let sinks = sink_options(&args.outputs);
-    let detection = alerting(&args.detect, &args.outputs, &sinks)?;
+    let observer = observer(&args.interfaces);
+    let detection = alerting(&args.detect, &args.outputs, &sinks, &observer)?;
     let telemetry = telemetry(&args.outputs, &sinks)?;
-    let sensor = sensor_options(&args.sensor, true, detection, telemetry, &sinks)?;
+    let mut sensor = sensor_options(&args.sensor, true, detection, telemetry, &sinks)?;
+    sensor.flow_encoding = flow_encoding(&args.outputs, &observer);
     let outcome = pipeline::live(LiveOptions {
         interfaces: args
             .interfaces
@@ -130,7 +135,9 @@ fn live(args: LiveArgs) -> Result<ExitCode> {
             buffer_bytes: args.buffer_mib.saturating_mul(1 << 20),
             filter: args.filter.clone(),
         },
+        readers: usize::from(args.readers),
         user: args.user.clone(),
+        quiet: args.quiet,
         sensor,
     })?;
     report_run(&outcome, args.outputs.stats_json.as_deref())?;
@@ -214,9 +221,11 @@ fn inventory(args: InventoryArgs) -> Result<ExitCode> {
     Ok(exit_code(&summary))
 }
 
-fn check_policy(file: &Path) -> Result<ExitCode> {
+fn check_policy(file: &Path, quiet: bool) -> Result<ExitCode> {
     let policy = Policy::load(file).map_err(UsageError::Policy)?;
-    write_stdout(&policy.render())?;
+    if !quiet {
+        write_stdout(&policy.render())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,7 +4,8 @@
 //! These events are the hand-over: a flow started, was answered, moved
 //! another chunk of bytes, ended; a DNS answer or TLS SNI named an address;
 //! a host proved to serve RTSP or answered ONVIF discovery; an ARP request or
-//! ICMP error was seen. The collector receives them in input order.
+//! ICMP error was seen; a host searched for the Internet gateway or asked
+//! it to map a port (UPnP, NAT-PMP, PCP). The collector receives them in input order.
 
 use std::net::IpAddr;
 
@@ -169,6 +170,127 @@ pub struct Unreachable {
     pub proto: u8,
 }
 
+/// An SSDP `M-SEARCH` for an Internet gateway (the IGD device or its WAN
+/// connection service): `searcher` is looking for a router it could ask
+/// to open a port.
+#[derive(Debug, Clone)]
+pub struct GatewaySearch {
+    pub ts: Timestamp,
+    pub searcher: Endpoint,
+    /// The search target as sent (`ST`).
+    pub target: Box<str>,
+}
+
+/// The arguments of a UPnP port-mapping call, as far as the request
+/// carried them in its first segment (see `protocols::upnp`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MappingArgs {
+    pub external_port: Option<u16>,
+    /// `"tcp"` or `"udp"`.
+    pub protocol: Option<&'static str>,
+    pub internal_port: Option<u16>,
+    pub internal_client: Option<Box<str>>,
+    /// Empty or absent: any remote host.
+    pub remote_host: Option<Box<str>>,
+    pub description: Option<Box<str>>,
+    /// Seconds; 0 is permanent.
+    pub lease: Option<u32>,
+    pub enabled: Option<bool>,
+}
+
+/// A SOAP control call to a router's WAN connection service
+/// (`AddPortMapping`, `DeletePortMapping`, ...) from `client`.
+#[derive(Debug, Clone)]
+pub struct UpnpRequest {
+    pub ts: Timestamp,
+    pub client: Endpoint,
+    pub router: Endpoint,
+    pub action: Box<str>,
+    pub control_url: Box<str>,
+    pub args: MappingArgs,
+}
+
+/// Port-mapping arguments in a TCP segment of their own: the SOAP body of
+/// a control call whose HTTP head came in the segment before (stacks that
+/// write head and body separately).
+#[derive(Debug, Clone)]
+pub struct UpnpBody {
+    pub ts: Timestamp,
+    pub client: Endpoint,
+    pub router: Endpoint,
+    pub args: MappingArgs,
+}
+
+/// A router's reply to a WAN connection control call: a `...Response`
+/// element (success) or a `UPnPError`.
+#[derive(Debug, Clone)]
+pub struct UpnpResponse {
+    pub ts: Timestamp,
+    pub router: Endpoint,
+    pub client: Endpoint,
+    pub status: u16,
+    pub action_response: Option<Box<str>>,
+    pub error_code: Option<u16>,
+    pub error_description: Option<Box<str>>,
+}
+
+/// A NAT-PMP or PCP datagram on UDP 5351, either direction.
+#[derive(Debug, Clone)]
+pub struct PortControl {
+    pub ts: Timestamp,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub message: crate::protocols::natpmp::PortControl,
+}
+
+/// A media sender's RTP stream changed inside one flow: its SSRC changed,
+/// or its sequence number jumped far beyond what loss explains. The
+/// worker reports only such changes, never each packet.
+#[derive(Debug, Clone)]
+pub struct RtpChange {
+    pub id: FlowId,
+    pub ts: Timestamp,
+    pub sender: Endpoint,
+    pub receiver: Endpoint,
+    pub old_ssrc: u32,
+    pub new_ssrc: u32,
+    pub old_seq: u16,
+    pub new_seq: u16,
+}
+
+/// What a device said about itself (an HTTP or ONVIF answer, a DHCP
+/// request, an SSDP or mDNS announcement): each string bounded to
+/// [`MAX_DEVICE_TEXT`] characters.
+#[derive(Debug, Clone)]
+pub struct DeviceInfo {
+    pub ts: Timestamp,
+    pub device: Endpoint,
+    /// Where it came from: `onvif`, `http`, `ssdp`, `mdns`.
+    pub source: &'static str,
+    pub manufacturer: Option<Box<str>>,
+    pub model: Option<Box<str>>,
+    pub firmware: Option<Box<str>>,
+    pub serial: Option<Box<str>>,
+    /// An HTTP `Server:` or SSDP `SERVER` banner.
+    pub server: Option<Box<str>>,
+}
+
+/// Longest device string kept (characters); longer ones are cut.
+pub const MAX_DEVICE_TEXT: usize = 64;
+
+/// `text` cut to [`MAX_DEVICE_TEXT`] characters, trimmed; `None` when empty.
+pub fn device_text(text: &str) -> Option<Box<str>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let end = text
+        .char_indices()
+        .nth(MAX_DEVICE_TEXT)
+        .map_or(text.len(), |(i, _)| i);
+    Some(Box::from(&text[..end]))
+}
+
 /// One event of the hand-over; each variant wraps the struct of the same
 /// name, which detectors and knowledge take by reference.
 #[derive(Debug, Clone)]
@@ -185,6 +307,13 @@ pub enum Observation {
     Dhcp(Dhcp),
     Arp(Arp),
     Unreachable(Unreachable),
+    GatewaySearch(GatewaySearch),
+    UpnpRequest(UpnpRequest),
+    UpnpBody(UpnpBody),
+    UpnpResponse(UpnpResponse),
+    PortControl(PortControl),
+    RtpChange(RtpChange),
+    DeviceInfo(DeviceInfo),
 }
 
 impl Observation {
@@ -201,7 +330,14 @@ impl Observation {
             | Observation::OnvifProbe(OnvifProbe { ts, .. })
             | Observation::Dhcp(Dhcp { ts, .. })
             | Observation::Arp(Arp { ts, .. })
-            | Observation::Unreachable(Unreachable { ts, .. }) => *ts,
+            | Observation::Unreachable(Unreachable { ts, .. })
+            | Observation::GatewaySearch(GatewaySearch { ts, .. })
+            | Observation::UpnpRequest(UpnpRequest { ts, .. })
+            | Observation::UpnpBody(UpnpBody { ts, .. })
+            | Observation::UpnpResponse(UpnpResponse { ts, .. })
+            | Observation::PortControl(PortControl { ts, .. }) => *ts,
+            Observation::RtpChange(RtpChange { ts, .. })
+            | Observation::DeviceInfo(DeviceInfo { ts, .. }) => *ts,
             Observation::FlowEnd(end) => end.flow.last_ts,
         }
     }

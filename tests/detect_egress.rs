@@ -60,7 +60,7 @@ fn egress_scenario_flags_the_two_unknown_destinations_by_name_with_policy() {
                 .identified_by
                 .contains(&"policy".to_string())
         );
-        assert_eq!(alert.camsentry.evidence["answered"], false);
+        assert_eq!(alert.camsentry.evidence["flow_answered"], false);
         // The SYN: an Ethernet + 802.1Q + IPv4 + TCP header at least.
         assert!(alert.camsentry.evidence["bytes_so_far"].as_u64().unwrap() >= 58);
     }

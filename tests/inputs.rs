@@ -420,7 +420,8 @@ fn multi_interface_pcapng_files_are_read_whole() {
         // are clamped; pcpp-pcapng-example.pcapng has some.)
         for flow in &flows {
             for field in ["start", "end"] {
-                let time = epoch_micros(flow[field].as_str().unwrap());
+                // ECS flow records keep their times under `event`.
+                let time = epoch_micros(flow["event"][field].as_str().unwrap());
                 if time < (u64::MAX / 1000) as i64 - 1_000_000 {
                     assert!(times.contains(&time), "{name}: {field} of {flow}");
                 }

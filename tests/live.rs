@@ -9,11 +9,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-use camsentry::flow::FlowRecord;
 
 struct Namespace(String);
 
@@ -115,7 +113,7 @@ type Totals = (u64, u64, u64, u64);
 fn per_tuple(lines: &str) -> BTreeMap<Tuple, Totals> {
     let mut totals = BTreeMap::new();
     for line in lines.lines() {
-        let r: FlowRecord = serde_json::from_str(line).unwrap();
+        let r = common::flow_view(line);
         let entry = totals
             .entry((r.src_ip, r.src_port, r.dest_ip, r.dest_port, r.proto))
             .or_insert((0, 0, 0, 0));
@@ -150,18 +148,12 @@ fn alert_keys(lines: &str) -> Vec<(String, String, String, Option<u16>)> {
     keys
 }
 
-#[test]
-fn live_capture_over_veth_matches_replay() {
-    let Some(namespace) = live_setup("test") else {
-        return;
-    };
-    let name = namespace.0.clone();
-    let dir = tempfile::tempdir().unwrap();
-    let sliced = common::synth(dir.path(), "egress");
-    // Video frames in the fixture are stored cut to 128 bytes; tcpreplay
-    // sends what is stored, so pad them back to their wire length first
-    // and compare both runs on the padded file.
-    let capture = dir.path().join("egress-padded.pcap");
+/// The `egress` scenario with its video frames padded back to their wire
+/// length: the fixture stores them cut to 128 bytes and tcpreplay sends
+/// what is stored, so live and replay runs compare on the padded file.
+fn padded_egress(dir: &Path) -> PathBuf {
+    let sliced = common::synth(dir, "egress");
+    let capture = dir.join("egress-padded.pcap");
     let status = Command::new("tcprewrite")
         .args(["--fixlen=pad", "--infile"])
         .arg(&sliced)
@@ -170,6 +162,17 @@ fn live_capture_over_veth_matches_replay() {
         .status()
         .unwrap();
     assert!(status.success(), "tcprewrite failed");
+    capture
+}
+
+#[test]
+fn live_capture_over_veth_matches_replay() {
+    let Some(namespace) = live_setup("test") else {
+        return;
+    };
+    let name = namespace.0.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let capture = padded_egress(dir.path());
     let policy = common::fixture("policy/site.toml");
     let (flows, alerts, stats) = (
         dir.path().join("flows.json"),
@@ -264,7 +267,7 @@ fn live_capture_over_veth_matches_replay() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("camsentry_dropped_packets_total{cause=\"kernel\"} 0"),
+        metrics.contains("camsentry_dropped_packets_total{cause=\"kernel\",interface=\"cap0\"} 0"),
         "{metrics}"
     );
 
@@ -459,4 +462,159 @@ fn sighup_reopens_outputs_and_refuses_an_invalid_policy() {
             .unwrap()
             .contains("update.evil.example")
     );
+}
+
+/// A flow record without its timestamps (live runs stamp packets with the
+/// time they crossed the pair): what the flow was, carried and how it
+/// ended, as comparable text.
+fn records_without_time(lines: &str) -> Vec<String> {
+    let mut records: Vec<String> = lines
+        .lines()
+        .map(|line| {
+            // ECS flow records: packet times are under `@timestamp` and
+            // `event`, and the flow id is derived from the first packet's.
+            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+            let object = record.as_object_mut().unwrap();
+            object.remove("@timestamp");
+            for key in ["start", "end", "duration"] {
+                object["event"].as_object_mut().unwrap().remove(key);
+            }
+            object["camsentry"]
+                .as_object_mut()
+                .unwrap()
+                .remove("flow_id");
+            serde_json::to_string(&record).unwrap()
+        })
+        .collect();
+    records.sort();
+    records
+}
+
+/// One `camsentry live --readers N --no-detect` run over the pair while
+/// `capture` is sent at a gentle fixed rate: the flow records, the last
+/// stats record and the end-of-run summary.
+fn live_run_with_readers(
+    name: &str,
+    dir: &Path,
+    capture: &Path,
+    readers: u16,
+    sent: u64,
+) -> (String, serde_json::Value, String) {
+    let flows = dir.join(format!("flows-{readers}.json"));
+    let stats = dir.join(format!("stats-{readers}.json"));
+    let sensor = Command::new("ip")
+        .args(["netns", "exec", name, env!("CARGO_BIN_EXE_camsentry")])
+        .args(["live", "-i", "cap0", "--no-detect", "--readers"])
+        .arg(readers.to_string())
+        .args(["--flows", flows.to_str().unwrap()])
+        .args(["--stats-interval", "200ms", "--stats-log"])
+        .arg(&stats)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("camsentry live starts");
+    let mut sensor = Killed(sensor);
+    let mut stderr = StderrWatch::new(&mut sensor.0);
+    let ready = stderr.wait_for("capturing on cap0 (link Ethernet", 20);
+    assert_eq!(
+        ready.contains(&format!("{readers} readers, fanout group")),
+        readers > 1,
+        "{ready}"
+    );
+    let status = Command::new("ip")
+        .args(["netns", "exec", name, "tcpreplay", "-q", "--pps=2000"])
+        .args(["-i", "inj0"])
+        .arg(capture)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "tcpreplay failed");
+    wait_until("every packet in the stats", 15, || {
+        packets_in(&stats) >= sent
+    });
+    signal(&sensor.0, nix::sys::signal::Signal::SIGTERM);
+    wait_until("the sensor to stop", 10, || {
+        sensor.0.try_wait().unwrap().is_some()
+    });
+    let code = sensor.0.try_wait().unwrap().unwrap().code();
+    let err = stderr.finish();
+    assert_eq!(code, Some(0), "{err}");
+    let last = std::fs::read_to_string(&stats)
+        .unwrap()
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .unwrap();
+    (std::fs::read_to_string(&flows).unwrap(), last, err)
+}
+
+#[test]
+fn two_fanout_readers_capture_what_one_reader_does() {
+    let Some(namespace) = live_setup("fanout") else {
+        return;
+    };
+    let name = namespace.0.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let capture = padded_egress(dir.path());
+    let replayed = common::run(&[
+        "replay",
+        "-q",
+        "--no-detect",
+        "--stats-json",
+        dir.path().join("r.json").to_str().unwrap(),
+        capture.to_str().unwrap(),
+    ]);
+    assert!(replayed.status.success());
+    let replay_stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    let sent = replay_stats["packets"].as_u64().unwrap();
+
+    let (one, one_stats, _) = live_run_with_readers(&name, dir.path(), &capture, 1, sent);
+    let (two, two_stats, summary) = live_run_with_readers(&name, dir.path(), &capture, 2, sent);
+
+    for stats in [&one_stats, &two_stats] {
+        assert_eq!(stats["packets"], sent, "{stats}");
+        assert_eq!(stats["kernel_received"], sent, "{stats}");
+    }
+    // Counters per reader, summed in the totals.
+    assert_eq!(one_stats["readers"].as_array().unwrap().len(), 1);
+    let per_reader = two_stats["readers"].as_array().unwrap();
+    assert_eq!(per_reader.len(), 2, "{two_stats}");
+    let received: u64 = per_reader
+        .iter()
+        .map(|r| r["received"].as_u64().unwrap())
+        .sum();
+    assert_eq!(received, sent, "{two_stats}");
+    assert!(summary.contains("readers (kernel buffer + interface drops): #0 "));
+    assert!(!one.is_empty());
+    assert_eq!(records_without_time(&two), records_without_time(&one));
+}
+
+#[test]
+fn fanout_readers_are_refused_on_a_non_ethernet_interface() {
+    let Some(namespace) = live_setup("fanout-tun") else {
+        return;
+    };
+    let name = namespace.0.clone();
+    let made = Command::new("ip")
+        .args(["-n", &name, "tuntap", "add", "dev", "tun0", "mode", "tun"])
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new("ip")
+            .args(["-n", &name, "link", "set", "tun0", "up"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipped: cannot create a tun device here");
+        return;
+    }
+    let output = Command::new("ip")
+        .args(["netns", "exec", &name, env!("CARGO_BIN_EXE_camsentry")])
+        .args(["live", "-i", "tun0", "--no-detect", "--readers", "2"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("needs an Ethernet interface"), "{err}");
 }

@@ -174,7 +174,7 @@ fn demo_report_renders_cameras_alerts_and_peer_maps_offline() {
         dom.matches(r#"<details class="alert""#).count(),
         alerts.lines().count()
     );
-    for category in ["egress", "scan", "exfil"] {
+    for category in ["egress", "scan", "exfil", "exposure", "tamper"] {
         assert!(
             dom.contains(&format!(r#"data-category="{category}""#)),
             "{category}"

@@ -19,15 +19,18 @@
 //! with its own pidfile, is stopped by its own PID and killed by a drop
 //! guard if a test fails; every wait has a deadline.
 
+mod common;
+
 use std::collections::HashMap;
 use std::fs;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use camsentry::sink::{SinkCounters, SinkOptions, SinkSpec, Sinks, parse_spec};
+use common::{free_port, wait_until};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::json;
@@ -48,28 +51,6 @@ fn rsyslogd() -> Option<PathBuf> {
         eprintln!("skipped: rsyslogd is not installed (Debian package `rsyslog`)");
     }
     found
-}
-
-/// A port on loopback that was free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port")
-        .local_addr()
-        .expect("local address")
-        .port()
-}
-
-/// Polls `done` every 20 ms until it holds or the deadline passes.
-fn wait_until(deadline: Instant, mut done: impl FnMut() -> bool) -> bool {
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// One rsyslogd process; killed (SIGKILL, by its PID) when dropped while

@@ -12,8 +12,8 @@ use camsentry::alert::{Encoder, Format, Observer};
 use camsentry::config::Policy;
 use camsentry::detect::{Baseline, Engine, EngineOptions};
 use camsentry::flow::Timeouts;
-use camsentry::output::{Destinations, Output};
 use camsentry::pipeline::{Control, Detection, ReplayOptions, SensorOptions, replay};
+use camsentry::sink::{Destinations, Output};
 use libfuzzer_sys::fuzz_target;
 
 const SITE_POLICY: &str = include_str!("../../fixtures/policy/site.toml");
@@ -49,10 +49,12 @@ fuzz_target!(|data: &[u8]| {
             timeouts: Timeouts::default(),
             vlan_in_key: true,
             flows: Some(discard()),
+            flow_encoding: Default::default(),
             detection: Some(Detection {
                 engine,
                 alerts: Some(discard()),
                 policy_path: None,
+                keep_alerts: false,
             }),
             progress: false,
             control: Control::default(),

@@ -12,7 +12,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(!call.action.action.is_empty());
     }
     if let Some(reply) = upnp::control_response(data) {
-        assert!(reply.error_code.is_some() || reply.action_response.is_some() || reply.error_description.is_some() || reply.status > 0);
+        assert!(
+            reply.error_code.is_some()
+                || reply.action_response.is_some()
+                || reply.error_description.is_some()
+                || reply.status > 0
+        );
     }
     let _ = upnp::port_mapping_args(data);
     if let Ok(text) = std::str::from_utf8(data) {

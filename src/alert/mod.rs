@@ -4,29 +4,62 @@
 //! Elastic, OpenSearch, Splunk and Vector pipelines map it without custom
 //! parsing; `--format eve` writes a Suricata EVE-compatible variant for
 //! pipelines built around Suricata. Camera-specific details live under a
-//! `camsentry` object in both.
+//! `camsentry` object in both. Parts:
+//! - [`ecs`] and [`eve`]: the documents, as typed structs (the schema);
+//! - `encode`: alerts to documents, with reproducible ids;
+//! - [`flows`]: flow records to documents (pure functions of the record).
+
+pub mod ecs;
+mod encode;
+pub mod eve;
+pub mod flows;
+pub mod rule_ids;
 
 use std::net::IpAddr;
 
-use serde_json::{Map, Value, json};
-use sha1::{Digest, Sha1};
+use serde_json::{Map, Value};
 
 use crate::timestamp::Timestamp;
 
-/// The three detector categories (ECS `rule.category`).
+pub use encode::Encoder;
+pub use rule_ids::RULE_IDS;
+
+/// The detector categories (ECS `rule.category`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     Egress,
     Scan,
     Exfil,
+    /// The sensor itself (its bounds overflowed), not a camera.
+    Sensor,
+    /// A camera reachable from the Internet, or asking the router to make
+    /// it so (UPnP, NAT-PMP, PCP port mappings).
+    Exposure,
+    /// A camera blinded (its video stopped), its address taken over or its
+    /// stream injected.
+    Tamper,
 }
 
 impl Category {
+    /// Every category, in the order summaries and per-category counters
+    /// use.
+    pub const ALL: [Category; 6] = [
+        Category::Egress,
+        Category::Scan,
+        Category::Exfil,
+        Category::Sensor,
+        Category::Exposure,
+        Category::Tamper,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Egress => "egress",
             Category::Scan => "scan",
             Category::Exfil => "exfil",
+            Category::Sensor => "sensor",
+            Category::Exposure => "exposure",
+            Category::Tamper => "tamper",
         }
     }
 }
@@ -79,6 +112,23 @@ pub struct Alert {
     /// The incident this line belongs to (set by the engine's incident
     /// layer; `None` for a raw detector match).
     pub incident: Option<IncidentInfo>,
+    /// The one flow the alert is about, if any (EVE's `flow_id` and
+    /// `flow`).
+    pub flow: Option<AlertFlow>,
+}
+
+/// The flow an alert is about, as far as the detector has seen it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertFlow {
+    /// [`crate::flow::record::flow_id`] of the flow.
+    pub id: u64,
+    pub start: Timestamp,
+    pub initiator: (IpAddr, u16),
+    pub responder: (IpAddr, u16),
+    /// Packets and bytes so far, from the initiator then the responder,
+    /// when the detector counts them.
+    pub packets: Option<[u64; 2]>,
+    pub bytes: Option<[u64; 2]>,
 }
 
 /// Where an alert line stands in its incident's lifecycle.
@@ -134,6 +184,10 @@ pub struct Observer {
     pub hostname: String,
     pub product: &'static str,
     pub version: &'static str,
+    /// The capture interface (`observer.ingress.interface.name`, EVE
+    /// `in_iface`): set for a live capture on one interface; with several
+    /// a flow's interface is not tracked, and replay has none.
+    pub interface: Option<String>,
 }
 
 impl Observer {
@@ -142,7 +196,14 @@ impl Observer {
             hostname: hostname(),
             product: "camsentry",
             version: env!("CARGO_PKG_VERSION"),
+            interface: None,
         }
+    }
+
+    /// This sensor capturing on `interface`.
+    pub fn with_interface(mut self, interface: Option<String>) -> Observer {
+        self.interface = interface;
+        self
     }
 }
 
@@ -161,202 +222,4 @@ pub fn ecs_mac(mac: [u8; 6]) -> String {
         "{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}",
         mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
     )
-}
-
-/// Encodes alerts as JSON lines and gives each a unique, reproducible id.
-pub struct Encoder {
-    format: Format,
-    observer: Observer,
-    sequence: u64,
-}
-
-impl Encoder {
-    pub fn new(format: Format, observer: Observer) -> Encoder {
-        Encoder {
-            format,
-            observer,
-            sequence: 0,
-        }
-    }
-
-    /// `event.id`: a hash of the sensor, the alert's position in the run and
-    /// its content; the same capture gives the same ids on every run and any
-    /// number of workers, two sensors never collide.
-    fn next_id(&mut self, alert: &Alert) -> String {
-        self.sequence += 1;
-        let mut hasher = Sha1::new();
-        hasher.update(self.observer.hostname.as_bytes());
-        hasher.update(self.sequence.to_be_bytes());
-        hasher.update(alert.ts.as_nanos().to_be_bytes());
-        hasher.update(alert.rule.id.as_bytes());
-        hasher.update(alert.source_ip.to_string().as_bytes());
-        let digest: [u8; 20] = hasher.finalize().into();
-        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    /// Appends the alert as one line to `out`.
-    pub fn encode(&mut self, alert: &Alert, out: &mut Vec<u8>) {
-        let id = self.next_id(alert);
-        let value = match self.format {
-            Format::Ecs => self.ecs(alert, &id),
-            Format::Eve => self.eve(alert, &id),
-        };
-        if serde_json::to_writer(&mut *out, &value).is_ok() {
-            out.push(b'\n');
-        }
-    }
-
-    fn camsentry_object(alert: &Alert) -> Value {
-        let camera = &alert.camera;
-        let mut object = json!({
-            "camera": {
-                "name": camera.name,
-                "vendor": camera.vendor,
-                "group": camera.group,
-                "identified_by": camera.identified_by,
-            },
-            "evidence": alert.evidence,
-        });
-        if let (Some(incident), Some(map)) = (&alert.incident, object.as_object_mut()) {
-            map.insert(
-                "incident".into(),
-                json!({
-                    "id": incident.id,
-                    "state": incident.state.as_str(),
-                    "matches": incident.matches,
-                    "first_seen": incident.first_seen.rfc3339_micros().to_string(),
-                    "last_seen": incident.last_seen.rfc3339_micros().to_string(),
-                    "suppressed": incident.suppressed,
-                    "top_destinations": incident.top_destinations,
-                    "top_ports": incident.top_ports,
-                }),
-            );
-        }
-        object
-    }
-
-    fn ecs(&self, alert: &Alert, id: &str) -> Value {
-        let mut source = Map::new();
-        source.insert("ip".into(), alert.source_ip.to_string().into());
-        if let Some(port) = alert.source_port {
-            source.insert("port".into(), port.into());
-        }
-        if let Some(mac) = alert.source_mac {
-            source.insert("mac".into(), ecs_mac(mac).into());
-        }
-        let mut destination = Map::new();
-        if let Some(ip) = alert.destination_ip {
-            destination.insert("ip".into(), ip.to_string().into());
-        }
-        if let Some(port) = alert.destination_port {
-            destination.insert("port".into(), port.into());
-        }
-        if let Some(domain) = &alert.destination_domain {
-            destination.insert("domain".into(), domain.clone().into());
-        }
-        let mut network = Map::new();
-        if let Some(transport) = alert.transport {
-            network.insert("transport".into(), transport.into());
-        }
-        if let Some(community_id) = &alert.community_id {
-            network.insert("community_id".into(), community_id.clone().into());
-        }
-        if let Some(vlan) = alert.vlan {
-            network.insert("vlan".into(), json!({ "id": vlan.to_string() }));
-        }
-        let mut root = Map::new();
-        root.insert(
-            "@timestamp".into(),
-            alert.ts.rfc3339_micros().to_string().into(),
-        );
-        root.insert(
-            "event".into(),
-            json!({
-                "kind": "alert",
-                "category": ["network", "intrusion_detection"],
-                "type": ["connection", "denied"],
-                "action": alert.rule.action,
-                "severity": alert.rule.severity,
-                "id": id,
-                "dataset": "camsentry.alert",
-            }),
-        );
-        root.insert(
-            "rule".into(),
-            json!({
-                "id": alert.rule.id,
-                "name": alert.rule.name,
-                "category": alert.rule.category.as_str(),
-                "ruleset": "camsentry",
-            }),
-        );
-        root.insert("source".into(), Value::Object(source));
-        if !destination.is_empty() {
-            root.insert("destination".into(), Value::Object(destination));
-        }
-        if !network.is_empty() {
-            root.insert("network".into(), Value::Object(network));
-        }
-        root.insert(
-            "observer".into(),
-            json!({
-                "hostname": self.observer.hostname,
-                "product": self.observer.product,
-                "version": self.observer.version,
-                "type": "sensor",
-            }),
-        );
-        root.insert("camsentry".into(), Self::camsentry_object(alert));
-        Value::Object(root)
-    }
-
-    fn eve(&self, alert: &Alert, id: &str) -> Value {
-        let mut root = Map::new();
-        root.insert("timestamp".into(), alert.ts.eve().to_string().into());
-        root.insert("event_type".into(), "alert".into());
-        root.insert("src_ip".into(), alert.source_ip.to_string().into());
-        if let Some(port) = alert.source_port {
-            root.insert("src_port".into(), port.into());
-        }
-        if let Some(ip) = alert.destination_ip {
-            root.insert("dest_ip".into(), ip.to_string().into());
-        }
-        if let Some(port) = alert.destination_port {
-            root.insert("dest_port".into(), port.into());
-        }
-        if let Some(transport) = alert.transport {
-            root.insert("proto".into(), transport.to_ascii_uppercase().into());
-        }
-        if let Some(community_id) = &alert.community_id {
-            root.insert("community_id".into(), community_id.clone().into());
-        }
-        if let Some(vlan) = alert.vlan {
-            root.insert("vlan".into(), json!([vlan]));
-        }
-        if let Some(mac) = alert.source_mac {
-            root.insert(
-                "ether".into(),
-                json!({ "src_mac": ecs_mac(mac).replace('-', ":").to_ascii_lowercase() }),
-            );
-        }
-        root.insert(
-            "alert".into(),
-            json!({
-                "action": "allowed",
-                "gid": 1,
-                "signature_id": alert.rule.signature_id,
-                "rev": 1,
-                "signature": alert.rule.name,
-                "category": alert.rule.category.as_str(),
-                "severity": alert.rule.severity,
-                "metadata": { "event_id": [id], "rule_id": [alert.rule.id] },
-            }),
-        );
-        if let Some(domain) = &alert.destination_domain {
-            root.insert("hostname".into(), domain.clone().into());
-        }
-        root.insert("host".into(), self.observer.hostname.clone().into());
-        root.insert("camsentry".into(), Self::camsentry_object(alert));
-        Value::Object(root)
-    }
 }

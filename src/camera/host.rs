@@ -62,6 +62,17 @@ pub struct PeerStats {
     pub name: Option<Box<str>>,
 }
 
+/// Model and firmware facts a device revealed passively.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceFacts {
+    pub manufacturer: Option<Box<str>>,
+    pub model: Option<Box<str>>,
+    pub firmware: Option<Box<str>>,
+    pub serial: Option<Box<str>>,
+    /// HTTP `Server:` banner.
+    pub server: Option<Box<str>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Host {
     pub ip: IpAddr,
@@ -76,12 +87,20 @@ pub struct Host {
     /// Sent ARP from its MAC (so the MAC is its own, or it is the router
     /// that owns a shared MAC).
     pub speaks_arp: bool,
+    /// Holds one of the inventory's camera places (while it has evidence).
+    pub(super) camera_place: bool,
     /// Cameras whose video it received (two are enough to decide).
     pub(super) video_from: [Option<IpAddr>; 2],
     pub rtsp_banner: Option<Box<str>>,
     pub onvif_hardware: Option<Box<str>>,
     pub onvif_name: Option<Box<str>>,
     pub dhcp_host_name: Option<Box<str>>,
+    /// DHCP option 60 (vendor class), e.g. `udhcp 1.26.2`.
+    pub dhcp_vendor_class: Option<Box<str>>,
+    /// What the device said about itself (ONVIF device information, HTTP
+    /// `Server:`), the latest value of each; every string bounded by
+    /// `observation::MAX_DEVICE_TEXT`.
+    pub device: DeviceFacts,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     pub bytes_sent: u64,
@@ -99,11 +118,14 @@ impl Host {
             recorder_evidence: 0,
             serves: 0,
             speaks_arp: false,
+            camera_place: false,
             video_from: [None; 2],
             rtsp_banner: None,
             onvif_hardware: None,
             onvif_name: None,
             dhcp_host_name: None,
+            dhcp_vendor_class: None,
+            device: DeviceFacts::default(),
             first_seen: ts,
             last_seen: ts,
             bytes_sent: 0,

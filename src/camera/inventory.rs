@@ -24,6 +24,39 @@
 //! - **other**: everything else (workstations, clients behind routers).
 //!
 //! Only hosts inside the site's internal networks are tracked.
+//!
+//! # Bounds
+//!
+//! Addresses are free to forge and a careless policy group can cover
+//! `10.0.0.0/8`, so every bound here is hard and nothing known is evicted by
+//! a stranger: a full inventory *refuses* new hosts (and a full camera
+//! table refuses new cameras), counts them in [`Overflow`], and the
+//! engine's `sensor` detector reports the flood once as an alert.
+//! - [`MAX_HOSTS`] hosts without camera or recorder behaviour of their own
+//!   (workstations, the clients of a routed subnet);
+//! - [`MAX_HOSTS_WITH_EVIDENCE`] hosts in all: the last
+//!   [`EVIDENCE_RESERVE`] places are kept for hosts whose observation shows
+//!   camera or recorder behaviour (an RTSP or ONVIF answer, a WS-Discovery
+//!   probe), so a flood of plain addresses cannot lock a real camera out;
+//! - [`MAX_CAMERAS`] hosts with camera evidence (a MAC, a policy group,
+//!   RTSP, ONVIF). Beyond it a host is still listed, as `other`: it
+//!   gets no per-camera detector state, which costs far more than the host.
+//!
+//! A camera-maker MAC is evidence only while it speaks for one device
+//! (`macs.rs`); the sighting is recorded *before* the host is admitted, so
+//! the flood behind a router's or a spoofer's MAC never reaches the camera
+//! table: the first three addresses held it for a moment, the fourth takes
+//! it back from exactly those (the table remembers them), in constant time,
+//! and their camera places with it.
+//!
+//! What a host costs, measured on the `identity-flood-plain` capture
+//! (release build, peak RSS over `--no-detect`): about 1.2 KB as a plain
+//! host (the map slot, [`Host`], its first peer's B-tree node, the MAC
+//! table slot) and about 4.5 KB more as a camera (the egress, scan and
+//! exfil state, an open incident, its alert budget). So the inventory is
+//! bounded by 110,000 x 1.2 KB = 132 MB and the cameras' detector state by
+//! 16,384 x 4.5 KB = 74 MB, well inside a 512 MiB service limit together
+//! with the flow tables.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -47,15 +80,73 @@ use crate::timestamp::Timestamp;
 /// spoofed camera MAC or a `10.0.0.0/8` group would otherwise grow memory
 /// without limit.
 pub const MAX_HOSTS: usize = 100_000;
+/// Places kept for hosts whose own traffic shows camera or recorder
+/// behaviour.
+pub const EVIDENCE_RESERVE: usize = 10_000;
 /// The hard bound on hosts, evidence or not.
-pub const MAX_HOSTS_WITH_EVIDENCE: usize = MAX_HOSTS + 10_000;
+pub const MAX_HOSTS_WITH_EVIDENCE: usize = MAX_HOSTS + EVIDENCE_RESERVE;
+/// Most hosts with camera evidence at once: the cameras detectors keep
+/// state for. Sites with more cameras than this run one sensor per segment.
+pub const MAX_CAMERAS: usize = 16_384;
+
+/// What a full inventory refused: the flood the `sensor` detector reports.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow {
+    /// Sightings of hosts not added because the inventory was full.
+    pub hosts: u64,
+    /// Hosts denied camera evidence because the camera table was full.
+    pub cameras: u64,
+    /// The latest refusal: packet time, address and source MAC.
+    pub last: Option<(Timestamp, IpAddr, Option<[u8; 6]>)>,
+}
+
+impl Overflow {
+    /// Every refusal.
+    pub fn total(&self) -> u64 {
+        self.hosts + self.cameras
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Inventory {
     hosts: HashMap<IpAddr, Host>,
     macs: MacTable,
-    /// Sightings of hosts not added because the inventory was full.
-    untracked: u64,
+    /// Hosts holding a camera place (see [`MAX_CAMERAS`]).
+    cameras: usize,
+    overflow: Overflow,
+}
+
+/// A host that just gained camera evidence takes a camera place; when none
+/// is left the evidence is withheld (the host stays listed, as `other`)
+/// and the refusal counted. A host keeps its place while it has evidence,
+/// so a known camera is never pushed out by strangers; one that lost it
+/// (the three addresses that held a router's camera-maker MAC for a
+/// moment) gives the place back.
+fn admit_camera(
+    cameras: &mut usize,
+    overflow: &mut Overflow,
+    host: &mut Host,
+    before: u8,
+    ts: Timestamp,
+) {
+    if host.camera_place {
+        if host.evidence == 0 {
+            host.camera_place = false;
+            *cameras -= 1;
+        }
+        return;
+    }
+    if host.evidence == 0 {
+        return;
+    }
+    if *cameras < MAX_CAMERAS {
+        *cameras += 1;
+        host.camera_place = true;
+        return;
+    }
+    host.evidence = before;
+    overflow.cameras += 1;
+    overflow.last = Some((ts, host.ip, host.mac));
 }
 
 /// A host's port answering for a site service.
@@ -123,7 +214,22 @@ impl Inventory {
 
     /// Sightings of hosts left out because the inventory was full.
     pub fn untracked(&self) -> u64 {
-        self.untracked
+        self.overflow.hosts
+    }
+
+    /// What the bounds refused so far.
+    pub fn overflow(&self) -> &Overflow {
+        &self.overflow
+    }
+
+    /// Hosts holding a camera place (at most [`MAX_CAMERAS`]).
+    pub fn camera_places(&self) -> usize {
+        self.cameras
+    }
+
+    /// MACs remembered, and sightings of MACs the full table left out.
+    pub fn mac_table(&self) -> (usize, u64) {
+        (self.macs.len(), self.macs.untracked())
     }
 
     /// Hosts tracked.
@@ -155,13 +261,18 @@ impl Inventory {
         } else {
             Sighting::Own
         };
-        if sighting == Sighting::BecameShared {
-            for host in self.hosts.values_mut() {
-                if host.mac == Some(mac) {
+        if let Sighting::BecameShared(earlier) = sighting {
+            // Only the addresses the MAC spoke for took evidence from it.
+            for ip in earlier.into_iter().flatten() {
+                if let Some(host) = self.hosts.get_mut(&ip)
+                    && host.mac == Some(mac)
+                {
+                    let before = host.evidence;
                     host.evidence &= !EVIDENCE_OUI;
                     if host.speaks_arp {
                         host.serves |= GATEWAY;
                     }
+                    admit_camera(&mut self.cameras, &mut self.overflow, host, before, ts);
                 }
             }
         }
@@ -172,13 +283,15 @@ impl Inventory {
             && (self.hosts.len() >= MAX_HOSTS_WITH_EVIDENCE
                 || self.hosts.len() >= MAX_HOSTS && !evidence)
         {
-            self.untracked += 1;
+            self.overflow.hosts += 1;
+            self.overflow.last = Some((ts, endpoint.ip, usable_mac.then_some(mac)));
             return None;
         }
         let host = self
             .hosts
             .entry(endpoint.ip)
             .or_insert_with(|| Host::new(endpoint.ip, ts));
+        let before = host.evidence;
         host.last_seen = host.last_seen.max(ts);
         // A router's MAC never replaces a host's own: routed packets of a
         // host on another leg carry it.
@@ -195,6 +308,7 @@ impl Inventory {
         {
             host.evidence |= EVIDENCE_POLICY;
         }
+        admit_camera(&mut self.cameras, &mut self.overflow, host, before, ts);
         Some(host)
     }
 
@@ -206,16 +320,30 @@ impl Inventory {
             Observation::Bytes(bytes) => self.bytes(policy, bytes),
             Observation::FlowEnd(end) => self.flow_end(policy, &end.flow),
             Observation::RtspServer(rtsp) => {
-                if let Some(host) = self.sent(policy, &rtsp.server, rtsp.ts, true) {
+                if self.sent(policy, &rtsp.server, rtsp.ts, true).is_some()
+                    && let Some(host) = self.hosts.get_mut(&rtsp.server.ip)
+                {
+                    let before = host.evidence;
                     host.evidence |= EVIDENCE_RTSP;
+                    admit_camera(&mut self.cameras, &mut self.overflow, host, before, rtsp.ts);
                     if host.rtsp_banner.is_none() {
                         host.rtsp_banner = rtsp.banner.clone();
                     }
                 }
             }
             Observation::OnvifDevice(device) => {
-                if let Some(host) = self.sent(policy, &device.device, device.ts, true) {
+                if self.sent(policy, &device.device, device.ts, true).is_some()
+                    && let Some(host) = self.hosts.get_mut(&device.device.ip)
+                {
+                    let before = host.evidence;
                     host.evidence |= EVIDENCE_ONVIF;
+                    admit_camera(
+                        &mut self.cameras,
+                        &mut self.overflow,
+                        host,
+                        before,
+                        device.ts,
+                    );
                     host.onvif_hardware = device.hardware.clone().or(host.onvif_hardware.take());
                     host.onvif_name = device.name.clone().or(host.onvif_name.take());
                 }
@@ -226,6 +354,24 @@ impl Inventory {
                 }
             }
             Observation::Dhcp(dhcp) => self.dhcp(dhcp),
+            Observation::DeviceInfo(info) => {
+                if let Some(host) = self.sent(policy, &info.device, info.ts, false) {
+                    // ONVIF's device information is authoritative; what
+                    // other sources say fills only what is still unknown.
+                    let authoritative = info.source == "onvif";
+                    let facts = &mut host.device;
+                    let newer = |old: &mut Option<Box<str>>, new: &Option<Box<str>>| {
+                        if new.is_some() && (authoritative || old.is_none()) {
+                            old.clone_from(new);
+                        }
+                    };
+                    newer(&mut facts.manufacturer, &info.manufacturer);
+                    newer(&mut facts.model, &info.model);
+                    newer(&mut facts.firmware, &info.firmware);
+                    newer(&mut facts.serial, &info.serial);
+                    newer(&mut facts.server, &info.server);
+                }
+            }
             Observation::Arp(arp) if !arp.sender_ip.is_unspecified() => self.arp(policy, arp),
             _ => {}
         }
@@ -324,6 +470,13 @@ impl Inventory {
             && dhcp.host_name.is_some()
         {
             host.dhcp_host_name = dhcp.host_name.clone();
+        }
+        if let Some(address) = dhcp.address
+            && let Some(host) = self.hosts.get_mut(&address)
+            && host.mac == Some(dhcp.mac)
+            && dhcp.vendor_class.is_some()
+        {
+            host.dhcp_vendor_class = dhcp.vendor_class.clone();
         }
     }
 

@@ -28,9 +28,12 @@ pub const MAX_MACS: usize = 65_536;
 const MAX_V4: usize = 3;
 const MAX_V6: usize = 3;
 
+/// The addresses a MAC spoke for while it was one device's.
+pub type Addresses = [Option<IpAddr>; MAX_V4 + MAX_V6];
+
 #[derive(Debug, Default, Clone)]
 struct Sources {
-    addresses: [Option<IpAddr>; MAX_V4 + MAX_V6],
+    addresses: Addresses,
     shared: bool,
 }
 
@@ -48,9 +51,10 @@ pub enum Sighting {
     Own,
     /// The MAC speaks for several addresses (and did before).
     Shared,
-    /// This sighting made the MAC shared: hosts that took vendor evidence
-    /// from it must drop it.
-    BecameShared,
+    /// This sighting made the MAC shared: the hosts at these addresses (the
+    /// only ones it spoke for until now) must drop the vendor evidence they
+    /// took from it.
+    BecameShared(Addresses),
 }
 
 impl MacTable {
@@ -87,8 +91,7 @@ impl MacTable {
         let limit = if ip.is_ipv4() { MAX_V4 } else { MAX_V6 };
         if same_family >= limit {
             sources.shared = true;
-            sources.addresses = Default::default();
-            return Sighting::BecameShared;
+            return Sighting::BecameShared(std::mem::take(&mut sources.addresses));
         }
         if let Some(slot) = sources.addresses.iter_mut().find(|a| a.is_none()) {
             *slot = Some(ip);
@@ -147,7 +150,14 @@ mod tests {
         table.sighting(router, ip("198.51.100.8"));
         assert_eq!(
             table.sighting(router, ip("192.0.2.9")),
-            Sighting::BecameShared
+            Sighting::BecameShared([
+                Some(ip("203.0.113.1")),
+                Some(ip("198.51.100.7")),
+                Some(ip("198.51.100.8")),
+                None,
+                None,
+                None
+            ])
         );
         assert_eq!(table.sighting(router, ip("10.20.0.1")), Sighting::Shared);
         assert!(table.is_shared(router));

@@ -7,7 +7,7 @@
 //! so several mirror ports feed one pipeline without a thread or a copy per
 //! port.
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
@@ -111,6 +111,22 @@ impl LiveCapture {
     /// the sensor says it is capturing.
     pub fn describe(&self) -> String {
         format!("{} ({})", self.name, self.settings)
+    }
+
+    pub fn link(&self) -> LinkType {
+        self.link
+    }
+
+    /// The handle's packet socket, for socket options libpcap does not set
+    /// (`PACKET_FANOUT`).
+    pub(super) fn raw_fd(&self) -> RawFd {
+        self.capture.as_raw_fd()
+    }
+
+    /// Adds `text` to what [`describe`](Self::describe) says.
+    pub fn note(&mut self, text: &str) {
+        self.settings.push_str(", ");
+        self.settings.push_str(text);
     }
 
     /// Reads up to `max` waiting packets without blocking; returns how many.

@@ -3,6 +3,7 @@
 //! source only reads; decoding and routing happen in the pipeline's
 //! dispatcher.
 
+mod fanout;
 mod file;
 mod inputs;
 pub mod live;
@@ -10,6 +11,7 @@ pub mod privileges;
 pub mod savefile;
 pub mod source;
 
+pub use fanout::{FanoutSockets, MAX_READERS, open_fanout};
 pub use file::{FileOutcome, display_name, replay_file};
 pub use inputs::{InputError, Inputs, expand_inputs};
 pub use live::{CaptureSettings, KernelStats, LiveCapture};

@@ -17,7 +17,7 @@ use crate::config::Policy;
 use crate::config::budget::parse_duration;
 use crate::detect::{Baseline, Engine, EngineOptions};
 use crate::flow::Timeouts;
-use crate::pipeline::{Control, Detection, SensorOptions, Telemetry};
+use crate::pipeline::{Control, Detection, FlowEncoding, SensorOptions, Telemetry};
 use crate::sink::{Destinations, Output, SinkOptions};
 use crate::stats::http::serve_metrics;
 use crate::timestamp::{NANOS_PER_SEC, Nanos};
@@ -74,6 +74,24 @@ pub fn learn_for(detect: &DetectArgs, policy: &Policy) -> Result<u64, UsageError
     })
 }
 
+/// The sensor as alerts and flow records name it: the capture interface
+/// when live on exactly one (several: a flow's interface is not tracked).
+pub fn observer(interfaces: &[String]) -> Observer {
+    let interface = match interfaces {
+        [one] => Some(one.clone()),
+        _ => None,
+    };
+    Observer::local().with_interface(interface)
+}
+
+/// How `--flows` records are encoded: `--format`, as alerts are.
+pub fn flow_encoding(outputs: &OutputArgs, observer: &Observer) -> FlowEncoding {
+    FlowEncoding {
+        format: outputs.format.into(),
+        observer: observer.clone(),
+    }
+}
+
 /// What every command that runs the sensor shares.
 pub fn sensor_options(
     sensor: &SensorArgs,
@@ -88,6 +106,7 @@ pub fn sensor_options(
         timeouts: timeouts(sensor)?,
         vlan_in_key: !sensor.no_vlan_key,
         flows: open_output(sensor.flows.as_deref(), sinks)?,
+        flow_encoding: FlowEncoding::default(),
         detection,
         progress: !quiet && io::stderr().is_terminal(),
         control: Control::with_signals().context("installing signal handlers")?,
@@ -110,11 +129,12 @@ pub fn alerting(
     detect: &DetectArgs,
     outputs: &OutputArgs,
     sinks: &SinkOptions,
+    observer: &Observer,
 ) -> Result<Option<Detection>, UsageError> {
     if outputs.no_detect {
         return Ok(None);
     }
-    let encoder = Encoder::new(outputs.format.into(), Observer::local());
+    let encoder = Encoder::new(outputs.format.into(), observer.clone());
     Ok(Some(Detection {
         engine: engine(detect, Some(encoder))?,
         alerts: Some(Destinations::open(&outputs.alerts, sinks).map_err(UsageError::Alerts)?),

@@ -124,6 +124,11 @@ pub enum Command {
         /// The policy file (TOML).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+
+        /// Print nothing when the policy is valid: only the exit status
+        /// (and the error, when it is not) tells.
+        #[arg(short, long)]
+        quiet: bool,
     },
 }
 
@@ -214,6 +219,35 @@ pub struct LiveArgs {
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub buffer_mib: i32,
 
+    /// Reader threads per interface [default: 1].
+    ///
+    /// One reader takes every packet of every interface from the kernel and
+    /// decodes it before handing it to the workers; on a busy port it is the
+    /// first thread to run out of CPU, and the kernel then drops packets
+    /// (`dropped N (kernel buffer)` in the summary, `kernel` in the stats).
+    /// With N above 1, each interface gets N capture sockets joined in a
+    /// Linux PACKET_FANOUT group: the kernel spreads packets over them by a
+    /// hash of addresses and ports that keeps both directions of a flow on
+    /// one socket, and N threads read them (thread k reads socket k of every
+    /// interface). Decoding and routing to workers stay in one thread, so
+    /// flows and alerts are the same as with one reader; each flow's packets
+    /// stay in order, while packets of different flows interleave in the
+    /// order the readers hand them over. IPv4 fragments are reassembled by
+    /// the kernel before they are spread (PACKET_FANOUT_FLAG_DEFRAG), so the
+    /// sensor sees whole datagrams instead of fragments.
+    ///
+    /// Use more than 1 only when the summary shows kernel-buffer drops with
+    /// the reader thread (`camsentry-reader-0` / the main thread in top -H)
+    /// at 100% CPU and cores to spare: the readers, the workers and the
+    /// kernel's own copying share the CPUs, and on a machine with few cores
+    /// more readers can lose more. Each reader has its own --buffer-mib
+    /// ring on every interface (N times the memory). Needs Linux and an
+    /// Ethernet interface (not `any`); refused otherwise. At most 16.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=crate::capture::MAX_READERS as i64),
+          hide_default_value = true)]
+    pub readers: u16,
+
     /// Do not put the interface in promiscuous mode.
     #[arg(long)]
     pub no_promisc: bool,
@@ -231,6 +265,12 @@ pub struct LiveArgs {
 
     #[command(flatten)]
     pub outputs: OutputArgs,
+
+    /// No `capturing on` notice on stderr (readiness still reaches systemd
+    /// through sd_notify); the end-of-run summary is printed as for
+    /// `replay`.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Where results go; shared by `replay` and `live`.
@@ -239,9 +279,12 @@ pub struct OutputArgs {
     /// Where alerts go; repeat for several. `-` (stdout), a file path
     /// (appended to, reopened on SIGHUP), `syslog+tcp://HOST:PORT` (RFC 5424,
     /// RFC 6587 octet counting), `syslog+udp://HOST:PORT`,
-    /// `unix:///path/to.sock`, or `tcp://`/`udp://` for bare JSON lines.
-    /// Network targets reconnect with backoff and spool to --spool-dir while
-    /// down.
+    /// `syslog+tls://HOST:PORT` (RFC 5425; options `?ca=FILE`,
+    /// `cert=FILE&key=FILE`, `name=NAME`), `unix:///path/to.sock`, or
+    /// `tcp://`/`udp://` for bare JSON lines. Syslog messages take their
+    /// severity and structured data (rule, category, Community ID) from the
+    /// alert. Network targets reconnect with backoff and spool to
+    /// --spool-dir while down.
     #[arg(long, value_name = "SPEC", default_value = "-")]
     pub alerts: Vec<String>,
 

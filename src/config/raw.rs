@@ -81,6 +81,12 @@ pub struct GroupSection {
     /// (members may reach nothing outside the site).
     #[serde(default)]
     pub allow: Vec<AllowSection>,
+    /// `[[group.inbound]]`: external sources allowed to reach members
+    /// (an operator's VPN range, a monitoring service). Inbound flows from
+    /// anywhere else that a member answers are exposure alerts. Default:
+    /// `[]` (nothing outside the site may reach members).
+    #[serde(default)]
+    pub inbound: Vec<InboundSection>,
     /// Rules turned off for the group's cameras: rule ids
     /// (`"CAMSENTRY-EGRESS-1"`) or prefixes ending in `*`
     /// (`"CAMSENTRY-SCAN-*"`); each must cover at least one rule. Their
@@ -165,6 +171,19 @@ pub struct AllowSection {
     pub budget: Option<Spanned<String>>,
 }
 
+/// One `[[group.inbound]]` rule: external sources members may be reached
+/// from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundSection {
+    /// Source networks: CIDR blocks or single addresses, e.g.
+    /// `["100.64.0.0/10"]`. Required, not empty; no default.
+    pub from: Spanned<SpannedList>,
+    /// The members' ports they may reach: numbers or `"LOW-HIGH"`
+    /// strings. Must not be empty when given. Default: any port.
+    pub ports: Option<Spanned<Vec<Spanned<toml::Value>>>>,
+}
+
 /// `[detect]`: one table per detector.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -181,6 +200,29 @@ pub struct DetectSection {
     /// `[detect.incident]`. Default: see [`IncidentSection`].
     #[serde(default)]
     pub incident: IncidentSection,
+    /// `[detect.tamper]`. Default: see [`TamperSection`].
+    #[serde(default)]
+    pub tamper: TamperSection,
+}
+
+/// `[detect.tamper]`: cameras that stop sending video, whose address or
+/// stream is taken over.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TamperSection {
+    /// Silence after which a continuously recorded camera raises an alert;
+    /// longer than zero. Default: `"5m"`.
+    pub dark_after: Option<Spanned<String>>,
+    /// Silence after which an interruption is reported as an event (not an
+    /// alert); longer than zero and shorter than `dark_after`. Default:
+    /// `"1m"`.
+    pub interrupted_after: Option<Spanned<String>>,
+    /// Groups whose cameras record continuously: armed from their first
+    /// video, without learning. Default: `[]`.
+    pub continuous: Option<Vec<String>>,
+    /// Groups whose cameras record on motion only: silence never alarms.
+    /// Default: `[]`.
+    pub motion: Option<Vec<String>>,
 }
 
 /// `[detect.incident]`: how detector matches become alert lines. Per

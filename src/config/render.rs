@@ -8,7 +8,7 @@
 
 use super::budget::format_duration;
 use super::mac::format_mac;
-use super::policy::{AllowRule, Group, Policy, PortRange, Suppression, Target};
+use super::policy::{AllowRule, Group, InboundRule, Policy, PortRange, Suppression, Target};
 
 impl Policy {
     /// The effective policy as TOML; see the module documentation.
@@ -78,6 +78,20 @@ impl Policy {
             string(&x.default_budget.to_string())
         ));
         out.push(format!("slow_window = {}", duration(x.slow_window)));
+
+        let t = &d.tamper;
+        out.push(String::new());
+        out.push("[detect.tamper]".to_string());
+        out.push(format!("dark_after = {}", duration(t.dark_after)));
+        out.push(format!(
+            "interrupted_after = {}",
+            duration(t.interrupted_after)
+        ));
+        out.push(format!(
+            "continuous = {}",
+            array(t.continuous.iter().cloned())
+        ));
+        out.push(format!("motion = {}", array(t.motion.iter().cloned())));
 
         let i = &d.incident;
         out.push(String::new());
@@ -150,6 +164,22 @@ fn group(out: &mut Vec<String>, g: &Group) {
     }
     for rule in g.rules() {
         allow(out, rule);
+    }
+    for rule in g.inbound() {
+        inbound(out, rule);
+    }
+}
+
+fn inbound(out: &mut Vec<String>, r: &InboundRule) {
+    out.push(String::new());
+    out.push("[[group.inbound]]".to_string());
+    let from = r.from().iter().map(|c| c.to_compact_string());
+    out.push(format!("from = {}", array(from)));
+    if r.ports().is_empty() {
+        out.push("# ports: any".to_string());
+    } else {
+        let items: Vec<String> = r.ports().iter().map(port).collect();
+        out.push(format!("ports = [{}]", items.join(", ")));
     }
 }
 
@@ -270,6 +300,12 @@ windows = ["1m", "1h", "1d"]
 baseline_factor = 4.0
 default_budget = "10MB/1h"
 slow_window = "6h"
+
+[detect.tamper]
+dark_after = "5m"
+interrupted_after = "1m"
+continuous = []
+motion = []
 
 [detect.incident]
 update_interval = "10m"

@@ -10,6 +10,7 @@ use crate::camera::{Inventory, Names};
 use crate::config::Policy;
 use crate::config::policy::{Role, Transport};
 use crate::flow::record::transport_name;
+use crate::net::IpProto;
 use crate::observation::{FlowStart, Observation};
 use crate::timestamp::{Nanos, Timestamp};
 
@@ -89,7 +90,7 @@ impl Context<'_> {
         }
         let name = self.names.lookup(camera, dst);
         let transport = Transport::from_ip_proto(proto);
-        let port_opt = matches!(proto, 6 | 17 | 132).then_some(port);
+        let port_opt = IpProto(proto).has_ports().then_some(port);
         let host = self.inventory.host(camera);
         let vendor = host.and_then(|h| h.vendor.map(|v| v.name));
         if let Some(group) = self
@@ -137,6 +138,7 @@ impl Context<'_> {
             },
             evidence: serde_json::Map::new(),
             incident: None,
+            flow: None,
         }
     }
 }

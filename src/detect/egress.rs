@@ -22,9 +22,10 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{Context, Detector};
-use crate::alert::{Alert, Category, Rule};
+use crate::alert::{Alert, AlertFlow, Category, Rule};
 use crate::flow::community_id::community_id_v1;
-use crate::flow::record::transport_name;
+use crate::flow::record::{flow_id, transport_name};
+use crate::net::IpProto;
 use crate::observation::{FlowStart, Observation};
 use crate::timestamp::{Nanos, Timestamp};
 
@@ -137,7 +138,7 @@ impl Egress {
             return;
         }
         self.remember(key, *ts);
-        let has_ports = matches!(proto, 6 | 17 | 132);
+        let has_ports = IpProto(*proto).has_ports();
         let mut alert = context.camera_alert(RULE, camera, *ts);
         alert.source_port = has_ports.then_some(initiator.port);
         alert.destination_ip = Some(dst);
@@ -160,17 +161,31 @@ impl Egress {
         alert
             .evidence
             .insert("name_source".into(), json!(name.map(|_| "dns_or_sni")));
-        alert.evidence.insert("answered".into(), json!(false));
+        alert.evidence.insert("flow_answered".into(), json!(false));
         // The alert fires on the flow's first packet: that packet is all
         // that has been sent so far.
         alert.evidence.insert("packets_so_far".into(), json!(1));
         alert
             .evidence
             .insert("bytes_so_far".into(), json!(first_bytes));
+        let target = match name {
+            Some(name) => format!("{name} ({dst})"),
+            None => dst.to_string(),
+        };
         alert.evidence.insert(
             "reason".into(),
-            json!("destination not allowed by policy or baseline"),
+            json!(format!(
+                "camera {camera} contacted {target}, a destination not allowed by policy or baseline"
+            )),
         );
+        alert.flow = Some(AlertFlow {
+            id: flow_id(&start.id.key, *ts),
+            start: *ts,
+            initiator: (camera, initiator.port),
+            responder: (dst, responder.port),
+            packets: Some([1, 0]),
+            bytes: Some([u64::from(*first_bytes), 0]),
+        });
         alerts.push(alert);
     }
 }

@@ -5,7 +5,7 @@
 use super::context::Knowledge;
 use super::incident::{IncidentSettings, Incidents};
 use super::stats::{DetectionStats, category_index};
-use super::{Baseline, Detector, egress, exfil, scan};
+use super::{Baseline, Detector, egress, exfil, exposure, scan, sensor, tamper};
 use crate::alert::{Alert, Encoder};
 use crate::camera::{Inventory, Names};
 use crate::config::Policy;
@@ -25,6 +25,8 @@ pub struct Engine {
     pending: Vec<Alert>,
     /// Lines the incident layer lets through.
     lines: Vec<Alert>,
+    /// Informational events of the current observation (not alerts).
+    events: Vec<Alert>,
     pub incidents: Incidents,
     now: Timestamp,
     /// Packet time of the last idle-incident sweep.
@@ -45,6 +47,9 @@ impl Engine {
             Box::new(egress::Egress::new(policy.detect().egress.realert)),
             Box::new(scan::Scan::new(&policy.detect().scan)),
             Box::new(exfil::Exfil::new(&policy.detect().exfil)),
+            Box::new(sensor::Sensor::default()),
+            Box::new(exposure::Exposure::new()),
+            Box::new(tamper::Tamper::new(&policy.detect().tamper)),
         ];
         let incidents = Incidents::new(IncidentSettings::from(&policy.detect().incident));
         let mut stats = DetectionStats::default();
@@ -55,6 +60,7 @@ impl Engine {
             encoder,
             pending: Vec::new(),
             lines: Vec::new(),
+            events: Vec::new(),
             incidents,
             now: Timestamp::ZERO,
             last_tick: Timestamp::ZERO,
@@ -78,6 +84,18 @@ impl Engine {
         &self.knowledge.baseline
     }
 
+    /// Cameras in the inventory, and how many of them are still in their
+    /// learning period at the latest packet time (for telemetry gauges).
+    pub fn camera_counts(&self) -> (u64, u64) {
+        let cameras = self.knowledge.inventory.cameras(&self.knowledge.policy);
+        let learn_for = self.knowledge.learn_for;
+        let learning = cameras
+            .iter()
+            .filter(|h| learn_for > 0 && self.now.since(h.first_seen) < learn_for)
+            .count();
+        (cameras.len() as u64, learning as u64)
+    }
+
     /// Replaces the policy (SIGHUP reload), keeping all learned state. The
     /// incident settings and the suppression entries change with it; counts
     /// of entries that stay are kept.
@@ -99,7 +117,9 @@ impl Engine {
         let context = self.knowledge.context();
         for detector in &mut self.detectors {
             detector.observe(&context, observation, &mut self.pending);
+            detector.drain_events(&mut self.events);
         }
+        self.encode_events(out);
         // Idle incidents close once per second of packet time: the sweep
         // walks every open incident.
         if self.now.since(self.last_tick) >= crate::timestamp::NANOS_PER_SEC {
@@ -115,7 +135,9 @@ impl Engine {
         let context = self.knowledge.context();
         for detector in &mut self.detectors {
             detector.finish(&context, self.now, &mut self.pending);
+            detector.drain_events(&mut self.events);
         }
+        self.encode_events(out);
         let knowledge = &mut self.knowledge;
         for detector in &self.detectors {
             detector.learned(&mut knowledge.baseline);
@@ -141,6 +163,16 @@ impl Engine {
         self.encode_lines(out)
     }
 
+    /// Writes the detectors' events (counted apart from the alerts).
+    fn encode_events(&mut self, out: &mut Vec<u8>) {
+        for event in self.events.drain(..) {
+            self.stats.events += 1;
+            if let Some(encoder) = &mut self.encoder {
+                encoder.encode_event(&event, out);
+            }
+        }
+    }
+
     fn encode_lines(&mut self, out: &mut Vec<u8>) -> usize {
         let raised = self.lines.len();
         for alert in self.lines.drain(..) {
@@ -162,6 +194,12 @@ impl Engine {
             }
         }
         raised
+    }
+
+    /// Whether an alert was written about flow `id` (EVE flow records'
+    /// `alerted`); forgets it.
+    pub fn take_alerted(&mut self, id: u64) -> bool {
+        self.encoder.as_mut().is_some_and(|e| e.take_alerted(id))
     }
 }
 
@@ -200,6 +238,7 @@ reason = "pen test"
             hostname: "sensor".into(),
             product: "camsentry",
             version: "0",
+            interface: None,
         };
         Engine::new(
             policy,
@@ -241,6 +280,12 @@ reason = "pen test"
     fn every_rule_is_listed_once() {
         let ids: std::collections::BTreeSet<&str> = RULES.iter().map(|r| r.id).collect();
         assert_eq!(ids.len(), RULES.len());
+    }
+
+    #[test]
+    fn the_policy_knows_every_rule_in_order() {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        assert_eq!(ids, crate::alert::RULE_IDS);
     }
 
     #[test]

@@ -13,7 +13,12 @@
 //!   baseline allows;
 //! - `scan/`: a camera probes hosts or ports (Threshold Random Walk plus
 //!   distinct-target windows and ARP sweeps);
-//! - `exfil/`: a camera uploads unusual volume to anything but a recorder.
+//! - `exfil/`: a camera uploads unusual volume to anything but a recorder;
+//! - `sensor`: the inventory's bounds refused hosts (an identity flood).
+//! - `exposure/`: a camera answers a host on the Internet, or asks the
+//!   router to open a port to it (UPnP, NAT-PMP, PCP).
+//! - `tamper/`: a camera's video stops, its address or stream is taken
+//!   over, its firmware changes (the last two also as events).
 //!
 //! Around them:
 //! - `context`: what detectors see ([`Knowledge`] and its read-only
@@ -31,9 +36,12 @@ pub mod context;
 pub mod egress;
 pub mod engine;
 pub mod exfil;
+pub mod exposure;
 pub mod incident;
 pub mod scan;
+pub mod sensor;
 pub mod stats;
+pub mod tamper;
 #[cfg(test)]
 pub(crate) mod testing;
 pub(crate) mod window;
@@ -63,6 +71,11 @@ pub trait Detector: Send {
     /// End of input: report what is still pending.
     fn finish(&mut self, _context: &Context<'_>, _now: Timestamp, _alerts: &mut Vec<Alert>) {}
 
+    /// Moves the informational events (ECS `event.kind: "event"`) raised
+    /// so far to `events`: they bypass the policy's tuning and the incident
+    /// layer and are not counted as alerts.
+    fn drain_events(&mut self, _events: &mut Vec<Alert>) {}
+
     /// Adds what the detector learned (upload volumes) to the baseline that
     /// `camsentry learn` writes.
     fn learned(&self, _baseline: &mut Baseline) {}
@@ -71,11 +84,18 @@ pub trait Detector: Send {
 /// Every rule camsentry raises, in id order: what policy rule patterns
 /// (`[[suppress]] rule`, a group's `disable` and `severity`) are checked
 /// against.
-pub const RULES: [Rule; 11] = [
+pub const RULES: [Rule; 24] = [
     egress::RULE,
     exfil::RULE_BUDGET,
     exfil::RULE_BASELINE,
     exfil::RULE_SLOW,
+    exposure::RULES[0],
+    exposure::RULES[1],
+    exposure::RULES[2],
+    exposure::RULES[3],
+    exposure::RULES[4],
+    exposure::RULES[5],
+    exposure::RULES[6],
     scan::RULES[0],
     scan::RULES[1],
     scan::RULES[2],
@@ -83,4 +103,10 @@ pub const RULES: [Rule; 11] = [
     scan::RULES[4],
     scan::RULES[5],
     scan::RULES[6],
+    sensor::RULE_OVERFLOW,
+    tamper::RULES[0],
+    tamper::RULES[1],
+    tamper::RULES[2],
+    tamper::RULES[3],
+    tamper::RULES[4],
 ];

@@ -29,12 +29,15 @@ pub struct DisableCount {
 
 /// Per-category alert counts and detection delays.
 pub struct DetectionStats {
-    pub alerts: [u64; 3],
+    pub alerts: [u64; Category::ALL.len()],
+    /// Informational events written (ECS `event.kind: "event"`), not
+    /// alerts.
+    pub events: u64,
     /// Alerts per rule id.
     pub by_rule: std::collections::BTreeMap<&'static str, u64>,
     /// Packet-time delay (microseconds) between the evidence that crossed a
     /// threshold and the alert, per category.
-    pub delay_us: [Histogram<u64>; 3],
+    pub delay_us: [Histogram<u64>; Category::ALL.len()],
     /// Per `[[suppress]]` entry of the policy in force, in file order, then
     /// entries that a reload removed after they had dropped matches.
     pub suppressed: Vec<SuppressCount>,
@@ -141,9 +144,10 @@ impl Default for DetectionStats {
     fn default() -> Self {
         let histogram = || Histogram::new_with_bounds(1, 86_400_000_000, 3).expect("static bounds");
         DetectionStats {
-            alerts: [0; 3],
+            alerts: [0; Category::ALL.len()],
+            events: 0,
             by_rule: std::collections::BTreeMap::new(),
-            delay_us: [histogram(), histogram(), histogram()],
+            delay_us: std::array::from_fn(|_| histogram()),
             suppressed: Vec::new(),
             disabled: Vec::new(),
         }
@@ -155,5 +159,8 @@ pub fn category_index(category: Category) -> usize {
         Category::Egress => 0,
         Category::Scan => 1,
         Category::Exfil => 2,
+        Category::Sensor => 3,
+        Category::Exposure => 4,
+        Category::Tamper => 5,
     }
 }

@@ -50,6 +50,7 @@ pub fn alert(rule: Rule, ts: Timestamp, source: IpAddr) -> Alert {
         camera: CameraInfo::default(),
         evidence: serde_json::Map::new(),
         incident: None,
+        flow: None,
     }
 }
 

@@ -13,5 +13,5 @@ mod table;
 
 pub use key::{FlowKey, worker_of};
 pub use record::FlowRecord;
-pub use state::{EndReason, Flow, TcpState};
+pub use state::{EndReason, Flow, RtpJump, RtpTrack, TcpState};
 pub use table::{FlowPacket, FlowTable, PacketOutcome, TableCounters, Timeouts};

@@ -1,29 +1,57 @@
-//! The finished-flow record: one JSON object per line.
+//! The finished-flow record: what a flow's end reports, and its
+//! `flow_id`.
 //!
-//! Schema (documented in the README): `event_type` is always `"flow"`;
-//! `src_*` is the initiator, `dest_*` the responder; `orig_*`/`resp_*`
-//! counters are what each of them sent; bytes are on-the-wire frame lengths.
+//! The record is a plain summary of a [`Flow`] (`src_*` is the initiator,
+//! `dest_*` the responder; `orig_*`/`resp_*` counters are what each of them
+//! sent; bytes are on-the-wire frame lengths). Its ECS and EVE documents
+//! are built from it by pure functions in `alert::flows`, so the record can
+//! be made and encoded wherever flows end.
 
-use serde::{Deserialize, Serialize};
+use sha1::{Digest, Sha1};
 
+use super::key::FlowKey;
 use super::state::{EndReason, FROM_INITIATOR, FROM_RESPONDER, Flow, flag_letters};
 use crate::net::IpProto;
+use crate::timestamp::Timestamp;
 
-/// A flow record as written, and as tests read it back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A flow's id, as EVE's `flow_id`: a hash of the flow key and the time
+/// of its first packet, so that the flow's alerts and its record carry
+/// the same number whichever worker saw the flow, on every run. Kept
+/// below 2^63 since Suricata writes it as a signed 64-bit integer.
+pub fn flow_id(key: &FlowKey, first_ts: Timestamp) -> u64 {
+    let mut hasher = Sha1::new();
+    hasher.update([key.proto]);
+    for (addr, port) in [(key.addr_lo, key.port_lo), (key.addr_hi, key.port_hi)] {
+        match addr {
+            std::net::IpAddr::V4(a) => hasher.update(a.octets()),
+            std::net::IpAddr::V6(a) => hasher.update(a.octets()),
+        }
+        hasher.update(port.to_be_bytes());
+    }
+    hasher.update(key.vlan.to_be_bytes());
+    hasher.update(key.inner_vlan.to_be_bytes());
+    hasher.update(first_ts.as_nanos().to_be_bytes());
+    let digest: [u8; 20] = hasher.finalize().into();
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(head) & (i64::MAX as u64)
+}
+
+/// A finished flow's summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowRecord {
-    pub event_type: String,
-    pub start: String,
-    pub end: String,
+    pub flow_id: u64,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// `end - start`, in nanoseconds.
+    pub duration_nanos: u64,
     pub src_ip: String,
     pub src_port: u16,
     pub dest_ip: String,
     pub dest_port: u16,
     pub proto: u8,
     pub transport: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub vlan: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub inner_vlan: Option<u16>,
     pub orig_packets: u64,
     pub orig_bytes: u64,
@@ -33,19 +61,20 @@ pub struct FlowRecord {
     /// The flow's opening was not seen (the capture began, or an earlier
     /// flow of the same conversation timed out, while it ran): `src_*` is
     /// then the side the ports say is the client.
-    #[serde(default)]
     pub midstream: bool,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tcp: Option<TcpSummary>,
     pub end_reason: String,
     pub community_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TcpSummary {
     pub state: String,
     pub orig_flags: String,
     pub resp_flags: String,
+    /// The same flags as header bits.
+    pub orig_flag_bits: u8,
+    pub resp_flag_bits: u8,
 }
 
 /// The transport's name, as ECS `network.transport` spells it; see
@@ -67,12 +96,15 @@ impl FlowRecord {
                 state: state.name().to_string(),
                 orig_flags,
                 resp_flags,
+                orig_flag_bits: flow.tcp_flags[FROM_INITIATOR],
+                resp_flag_bits: flow.tcp_flags[FROM_RESPONDER],
             }
         });
         FlowRecord {
-            event_type: "flow".to_string(),
-            start: flow.first_ts.rfc3339_micros().to_string(),
-            end: flow.last_ts.rfc3339_micros().to_string(),
+            flow_id: flow_id(&flow.key, flow.first_ts),
+            start: flow.first_ts,
+            end: flow.last_ts,
+            duration_nanos: flow.last_ts.since(flow.first_ts),
             src_ip: src.to_string(),
             src_port,
             dest_ip: dst.to_string(),
@@ -90,15 +122,6 @@ impl FlowRecord {
             tcp,
             end_reason: reason.name().to_string(),
             community_id: flow.community_id(),
-        }
-    }
-
-    /// Appends the record and a newline to `out`.
-    pub fn write_line(&self, out: &mut Vec<u8>) {
-        // Serialising a struct of strings and integers into a Vec cannot
-        // fail; if it ever did, dropping one record beats aborting a run.
-        if serde_json::to_writer(&mut *out, self).is_ok() {
-            out.push(b'\n');
         }
     }
 }

@@ -98,6 +98,67 @@ pub struct Flow {
     pub first_seq: u64,
 }
 
+/// The last RTP SSRC and sequence number of one side of a flow: what the
+/// worker compares each media packet with, so that a changed SSRC or a
+/// jump of the sequence number is reported once, not per packet. Eight
+/// bytes; kept by the worker beside its table (the table entry is two
+/// cache lines with no room to spare), see `pipeline::observe`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RtpTrack {
+    pub ssrc: u32,
+    pub seq: u16,
+    /// Which side is tracked: 0 none yet, 1 the initiator, 2 the responder.
+    /// The first side that sends media is kept.
+    pub side: u8,
+}
+
+/// Sequence distance (forward, modulo 2^16) from the expected next packet
+/// beyond which a jump is not loss: 4,096 packets are over a second of
+/// high-rate video lost in one go; reordering shows as a small backward
+/// step, within [`RTP_REORDER`].
+pub const RTP_JUMP: u16 = 4_096;
+/// A backward step of the sequence number up to this many packets is
+/// reordering or a duplicate.
+pub const RTP_REORDER: u16 = 512;
+
+/// What [`RtpTrack::update`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtpJump {
+    pub old_ssrc: u32,
+    pub new_ssrc: u32,
+    pub old_seq: u16,
+    pub new_seq: u16,
+}
+
+impl RtpTrack {
+    /// Takes one media packet's header from `side` (1 initiator, 2
+    /// responder); returns the change when its SSRC differs from the last
+    /// one or its sequence number jumped.
+    pub fn update(&mut self, side: u8, ssrc: u32, seq: u16) -> Option<RtpJump> {
+        if self.side == 0 {
+            *self = RtpTrack { ssrc, seq, side };
+            return None;
+        }
+        if self.side != side {
+            return None;
+        }
+        let forward = seq.wrapping_sub(self.seq.wrapping_add(1));
+        let jumped = (RTP_JUMP..u16::MAX - RTP_REORDER).contains(&forward);
+        let change = (ssrc != self.ssrc || jumped).then_some(RtpJump {
+            old_ssrc: self.ssrc,
+            new_ssrc: ssrc,
+            old_seq: self.seq,
+            new_seq: seq,
+        });
+        // A reordered packet does not move the sequence number back.
+        if change.is_some() || forward < RTP_JUMP {
+            self.ssrc = ssrc;
+            self.seq = seq;
+        }
+        change
+    }
+}
+
 impl Flow {
     pub fn initiator(&self) -> (IpAddr, u16) {
         if self.initiator_is_lo {

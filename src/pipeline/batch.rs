@@ -5,8 +5,9 @@
 //! packet path allocates nothing: the reader clears a used batch and fills
 //! it again.
 
+use super::records::RecordChunk;
 use crate::decode::{ArpView, PacketView};
-use crate::flow::{EndReason, Flow, FlowKey, FlowRecord, TableCounters};
+use crate::flow::{FlowKey, TableCounters};
 use crate::observation::Observation;
 use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
@@ -34,6 +35,9 @@ pub struct PacketRecord {
     pub payload_end: u32,
     /// The payload looks like RTP media (`protocols::service`).
     pub media: bool,
+    /// For media: the RTP SSRC and sequence number, read by the reader
+    /// from the bytes it already looked at (video payloads are not copied).
+    pub rtp: (u32, u16),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -95,64 +99,6 @@ pub fn sweep_order(end_seq: u64, first_seq: u64) -> EventOrder {
 pub struct Event {
     pub order: EventOrder,
     pub observation: Observation,
-}
-
-/// Finished-flow records a worker encoded, in the order of their events:
-/// the collector only merges these byte chunks, so the JSON encoding of a
-/// million flows runs on the workers, in parallel.
-#[derive(Debug, Default)]
-pub struct RecordChunk {
-    /// The encoded lines, back to back.
-    pub bytes: Vec<u8>,
-    /// Each record's order and the end of its line in `bytes`.
-    pub ends: Vec<(EventOrder, u32)>,
-}
-
-impl RecordChunk {
-    /// Encodes one finished flow.
-    pub fn push(&mut self, order: EventOrder, flow: &Flow, reason: EndReason) {
-        FlowRecord::new(flow, reason).write_line(&mut self.bytes);
-        self.ends.push((order, self.bytes.len() as u32));
-    }
-
-    /// Appends record `at` of `other`, already encoded.
-    pub fn push_from(&mut self, other: &RecordChunk, at: usize) {
-        self.bytes.extend_from_slice(other.line(at));
-        self.ends.push((other.ends[at].0, self.bytes.len() as u32));
-    }
-
-    /// The encoded line of record `at` (newline included).
-    pub fn line(&self, at: usize) -> &[u8] {
-        let start = at.checked_sub(1).map_or(0, |i| self.ends[i].1 as usize);
-        &self.bytes[start..self.ends[at].1 as usize]
-    }
-
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// Puts the records in event order. Lines are re-packed only when
-    /// they were out of order (expiry sweeps), which packet-driven ends
-    /// never are.
-    pub fn sort(&mut self) {
-        if self.ends.is_sorted_by_key(|&(order, _)| order) {
-            return;
-        }
-        let mut at: Vec<usize> = (0..self.ends.len()).collect();
-        at.sort_unstable_by_key(|&i| self.ends[i].0);
-        let mut sorted = RecordChunk {
-            bytes: Vec::with_capacity(self.bytes.len()),
-            ends: Vec::with_capacity(self.ends.len()),
-        };
-        for i in at {
-            sorted.push_from(self, i);
-        }
-        *self = sorted;
-    }
 }
 
 /// A worker's events and records for one epoch, or a part of them, with

@@ -27,6 +27,8 @@ use crate::sink::Destinations;
 use crate::sink::SinkCounters;
 use crate::stats::ReaderCounters;
 use crate::stats::Snapshot;
+use crate::stats::summary::Written;
+use crate::stats::telemetry::{CameraGauges, SinkReport};
 
 pub struct Outputs {
     pub flows: Option<Destinations>,
@@ -43,6 +45,8 @@ pub struct CollectorReport {
     pub engine: Option<Engine>,
     /// Counters of every network sink, after shutdown.
     pub deliveries: Vec<(String, SinkCounters)>,
+    /// Lines each output took, by kind and spec.
+    pub written: Vec<Written>,
     /// The alerts as encoded, when the run keeps them for a report.
     pub kept_alerts: KeptAlerts,
 }
@@ -66,8 +70,13 @@ impl KeptAlerts {
         for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             if self.values.len() >= MAX_KEPT_ALERTS {
                 self.left_out += 1;
-            } else if let Ok(value) = serde_json::from_slice(line) {
-                self.values.push(value);
+            } else if let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) {
+                // Events (`event.kind: "event"`, EVE `event_type:
+                // "camsentry"`) are no alerts.
+                let event = value["event"]["kind"] == "event" || value["event_type"] == "camsentry";
+                if !event {
+                    self.values.push(value);
+                }
             }
         }
     }
@@ -102,7 +111,13 @@ struct Counters {
 }
 
 impl Counters {
-    fn snapshot(&self, engine: Option<&Engine>) -> Snapshot {
+    /// `outputs`: the destinations of each kind of line, whose network
+    /// sinks' counters the snapshot reports.
+    fn snapshot(
+        &self,
+        engine: Option<&Engine>,
+        outputs: [(&'static str, Option<&Destinations>); 3],
+    ) -> Snapshot {
         let mut table = TableCounters::default();
         for t in &self.tables {
             table.created += t.created;
@@ -116,6 +131,11 @@ impl Counters {
             live_flows: self.live_flows.iter().sum(),
             batch_latency: self.latency.clone(),
             alerts_by_rule: engine.map(|e| e.stats.by_rule.clone()).unwrap_or_default(),
+            cameras: engine.map(|e| {
+                let (cameras, learning) = e.camera_counts();
+                CameraGauges { cameras, learning }
+            }),
+            deliveries: SinkReport::of(outputs),
         }
     }
 }
@@ -137,6 +157,7 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         output_error: None,
         engine: None,
         deliveries: Vec::new(),
+        written: Vec::new(),
         kept_alerts: KeptAlerts::default(),
     };
     let mut counters = Counters {
@@ -173,8 +194,10 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
                 if let Some(engine) = engine.as_mut() {
                     alert_lines.clear();
                     let raised = engine.observe(observation, &mut alert_lines);
-                    if raised > 0 {
-                        report.alerts += raised as u64;
+                    report.alerts += raised as u64;
+                    // Informational events (a stream resumed) share the alert
+                    // outputs but are not counted as alerts.
+                    if !alert_lines.is_empty() {
                         if keep_alerts {
                             report.kept_alerts.keep(&alert_lines);
                         }
@@ -183,7 +206,14 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
                 }
             }
             Item::Record(record) => {
-                if write_or_close(&mut flows, record, &mut report.output_error) {
+                // The record's FlowEnd went to the engine just before (same
+                // order, events first): whether an alert named this flow is
+                // known now, and only here (see `records`).
+                let alerted = engine
+                    .as_mut()
+                    .is_some_and(|e| e.take_alerted(record.flow_id));
+                let bytes = record.with_alerted(alerted, &mut line);
+                if write_or_close(&mut flows, bytes, &mut report.output_error) {
                     report.flow_records += 1;
                 }
             }
@@ -208,7 +238,12 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
                     || last)
             {
                 last_metrics = Some(now);
-                let text = counters.snapshot(engine.as_ref()).prometheus();
+                let outputs = [
+                    ("alerts", alerts_out.as_ref()),
+                    ("flows", flows.as_ref()),
+                    ("stats", telemetry.stats_out.as_ref()),
+                ];
+                let text = counters.snapshot(engine.as_ref(), outputs).prometheus();
                 if let Ok(mut shared) = metrics.lock() {
                     *shared = text;
                 }
@@ -218,11 +253,15 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
             {
                 last_stats = now;
                 line.clear();
-                let value = counters.snapshot(engine.as_ref()).json(SystemTime::now());
-                if serde_json::to_writer(&mut line, &value).is_ok() {
-                    line.push(b'\n');
-                    write_or_close(&mut telemetry.stats_out, &line, &mut report.output_error);
-                }
+                let outputs = [
+                    ("alerts", alerts_out.as_ref()),
+                    ("flows", flows.as_ref()),
+                    ("stats", telemetry.stats_out.as_ref()),
+                ];
+                let snapshot = counters.snapshot(engine.as_ref(), outputs);
+                snapshot.json_line(SystemTime::now(), &mut line);
+                line.push(b'\n');
+                write_or_close(&mut telemetry.stats_out, &line, &mut report.output_error);
             }
             if let Some(out) = telemetry.stats_out.as_mut() {
                 let _ = out.flush();
@@ -246,13 +285,25 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
     }
     let stats_out = telemetry.and_then(|t| t.stats_out);
-    for out in [flows, alerts_out, stats_out].into_iter().flatten() {
-        let mut out = out;
+    for (output, out) in [
+        ("flows", flows),
+        ("alerts", alerts_out),
+        ("stats", stats_out),
+    ] {
+        let Some(mut out) = out else { continue };
         if let Some(error) = out.flush() {
             report.output_error.get_or_insert(error);
         }
         // Network sinks get a few seconds to deliver, then spool the rest.
-        report.deliveries.extend(out.shutdown(SHUTDOWN_GRACE));
+        let (written, deliveries) = out.shutdown_counted(SHUTDOWN_GRACE);
+        report.deliveries.extend(deliveries);
+        report
+            .written
+            .extend(written.into_iter().map(|(sink, lines)| Written {
+                output,
+                sink,
+                lines,
+            }));
     }
     report.engine = engine;
     report

@@ -156,8 +156,12 @@ impl Dispatcher {
         let start = usize::from(view.payload_offset);
         let end = start + usize::from(view.payload_len).min(MAX_PAYLOAD_COPY);
         let mut media = false;
+        let mut rtp = (0, 0);
         if let Some(bytes) = frame.get(start..end) {
             media = looks_like_media(view.proto, bytes);
+            if media {
+                rtp = rtp_ids(view.proto, bytes);
+            }
             // Only payloads a hint parser reads are copied (see
             // `protocols::hints`), so that video is never copied.
             if hint_for(view.proto, view.src_port, view.dst_port, bytes).is_some() {
@@ -176,6 +180,7 @@ impl Dispatcher {
             payload_start,
             payload_end,
             media,
+            rtp,
         });
     }
 
@@ -201,7 +206,12 @@ impl Dispatcher {
             batch.now = self.now;
             batch.end_seq = self.seq;
             batch.last = last;
-            batch.reader = self.counters.clone();
+            // The collector reads the reader's counters from worker 0's
+            // output only; a copy per worker would allocate (the per-reader
+            // list) for nothing every epoch.
+            if worker == 0 {
+                batch.reader = self.counters.clone();
+            }
             // A send fails only when the worker is gone, which happens only
             // after the run is already failing.
             let _ = self.senders[worker].send(batch);
@@ -214,5 +224,22 @@ impl Dispatcher {
     pub fn finish(mut self) -> ReaderCounters {
         self.close_epoch(true);
         self.counters
+    }
+}
+/// SSRC and sequence number of a payload [`looks_like_media`] accepted
+/// (RTP on UDP, or behind the 4-byte interleaved frame header on TCP).
+fn rtp_ids(proto: u8, payload: &[u8]) -> (u32, u16) {
+    let offset = if proto == crate::net::IpProto::TCP.0 {
+        4
+    } else {
+        0
+    };
+    let header = payload.get(offset..offset + 12).unwrap_or(&[]);
+    match (header.get(2..4), header.get(8..12)) {
+        (Some(&[s0, s1]), Some(&[a, b, c, d])) => (
+            u32::from_be_bytes([a, b, c, d]),
+            u16::from_be_bytes([s0, s1]),
+        ),
+        _ => (0, 0),
     }
 }

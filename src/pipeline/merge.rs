@@ -11,13 +11,15 @@
 use crossbeam_channel::Receiver;
 
 use super::batch::{EventOrder, WorkerOutput};
+use super::records::RecordLine;
 use crate::observation::Observation;
 
 /// One item of the merged stream.
 pub enum Item<'a> {
     Observation(&'a Observation),
-    /// An encoded flow record (one line, newline included).
-    Record(&'a [u8]),
+    /// An encoded flow record, right after its flow's end observation
+    /// when detection runs.
+    Record(RecordLine<'a>),
 }
 
 /// One worker's current part and how far the merge has read it.
@@ -33,7 +35,8 @@ impl Stream {
     /// record is written, as it always has).
     fn head(&self) -> Option<(EventOrder, bool)> {
         let event = self.part.events.get(self.event).map(|e| (e.order, false));
-        let record = self.part.records.ends.get(self.record).map(|r| (r.0, true));
+        let records = &self.part.records;
+        let record = (self.record < records.len()).then(|| (records.order(self.record), true));
         match (event, record) {
             (Some(e), Some(r)) => Some(e.min(r)),
             (e, r) => e.or(r),
@@ -112,7 +115,7 @@ impl<'r> EpochMerge<'r> {
             };
             let stream = &mut self.streams[index];
             if is_record {
-                each(Item::Record(stream.part.records.line(stream.record)));
+                each(Item::Record(stream.part.records.record(stream.record)));
                 stream.record += 1;
             } else {
                 each(Item::Observation(

@@ -19,6 +19,7 @@ mod merge;
 mod notify;
 mod observe;
 mod progress;
+mod records;
 mod worker;
 
 use std::path::PathBuf;
@@ -29,12 +30,14 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::bounded;
 
-pub use batch::{Batch, Event, EventOrder, PacketRecord, RecordChunk, WorkerOutput};
+pub use batch::{Batch, Event, EventOrder, PacketRecord, WorkerOutput};
 pub use collector::{KeptAlerts, MAX_KEPT_ALERTS};
 pub use dispatcher::{Backpressure, Dispatcher, EPOCH_PACKETS};
 pub use live::{LiveInterface, LiveOptions, live};
 pub use merge::{EpochMerge, Item, WorkerGone};
+pub use records::{RecordChunk, RecordLine};
 
+use crate::alert::{Format, Observer};
 use crate::capture::{self, FileOutcome, InputError};
 use crate::detect::Engine;
 use crate::flow::Timeouts;
@@ -98,11 +101,29 @@ pub struct SensorOptions {
     pub timeouts: Timeouts,
     pub vlan_in_key: bool,
     pub flows: Option<Destinations>,
+    /// How flow records are encoded (`--format`) and the sensor they name.
+    pub flow_encoding: FlowEncoding,
     /// The detection engine (`None`: detection off).
     pub detection: Option<Detection>,
     pub progress: bool,
     pub control: Control,
     pub telemetry: Option<Telemetry>,
+}
+
+/// The encoding of flow records: ECS or EVE, with the sensor's fields.
+#[derive(Debug, Clone)]
+pub struct FlowEncoding {
+    pub format: Format,
+    pub observer: Observer,
+}
+
+impl Default for FlowEncoding {
+    fn default() -> FlowEncoding {
+        FlowEncoding {
+            format: Format::Ecs,
+            observer: Observer::local(),
+        }
+    }
 }
 
 /// Everything a replay run needs.
@@ -167,6 +188,7 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
             capacity: per_worker_capacity,
             timeouts: options.timeouts,
             emit_flow_ends,
+            flow_encoding: options.flow_encoding.clone(),
             observe,
         };
         let recycle = recycle_tx.clone();
@@ -221,6 +243,7 @@ fn finish(running: Running, files: Vec<FileOutcome>) -> Result<RunOutcome, RunEr
             alerts: report.alerts,
             elapsed: running.started.elapsed(),
             deliveries: report.deliveries,
+            written: report.written,
             skipped_inputs: 0,
         },
         engine: report.engine,

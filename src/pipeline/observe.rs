@@ -1,6 +1,8 @@
 //! Turning one packet's effect on its flow into observations for detection:
 //! flow start, first answer, byte chunks, and the hints its payload carries
-//! (DNS answers, TLS SNI, RTSP replies, WS-Discovery, DHCP, ICMP errors).
+//! (DNS answers, TLS SNI, RTSP replies, WS-Discovery, DHCP, ICMP errors,
+//! SSDP gateway searches, UPnP port-mapping calls and their replies,
+//! NAT-PMP and PCP).
 //! Which parser reads a payload is `protocols::hints`'s call, the same one
 //! that decided to copy it.
 //!
@@ -10,15 +12,16 @@
 use std::net::IpAddr;
 
 use super::batch::{ArpRecord, Event, PacketRecord, packet_order};
-use crate::flow::{Flow, PacketOutcome};
+use crate::flow::{Flow, PacketOutcome, RtpTrack};
 use crate::net::IpProto;
 use crate::net::tcp_flags::{ACK, RST, SYN};
 use crate::observation::{
-    Arp, BYTES_CHUNK, Bytes, Dhcp, DnsAnswer, Endpoint, FirstAnswer, FlowId, FlowStart,
-    Observation, OnvifDevice, OnvifProbe, RtspServer, TlsSni, Unreachable,
+    Arp, BYTES_CHUNK, Bytes, DeviceInfo, Dhcp, DnsAnswer, Endpoint, FirstAnswer, FlowId, FlowStart,
+    GatewaySearch, MappingArgs, Observation, OnvifDevice, OnvifProbe, PortControl, RtpChange,
+    RtspServer, TlsSni, Unreachable, UpnpBody, UpnpRequest, UpnpResponse,
 };
-use crate::protocols::hints::{Hint, hint_for};
-use crate::protocols::{dhcp, dns, onvif, rtsp, tls};
+use crate::protocols::hints::{Hint, PORTS_HTTP, hint_for};
+use crate::protocols::{dhcp, dns, http, mdns, natpmp, onvif, onvif_device, rtsp, tls, upnp};
 
 /// Collects the events of one packet with consecutive sub-orders.
 pub struct Emitter<'a> {
@@ -41,6 +44,75 @@ fn flow_id(flow: &Flow) -> FlowId {
     FlowId {
         key: flow.key,
         first_seq: flow.first_seq,
+    }
+}
+
+/// Highest flow-table slot whose RTP stream a worker follows: 16 bytes a
+/// slot, 16 MiB at most.
+pub const MAX_RTP_SLOTS: usize = 1 << 20;
+
+/// The last RTP header of each media flow of one worker (see
+/// `flow::RtpTrack`), in a side table indexed like the flow table's slots
+/// (whose entries have no room left): one array access per media packet,
+/// no hashing. A slot's entry is valid for the flow whose first packet's
+/// sequence number it holds, so a slot reused by a later flow starts over
+/// and nothing needs removing when a flow ends.
+#[derive(Debug, Default)]
+pub struct RtpStreams {
+    tracks: Vec<(u64, RtpTrack)>,
+    /// Media packets not followed because their slot was beyond
+    /// [`MAX_RTP_SLOTS`].
+    pub refused: u64,
+}
+
+impl RtpStreams {
+    /// Compares a media packet's RTP header with its flow's last one and
+    /// emits an [`RtpChange`] only when the SSRC changed or the sequence
+    /// number jumped.
+    pub fn media(
+        &mut self,
+        record: &PacketRecord,
+        outcome: &PacketOutcome,
+        flow: &Flow,
+        out: &mut Emitter<'_>,
+    ) {
+        let slot = outcome.index as usize;
+        if slot >= MAX_RTP_SLOTS {
+            self.refused += 1;
+            return;
+        }
+        if slot >= self.tracks.len() {
+            self.tracks.resize(slot + 1, (0, RtpTrack::default()));
+        }
+        let (first_seq, track) = &mut self.tracks[slot];
+        if *first_seq != flow.first_seq {
+            *first_seq = flow.first_seq;
+            *track = RtpTrack::default();
+        }
+        let id = flow_id(flow);
+        let side = if outcome.from_initiator { 1 } else { 2 };
+        let (ssrc, seq) = record.rtp;
+        if let Some(jump) = track.update(side, ssrc, seq) {
+            let view = &record.view;
+            out.push(Observation::RtpChange(RtpChange {
+                id,
+                ts: record.ts,
+                sender: Endpoint {
+                    ip: view.src,
+                    port: view.src_port,
+                    mac: view.src_mac,
+                },
+                receiver: Endpoint {
+                    ip: view.dst,
+                    port: view.dst_port,
+                    mac: view.dst_mac,
+                },
+                old_ssrc: jump.old_ssrc,
+                new_ssrc: jump.new_ssrc,
+                old_seq: jump.old_seq,
+                new_seq: jump.new_seq,
+            }));
+        }
     }
 }
 
@@ -184,6 +256,7 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                 }
             }
         }
+        Hint::Mdns => mdns_announcement(ts, src, payload, out),
         Hint::StreamStart => {
             if view.tcp_flags & ACK != 0
                 && let Some(reply) = rtsp::response_server(payload)
@@ -202,7 +275,165 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                 }));
             }
         }
+        Hint::Ssdp => {
+            if let Some(message) = upnp::ssdp(payload)
+                && message.kind == upnp::SsdpKind::Search
+                && message.gateway_target().is_some()
+                && let Some(target) = message.target()
+            {
+                out.push(Observation::GatewaySearch(GatewaySearch {
+                    ts,
+                    searcher: src,
+                    target: Box::from(target),
+                }));
+            }
+        }
+        Hint::HttpPost => {
+            if let Some(request) = upnp::control_request(payload) {
+                out.push(Observation::UpnpRequest(UpnpRequest {
+                    ts,
+                    client: src,
+                    router: destination(record),
+                    action: Box::from(request.action.action),
+                    control_url: Box::from(request.control_url),
+                    args: mapping_args(&request.args),
+                }));
+            }
+        }
+        Hint::SoapBody => {
+            if PORTS_HTTP.contains(&view.src_port) {
+                device_reply(ts, src, payload, out);
+            }
+            let args = upnp::port_mapping_args(payload);
+            if !args.is_empty() {
+                out.push(Observation::UpnpBody(UpnpBody {
+                    ts,
+                    client: src,
+                    router: destination(record),
+                    args: mapping_args(&args),
+                }));
+            }
+        }
+        Hint::HttpReply => {
+            if PORTS_HTTP.contains(&view.src_port) {
+                device_reply(ts, src, payload, out);
+            }
+            if let Some(reply) = upnp::control_response(payload) {
+                out.push(Observation::UpnpResponse(UpnpResponse {
+                    ts,
+                    router: src,
+                    client: destination(record),
+                    status: reply.status,
+                    action_response: reply.action_response.map(Box::from),
+                    error_code: reply.error_code,
+                    error_description: reply.error_description.map(Box::from),
+                }));
+            }
+        }
+        Hint::PortControl => {
+            if let Some(message) = natpmp::parse(payload) {
+                out.push(Observation::PortControl(PortControl {
+                    ts,
+                    src,
+                    dst: destination(record),
+                    message,
+                }));
+            }
+        }
     }
+}
+
+fn destination(record: &PacketRecord) -> Endpoint {
+    Endpoint {
+        ip: record.view.dst,
+        port: record.view.dst_port,
+        mac: record.view.dst_mac,
+    }
+}
+
+fn mapping_args(args: &upnp::PortMappingArgs<'_>) -> MappingArgs {
+    MappingArgs {
+        external_port: args.external_port,
+        protocol: args.protocol.map(|p| match p {
+            upnp::MappingProtocol::Tcp => "tcp",
+            upnp::MappingProtocol::Udp => "udp",
+        }),
+        internal_port: args.internal_port,
+        internal_client: args.internal_client.map(Box::from),
+        remote_host: args.remote_host.map(Box::from),
+        description: args.description.map(Box::from),
+        lease: args.lease_duration,
+        enabled: args.enabled,
+    }
+}
+
+/// A device's HTTP reply: its `Server:` banner and, from an ONVIF
+/// `GetDeviceInformationResponse` in the same segment or a later one, its
+/// manufacturer, model, firmware and serial number.
+fn device_reply(
+    ts: crate::timestamp::Timestamp,
+    device: Endpoint,
+    payload: &[u8],
+    out: &mut Emitter<'_>,
+) {
+    let server = http::response(payload).and_then(|r| r.server);
+    let info = onvif_device::device_information(payload);
+    if server.is_none() && info.is_none() {
+        return;
+    }
+    let text = |s: Option<&str>| s.and_then(crate::observation::device_text);
+    out.push(Observation::DeviceInfo(DeviceInfo {
+        ts,
+        device,
+        source: if info.is_some() { "onvif" } else { "http" },
+        manufacturer: text(info.and_then(|i| i.manufacturer)),
+        model: text(info.and_then(|i| i.model)),
+        firmware: text(info.and_then(|i| i.firmware_version)),
+        serial: text(info.and_then(|i| i.serial_number)),
+        server: text(server),
+    }));
+}
+
+/// Most mDNS records read per datagram (a camera's announcement has a
+/// handful; a hostile one could pack hundreds).
+const MAX_MDNS_RECORDS: usize = 32;
+
+/// A device's mDNS response: the model, firmware and maker its DNS-SD TXT
+/// records give.
+fn mdns_announcement(
+    ts: crate::timestamp::Timestamp,
+    device: Endpoint,
+    payload: &[u8],
+    out: &mut Emitter<'_>,
+) {
+    let Ok(message) = mdns::parse(payload) else {
+        return;
+    };
+    if !message.is_response() {
+        return;
+    }
+    let text = |s: Option<&str>| s.and_then(crate::observation::device_text);
+    let (mut manufacturer, mut model, mut firmware) = (None, None, None);
+    for record in message.records().take(MAX_MDNS_RECORDS) {
+        if let mdns::RecordData::Txt(txt) = record.data {
+            manufacturer = manufacturer.or_else(|| text(txt.vendor()));
+            model = model.or_else(|| text(txt.model()));
+            firmware = firmware.or_else(|| text(txt.firmware()));
+        }
+    }
+    if manufacturer.is_none() && model.is_none() && firmware.is_none() {
+        return;
+    }
+    out.push(Observation::DeviceInfo(DeviceInfo {
+        ts,
+        device,
+        source: "mdns",
+        manufacturer,
+        model,
+        firmware,
+        serial: None,
+        server: None,
+    }));
 }
 
 fn dns_answers(

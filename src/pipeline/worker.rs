@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::FlowEncoding;
 use super::batch::{Batch, Event, EventOrder, WorkerOutput, packet_order, sweep_order};
 use super::observe::{self, Emitter};
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, Timeouts};
@@ -31,8 +32,10 @@ pub const PART_ITEMS: usize = 16 * 1024;
 pub struct WorkerConfig {
     pub capacity: usize,
     pub timeouts: Timeouts,
-    /// Whether anything downstream wants finished flows.
+    /// Whether flow records are written.
     pub emit_flow_ends: bool,
+    /// How flow records are encoded, here rather than in the collector.
+    pub flow_encoding: FlowEncoding,
     /// Whether detection runs (flow starts, answers, bytes, payload hints).
     pub observe: bool,
 }
@@ -47,7 +50,7 @@ fn flow_ended(
     reason: EndReason,
 ) {
     if config.emit_flow_ends {
-        out.records.push(order, flow, reason);
+        out.records.push(order, flow, reason, &config.flow_encoding);
     }
     if config.observe {
         out.events.push(Event {
@@ -79,6 +82,7 @@ pub fn run(
     let mut table = FlowTable::new(config.capacity, config.timeouts);
     let mut counters = WorkerCounters::default();
     let emit_ends = config.emit_flow_ends || config.observe;
+    let mut rtp = observe::RtpStreams::default();
     while let Ok(mut batch) = batches.recv() {
         let started = Instant::now();
         let mut out = WorkerOutput {
@@ -126,7 +130,11 @@ pub fn run(
                     seq: record.seq,
                     sub,
                 };
-                observe::flow_events(record, &outcome, table.flow(outcome.index), &mut emitter);
+                let flow = table.flow(outcome.index);
+                observe::flow_events(record, &outcome, flow, &mut emitter);
+                if record.media {
+                    rtp.media(record, &outcome, flow, &mut emitter);
+                }
                 observe::payload_events(record, batch.payload_of(record), &mut emitter);
             }
         }
@@ -193,7 +201,7 @@ fn flush(
     let first_sweep = sweep_order(batch.end_seq, 0);
     let swept_events = out.events.partition_point(|e| e.order < first_sweep);
     let mut swept_events = out.events.split_off(swept_events).into_iter().peekable();
-    let swept_records = out.records.ends.partition_point(|&(o, _)| o < first_sweep);
+    let swept_records = out.records.count_before(first_sweep);
     let swept = std::mem::take(&mut out.records);
     for at in 0..swept_records {
         out.records.push_from(&swept, at);
@@ -209,7 +217,7 @@ fn flush(
         while let Some(event) = swept_events.next_if(|e| e.order < order) {
             out.events.push(event);
         }
-        while swept_at < swept.len() && swept.ends[swept_at].0 < order {
+        while swept_at < swept.len() && swept.order(swept_at) < order {
             out.records.push_from(&swept, swept_at);
             swept_at += 1;
         }

@@ -19,7 +19,7 @@
 //!
 //! Scanning never goes past the payload and is linear in its length.
 
-use super::rtsp;
+use super::rtsp::{self, trim};
 
 /// The start line, header block and body of an HTTP (or SSDP, or RTSP)
 /// message.
@@ -198,19 +198,6 @@ fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let (line, rest) = bytes.split_at(lf);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     Some((line, rest.get(1..).unwrap_or(&[])))
-}
-
-fn trim(bytes: &[u8]) -> &[u8] {
-    let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = bytes
-        .iter()
-        .position(|b| !is_blank(b))
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !is_blank(b))
-        .map_or(start, |i| i + 1);
-    bytes.get(start..end).unwrap_or(&[])
 }
 
 #[cfg(test)]

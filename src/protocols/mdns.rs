@@ -89,7 +89,7 @@ pub fn parse(payload: &[u8]) -> Result<Mdns<'_>, DnsError> {
     }
     let mut pos = HEADER_LEN;
     for _ in 0..count(4) {
-        pos = dns::walk_name(payload, pos, |_| {})? + 4;
+        pos = dns::walk_name(payload, pos, |_| Ok(()))? + 4;
         if pos > payload.len() {
             return Err(DnsError::Truncated);
         }
@@ -118,8 +118,11 @@ pub struct Name<'a> {
 
 impl<'a> Name<'a> {
     /// Calls `f` with each label, raw. The name was validated by [`parse`].
-    pub fn for_each_label(&self, f: impl FnMut(&'a [u8])) {
-        let _ = dns::walk_name(self.msg, self.at, f);
+    pub fn for_each_label(&self, mut f: impl FnMut(&'a [u8])) {
+        let _ = dns::walk_name(self.msg, self.at, |label| {
+            f(label);
+            Ok(())
+        });
     }
 
     /// The first [`MAX_LABELS`] labels and how many there are in all.
@@ -336,7 +339,7 @@ impl<'a> Records<'a> {
     fn read(&mut self) -> Result<Record<'a>, DnsError> {
         let msg = self.msg;
         let name = Name { msg, at: self.pos };
-        let after_name = dns::walk_name(msg, self.pos, |_| {})?;
+        let after_name = dns::walk_name(msg, self.pos, |_| Ok(()))?;
         let fixed = msg
             .get(after_name..after_name + 10)
             .ok_or(DnsError::Truncated)?;
@@ -349,7 +352,7 @@ impl<'a> Records<'a> {
             .ok_or(DnsError::Truncated)?;
         // A name inside the record data must end where the data does.
         let name_in_rdata = |at: usize| -> Result<Name<'a>, DnsError> {
-            if dns::walk_name(msg, at, |_| {})? != rdata_at + rdlen {
+            if dns::walk_name(msg, at, |_| Ok(()))? != rdata_at + rdlen {
                 return Err(DnsError::BadRdata);
             }
             Ok(Name { msg, at })
@@ -403,14 +406,8 @@ impl<'a> Iterator for Records<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocols::testing::hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     /// D-Link DCS-935L camera's announcement, frame 5 of
     /// andypitcher/IoT_Sentinel D-LinkCam/Setup-A-1-STA.pcap (MIT,

@@ -35,6 +35,8 @@ pub mod onvif_device;
 pub mod rtp;
 pub mod rtsp;
 pub mod service;
+#[cfg(test)]
+mod testing;
 pub mod tls;
 pub mod upnp;
 pub mod xml;

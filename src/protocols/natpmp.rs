@@ -293,14 +293,8 @@ fn addr16(bytes: &[u8; 16]) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocols::testing::hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     // NAT-PMP payloads from ntop/nDPI tests/cfgs/default/pcap/natpmp.pcap
     // (LGPL-3.0, ../shared/pcaps/exposure/ndpi-natpmp.pcap), by frame.

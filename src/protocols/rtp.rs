@@ -144,14 +144,8 @@ pub fn parse_transport(proto: u8, payload: &[u8]) -> Option<(Option<u8>, RtpPack
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocols::testing::hex;
     use proptest::prelude::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     /// First 24 bytes of frames 1 and 2 of dkozyr/tau data/pcap/wilson.pcap
     /// (MIT, ../shared/pcaps/camera/tau-wilson-h265-rtp.pcap): H.265 video,

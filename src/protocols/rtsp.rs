@@ -198,7 +198,8 @@ fn find_header<'a>(mut headers: &'a [u8], name: &[u8]) -> Option<&'a str> {
     None
 }
 
-fn trim(bytes: &[u8]) -> &[u8] {
+/// `bytes` without leading and trailing blanks (space, tab).
+pub(super) fn trim(bytes: &[u8]) -> &[u8] {
     let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
     let start = bytes
         .iter()

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::alert::Category;
 use crate::detect::{Engine, category_index};
 
-const CATEGORIES: [Category; 3] = [Category::Egress, Category::Scan, Category::Exfil];
+const CATEGORIES: [Category; Category::ALL.len()] = Category::ALL;
 
 /// Alerts per detector and the packet-time delay between the evidence that
 /// crossed a threshold and the alert.
@@ -24,12 +24,19 @@ pub fn detection_text(engine: &Engine) -> String {
             "    inventory full: {untracked} sightings of non-camera hosts not tracked"
         );
     }
+    let refused_cameras = engine.inventory().overflow().cameras;
+    if refused_cameras > 0 {
+        let _ = writeln!(
+            out,
+            "    camera table full: {refused_cameras} hosts denied camera evidence"
+        );
+    }
     for category in CATEGORIES {
         let index = category_index(category);
         let histogram = &stats.delay_us[index];
         let _ = writeln!(
             out,
-            "    {:<7} {:>6} alert(s); delay evidence->alert (s): p50 {:.3}  max {:.3}",
+            "    {:<8} {:>5} alert(s); delay evidence->alert (s): p50 {:.3}  max {:.3}",
             category.as_str(),
             stats.alerts[index],
             if stats.alerts[index] > 0 {
@@ -42,6 +49,13 @@ pub fn detection_text(engine: &Engine) -> String {
             } else {
                 0.0
             },
+        );
+    }
+    if stats.events > 0 {
+        let _ = writeln!(
+            out,
+            "    events  {:>6} (stream interruptions and resumptions, firmware changes; not alerts)",
+            stats.events
         );
     }
     suppression_text(engine, &mut out);
@@ -153,6 +167,30 @@ pub fn detection_json(engine: &Engine) -> Value {
     json!({
         "cameras": engine.inventory().cameras(engine.policy()).len(),
         "detectors": detectors,
+        "events": stats.events,
         "suppression": suppression_json(engine),
+        "bounds": bounds_json(engine),
+    })
+}
+
+/// The per-host structures' fill and what their bounds refused.
+fn bounds_json(engine: &Engine) -> Value {
+    use crate::camera::inventory::{MAX_CAMERAS, MAX_HOSTS_WITH_EVIDENCE};
+    let inventory = engine.inventory();
+    let overflow = inventory.overflow();
+    let (macs, macs_untracked) = inventory.mac_table();
+    json!({
+        "hosts": inventory.len(),
+        "max_hosts": MAX_HOSTS_WITH_EVIDENCE,
+        "camera_places": inventory.camera_places(),
+        "max_cameras": MAX_CAMERAS,
+        "refused_hosts": overflow.hosts,
+        "refused_cameras": overflow.cameras,
+        "macs": macs,
+        "max_macs": crate::camera::macs::MAX_MACS,
+        "macs_untracked": macs_untracked,
+        "name_table_restarts": engine.names().restarts(),
+        "incidents_open": engine.incidents.len(),
+        "incidents_evicted": engine.incidents.counters.evicted,
     })
 }

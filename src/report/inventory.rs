@@ -103,15 +103,21 @@ impl HostRow<'_> {
         self.host.vendor.map_or("", |v| v.name)
     }
 
-    /// The hardware model the device announced over ONVIF.
+    /// The model the device reported (ONVIF device information), else
+    /// the hardware its WS-Discovery announcement names.
     pub fn model(&self) -> &str {
-        self.host.onvif_hardware.as_deref().unwrap_or("")
+        self.host
+            .device
+            .model
+            .as_deref()
+            .or(self.host.onvif_hardware.as_deref())
+            .unwrap_or("")
     }
 
-    /// No decoder reads a firmware version yet; the column keeps its place
-    /// so that exports keep their shape when one does.
+    /// The firmware version the device last reported (ONVIF device
+    /// information).
     pub fn firmware(&self) -> &str {
-        ""
+        self.host.device.firmware.as_deref().unwrap_or("")
     }
 }
 

@@ -6,6 +6,9 @@ use std::io;
 use super::local::Output;
 use super::{Encoding, Sink, SinkCounters, SinkOptions, SinkSpecError, Target, parse_spec};
 
+/// Each network sink's spec and final counters.
+pub type Deliveries = Vec<(String, SinkCounters)>;
+
 /// Why a destination could not be opened; the message names the spec.
 #[derive(Debug, thiserror::Error)]
 pub enum DestinationError {
@@ -27,7 +30,8 @@ pub struct Destinations {
 }
 
 enum Destination {
-    Local(Output),
+    /// A file or stdout, and the lines written to it.
+    Local(Output, u64),
     Remote(Sink),
 }
 
@@ -44,10 +48,10 @@ impl Destinations {
             };
             let destination = match (&parsed.target, &parsed.encoding) {
                 (Target::Stdout, Encoding::JsonLines) => {
-                    Destination::Local(Output::open("-").map_err(opening)?)
+                    Destination::Local(Output::open("-").map_err(opening)?, 0)
                 }
                 (Target::File(path), Encoding::JsonLines) => {
-                    Destination::Local(Output::open(&path.to_string_lossy()).map_err(opening)?)
+                    Destination::Local(Output::open(&path.to_string_lossy()).map_err(opening)?, 0)
                 }
                 _ => Destination::Remote(Sink::start(&parsed, options).map_err(opening)?),
             };
@@ -59,7 +63,7 @@ impl Destinations {
     /// A single local output (tests, benchmarks, stderr).
     pub fn local(name: &str, output: Output) -> Destinations {
         Destinations {
-            targets: vec![(name.to_string(), Destination::Local(output))],
+            targets: vec![(name.to_string(), Destination::Local(output, 0))],
         }
     }
 
@@ -70,8 +74,11 @@ impl Destinations {
         let mut failure = None;
         self.targets
             .retain_mut(|(_, destination)| match destination {
-                Destination::Local(output) => match output.write_lines(lines) {
-                    Ok(()) => true,
+                Destination::Local(output, written) => match output.write_lines(lines) {
+                    Ok(()) => {
+                        *written += lines.iter().filter(|&&b| b == b'\n').count() as u64;
+                        true
+                    }
                     Err(e) => {
                         if e.kind() != io::ErrorKind::BrokenPipe {
                             failure.get_or_insert(e);
@@ -90,7 +97,7 @@ impl Destinations {
     pub fn flush(&mut self) -> Option<io::Error> {
         let mut failure = None;
         for (_, destination) in &mut self.targets {
-            if let Destination::Local(output) = destination
+            if let Destination::Local(output, _) = destination
                 && let Err(e) = output.flush()
                 && e.kind() != io::ErrorKind::BrokenPipe
             {
@@ -100,11 +107,22 @@ impl Destinations {
         failure
     }
 
+    /// The counters of each network sink now, with its spec as given.
+    pub fn counters(&self) -> Vec<(String, SinkCounters)> {
+        self.targets
+            .iter()
+            .filter_map(|(spec, destination)| match destination {
+                Destination::Remote(sink) => Some((spec.clone(), sink.counters())),
+                Destination::Local(..) => None,
+            })
+            .collect()
+    }
+
     /// SIGHUP: files reopen by path; network sinks reconnect.
     pub fn reopen(&mut self) {
         for (spec, destination) in &mut self.targets {
             match destination {
-                Destination::Local(output) => {
+                Destination::Local(output, _) => {
                     if let Err(error) = output.reopen() {
                         crate::stderr_line!("camsentry: reopening {spec} after SIGHUP: {error}");
                     }
@@ -118,15 +136,31 @@ impl Destinations {
     /// deliver within `timeout` is spooled, or counted as dropped); returns
     /// each network sink's counters.
     pub fn shutdown(self, timeout: std::time::Duration) -> Vec<(String, SinkCounters)> {
+        self.shutdown_counted(timeout).1
+    }
+
+    /// [`Destinations::shutdown`], and the lines each destination took, by
+    /// spec: written to a file or stdout; for a network sink, sent (its
+    /// counters say how many were acknowledged).
+    pub fn shutdown_counted(
+        self,
+        timeout: std::time::Duration,
+    ) -> (Vec<(String, u64)>, Deliveries) {
+        let mut written = Vec::new();
         let mut report = Vec::new();
         for (spec, destination) in self.targets {
             match destination {
-                Destination::Local(mut output) => {
+                Destination::Local(mut output, lines) => {
                     let _ = output.flush();
+                    written.push((spec, lines));
                 }
-                Destination::Remote(sink) => report.push((spec, sink.shutdown(timeout))),
+                Destination::Remote(sink) => {
+                    let counters = sink.shutdown(timeout);
+                    written.push((spec.clone(), counters.sent));
+                    report.push((spec, counters));
+                }
             }
         }
-        report
+        (written, report)
     }
 }

@@ -5,9 +5,13 @@
 //! # Parts
 //!
 //! - [`spec`]: the URL-like sink specifications (`-`, a path, `file://`,
-//!   `syslog+tcp://`, `syslog+udp://`, `tcp://`, `udp://`, `unix://`) and
-//!   [`parse_spec`].
+//!   `syslog+tcp://`, `syslog+udp://`, `syslog+tls://`, `tcp://`,
+//!   `udp://`, `unix://`) and [`parse_spec`].
 //! - [`syslog`]: RFC 5424 messages and RFC 6587 octet-counting frames.
+//! - `structured`: the severity and STRUCTURED-DATA a syslog message takes
+//!   from its JSON line (rule id, category, Community ID).
+//! - `tls`: RFC 5425 connections (rustls) and how their delivery is
+//!   accounted on the TCP socket underneath.
 //! - `spool`: the bounded on-disk queue of a network sink (segment files of
 //!   whole lines plus a cursor file; layout and fsync policy in its docs).
 //! - `transport`: connecting, writing, liveness checks and graceful close
@@ -18,8 +22,9 @@
 //! - [`local`]: stdout and appended files ([`Output`]), reopened on SIGHUP.
 //! - [`destinations`]: every place one kind of line goes ([`Destinations`]),
 //!   local outputs and network sinks behind one call.
-//! - This module: [`Sink`] (one running sink), [`Sinks`] (several at once),
-//!   [`SinkOptions`] and [`SinkCounters`].
+//! - `counters`: [`SinkCounters`], what a sink did with its lines.
+//! - This module: [`Sink`] (one running sink), [`Sinks`] (several at once)
+//!   and [`SinkOptions`].
 //!
 //! # How lines flow
 //!
@@ -65,7 +70,7 @@
 //! A line counts as `acknowledged` only once the target has taken it:
 //!
 //! - **Files and stdout**: when written.
-//! - **TCP and Unix streams**: when the receiver has acknowledged its
+//! - **TCP, TLS and Unix streams**: when the receiver has acknowledged its
 //!   bytes. After each step the sink reads the socket's count of bytes
 //!   written but not acknowledged (`SIOCOUTQ`, Linux) and keeps every line
 //!   written and not yet acknowledged in memory, with the offset where its
@@ -75,7 +80,8 @@
 //!   sink writes nothing more until acknowledgements come (lines wait in
 //!   the queue or the spool). On TCP, acknowledged means the receiver's
 //!   kernel has the bytes; on a Unix socket, that the receiving program has
-//!   read them.
+//!   read them. Over TLS the same count is read on the TCP socket and
+//!   mapped back to the plaintext by whole records (see `tls`).
 //! - **UDP**: never (at-most-once). A datagram to a dead receiver is lost
 //!   unless the kernel reports the ICMP error on a later send, which then
 //!   spools the unsent line and reconnects like a stream.
@@ -157,36 +163,45 @@
 //! Receivers must accept messages of `max_line_bytes` plus the syslog
 //! header (about 100 bytes): rsyslog's default `maxMessageSize` is 8 KiB,
 //! so set `global(maxMessageSize="64k")` for the default 64 KiB lines.
-//! TLS (`syslog+tls`, RFC 5425) and RELP are not implemented.
+//! RELP is not implemented (see above for why the kernel's count is used
+//! instead); TLS is (`syslog+tls`, RFC 5425), tested against rsyslog's
+//! GnuTLS driver in `tests/sink_tls.rs`.
 
 mod backoff;
+mod counters;
 pub mod destinations;
 pub mod local;
 pub mod spec;
 mod spool;
+mod structured;
 pub mod syslog;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod transport;
 mod worker;
 
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+pub(crate) use counters::Counters;
+pub use counters::SinkCounters;
 pub use destinations::{DestinationError, Destinations};
 pub use local::Output;
-pub use spec::{Encoding, SinkSpec, SinkSpecError, SpecProblem, SyslogOptions, Target, parse_spec};
+pub use spec::{
+    Encoding, SinkSpec, SinkSpecError, SpecProblem, SyslogOptions, Target, TlsOptions, parse_spec,
+};
 pub use syslog::{Facility, Severity};
 
 use backoff::{Backoff, fnv1a};
 use spool::Spool;
 use syslog::SyslogFormat;
+use tls::TlsClient;
 use transport::Conn;
 use worker::{Encoder, Msg, Parts, Settings, Worker};
 
@@ -276,168 +291,6 @@ impl Default for SinkOptions {
     }
 }
 
-/// A snapshot of a sink's counters. Totals since the sink started, except
-/// the gauges `unacknowledged`, `spool_bytes` and `connected`.
-///
-/// Every line given to `send` ends up counted as acknowledged (or, for
-/// UDP, sent), spooled, dropped or unconfirmed; [`SinkCounters::lost`] is
-/// what the run lost.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SinkCounters {
-    /// Lines accepted by `send` into the queue.
-    pub queued: u64,
-    /// Lines written whole to the target for the first time (from the
-    /// queue, from the spool, or after a failed connection had not taken
-    /// them whole).
-    pub sent: u64,
-    /// Lines the target took for sure: on a TCP or Unix stream, lines
-    /// whose bytes the receiver acknowledged (each line once, however often
-    /// it was sent); on a file or stdout, lines written. UDP has no
-    /// acknowledgement (0).
-    pub acknowledged: u64,
-    /// Lines written to the spool (including, at shutdown, lines not
-    /// acknowledged yet, kept for the next start).
-    pub spooled: u64,
-    /// Lines delivered from the spool (a part of `sent`).
-    pub sent_from_spool: u64,
-    /// Lines written again after their connection failed or stalled: the
-    /// unacknowledged ones, and the last acknowledged ones (the resend
-    /// window). The receiver may get these twice.
-    pub resent: u64,
-    /// Sum of the four `dropped_*` counters.
-    pub dropped: u64,
-    /// Refused by `send`: the queue was full (or the sink had stopped).
-    pub dropped_queue_full: u64,
-    /// The target was down and the spool full, failing or absent.
-    pub dropped_spool_full: u64,
-    /// Refused by `send`: empty, an embedded line feed, or too long (for
-    /// UDP: a message over `udp_max_bytes`).
-    pub dropped_invalid: u64,
-    /// Never written and still undelivered when shutdown's timeout ran
-    /// out, with no spool (or no room in it) to keep them.
-    pub dropped_at_shutdown: u64,
-    /// Lines written at least once but not confirmed when the sink stopped
-    /// (not acknowledged, or the receiver reset the connection), with no
-    /// spool (or no room in it) to keep them: they may or may not have
-    /// arrived.
-    pub unconfirmed: u64,
-    /// Connections made after the first (after failures, stalls or
-    /// reopens).
-    pub reconnects: u64,
-    /// Stream connections dropped because the receiver stopped
-    /// acknowledging (see `SinkOptions::stall_timeout`).
-    pub stalls: u64,
-    pub connect_failures: u64,
-    /// Failed writes and connections found closed or reset (each one ends
-    /// a connection).
-    pub write_errors: u64,
-    pub spool_errors: u64,
-    /// Spool records skipped because they were corrupt.
-    pub spool_corrupt: u64,
-    /// Lines written on the current connection and not yet acknowledged.
-    pub unacknowledged: u64,
-    /// Bytes in the spool now.
-    pub spool_bytes: u64,
-    /// Whether the target is connected (or the file open) now.
-    pub connected: bool,
-    /// The latest connect, write, stall or spool error.
-    pub last_error: Option<String>,
-}
-
-impl SinkCounters {
-    /// Lines this sink lost: dropped (including refused) or unconfirmed.
-    pub fn lost(&self) -> u64 {
-        self.dropped + self.unconfirmed
-    }
-}
-
-impl fmt::Display for SinkCounters {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "queued {}, sent {}, acknowledged {}, spooled {}, sent from spool {}, resent {}, \
-             dropped {} (queue full {}, spool full {}, invalid {}, at shutdown {}), \
-             unconfirmed {}, reconnects {}, stalls {}, connect failures {}, write errors {}, \
-             spool errors {}, spool {} bytes",
-            self.queued,
-            self.sent,
-            self.acknowledged,
-            self.spooled,
-            self.sent_from_spool,
-            self.resent,
-            self.dropped,
-            self.dropped_queue_full,
-            self.dropped_spool_full,
-            self.dropped_invalid,
-            self.dropped_at_shutdown,
-            self.unconfirmed,
-            self.reconnects,
-            self.stalls,
-            self.connect_failures,
-            self.write_errors,
-            self.spool_errors,
-            self.spool_bytes,
-        )
-    }
-}
-
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub queued: AtomicU64,
-    pub sent: AtomicU64,
-    pub acknowledged: AtomicU64,
-    pub spooled: AtomicU64,
-    pub sent_from_spool: AtomicU64,
-    pub resent: AtomicU64,
-    pub dropped_queue_full: AtomicU64,
-    pub dropped_spool_full: AtomicU64,
-    pub dropped_invalid: AtomicU64,
-    pub dropped_at_shutdown: AtomicU64,
-    pub unconfirmed: AtomicU64,
-    pub reconnects: AtomicU64,
-    pub stalls: AtomicU64,
-    pub connect_failures: AtomicU64,
-    pub write_errors: AtomicU64,
-    pub spool_errors: AtomicU64,
-    pub spool_corrupt: AtomicU64,
-    pub unacknowledged: AtomicU64,
-    pub spool_bytes: AtomicU64,
-    pub connected: AtomicBool,
-}
-
-impl Counters {
-    fn snapshot(&self) -> SinkCounters {
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let mut s = SinkCounters {
-            queued: get(&self.queued),
-            sent: get(&self.sent),
-            acknowledged: get(&self.acknowledged),
-            spooled: get(&self.spooled),
-            sent_from_spool: get(&self.sent_from_spool),
-            resent: get(&self.resent),
-            dropped: 0,
-            dropped_queue_full: get(&self.dropped_queue_full),
-            dropped_spool_full: get(&self.dropped_spool_full),
-            dropped_invalid: get(&self.dropped_invalid),
-            dropped_at_shutdown: get(&self.dropped_at_shutdown),
-            unconfirmed: get(&self.unconfirmed),
-            reconnects: get(&self.reconnects),
-            stalls: get(&self.stalls),
-            connect_failures: get(&self.connect_failures),
-            write_errors: get(&self.write_errors),
-            spool_errors: get(&self.spool_errors),
-            spool_corrupt: get(&self.spool_corrupt),
-            unacknowledged: get(&self.unacknowledged),
-            spool_bytes: get(&self.spool_bytes),
-            connected: self.connected.load(Ordering::Relaxed),
-            last_error: None,
-        };
-        s.dropped =
-            s.dropped_queue_full + s.dropped_spool_full + s.dropped_invalid + s.dropped_at_shutdown;
-        s
-    }
-}
-
 /// State shared by a [`Sink`] and its thread.
 #[derive(Default)]
 pub(crate) struct Shared {
@@ -489,9 +342,14 @@ impl Sink {
     /// that is down is not an error (its lines are kept until it is up).
     pub fn start(spec: &SinkSpec, options: &SinkOptions) -> io::Result<Sink> {
         let conn = match &spec.target {
-            Target::Stdout => Some(Conn::open(&spec.target, options.io_timeout)?),
+            Target::Stdout => Some(Conn::open(&spec.target, options.io_timeout, None)?),
             Target::File(path) => Some(transport::open_file(path)?),
-            Target::Tcp { .. } | Target::Udp { .. } | Target::Unix(_) => None,
+            Target::Tcp { .. } | Target::Udp { .. } | Target::Tls { .. } | Target::Unix(_) => None,
+        };
+        // Certificates and keys are read now: a bad file fails the start.
+        let tls = match &spec.target {
+            Target::Tls { host, tls, .. } => Some(TlsClient::new(tls, host)?),
+            _ => None,
         };
         let spool = match &options.spool_dir {
             Some(dir) if spec.target.is_network() => {
@@ -512,8 +370,14 @@ impl Sink {
                     &options.app_name,
                     std::process::id(),
                     &syslog.msgid,
+                    syslog.enterprise,
                 );
                 let overhead = format.overhead();
+                let format = if datagram {
+                    format.with_max_message(options.udp_max_bytes)
+                } else {
+                    format
+                };
                 let encoder = Encoder::Syslog {
                     format,
                     octet_counting: !datagram,
@@ -535,6 +399,7 @@ impl Sink {
             shared: Arc::clone(&shared),
             spool,
             conn,
+            tls,
             settings: Settings {
                 io_timeout: options.io_timeout,
                 // `S SP LINE LF`
@@ -550,6 +415,7 @@ impl Sink {
             Target::Stdout => "sink-stdout",
             Target::File(_) => "sink-file",
             Target::Tcp { .. } => "sink-tcp",
+            Target::Tls { .. } => "sink-tls",
             Target::Udp { .. } => "sink-udp",
             Target::Unix(_) => "sink-unix",
         };
@@ -611,6 +477,7 @@ impl Sink {
         match tx.try_send(msg) {
             Ok(()) => {
                 c.queued.fetch_add(1, Ordering::Relaxed);
+                c.queue_lines.fetch_add(1, Ordering::Relaxed);
             }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.shared.queue_bytes.fetch_sub(size, Ordering::Relaxed);
@@ -646,6 +513,7 @@ impl Sink {
 
     pub fn counters(&self) -> SinkCounters {
         let mut counters = self.shared.counters.snapshot();
+        counters.queue_bytes = self.shared.queue_bytes.load(Ordering::Relaxed) as u64;
         counters.last_error = self.last_error();
         counters
     }

@@ -7,6 +7,7 @@
 //! | `/var/log/camsentry/alerts.json`, `alerts.json`, `file:///path` | file, JSON lines, append |
 //! | `syslog+tcp://HOST[:PORT]` | RFC 5424 over TCP, octet-counting frames (port 514 by default) |
 //! | `syslog+udp://HOST[:PORT]` | RFC 5424 over UDP, one message per datagram (port 514) |
+//! | `syslog+tls://HOST[:PORT]` | RFC 5424 over TLS (RFC 5425), octet-counting frames (port 6514) |
 //! | `tcp://HOST:PORT` | JSON lines over TCP |
 //! | `udp://HOST:PORT` | one JSON line per datagram |
 //! | `unix:///run/camsentry.sock` | JSON lines over a Unix stream socket |
@@ -14,15 +15,23 @@
 //! HOST is a name, an IPv4 address or a bracketed IPv6 address
 //! (`[::1]:514`); names are resolved at each connection attempt, so a
 //! receiver that moves is found again. Syslog specs take options as a query:
-//! `?facility=local3&severity=warning&msgid=alert` (facility `local0`,
-//! severity `notice` and MSGID `-` by default; the severity is the default
-//! for lines sent without one). Paths are taken literally (no
-//! percent-decoding). A string without `://` is a file path.
+//! `?facility=local3&severity=warning&msgid=alert&enterprise=32473`
+//! (facility `local0`, severity `notice`, MSGID `-` and the SD-ID's
+//! enterprise number 32473 by default; the severity is the default for
+//! lines without one of their own, see `structured`). `syslog+tls` also
+//! takes `ca=FILE` (PEM certificates the receiver's chain must lead to;
+//! the system's `/etc/ssl/certs/ca-certificates.crt` by default),
+//! `cert=FILE` and `key=FILE` (a PEM client certificate chain and its
+//! private key, for receivers that authenticate senders; both or neither)
+//! and `name=NAME` (the name the receiver's certificate must hold; the
+//! HOST by default). Paths are taken literally (no percent-decoding). A
+//! string without `://` is a file path.
 
 use std::fmt;
 use std::net::Ipv6Addr;
 use std::path::PathBuf;
 
+use super::structured::DEFAULT_ENTERPRISE;
 use super::syslog::{Facility, Severity};
 
 /// Where a sink writes.
@@ -30,36 +39,77 @@ use super::syslog::{Facility, Severity};
 pub enum Target {
     Stdout,
     File(PathBuf),
-    Tcp { host: String, port: u16 },
-    Udp { host: String, port: u16 },
+    Tcp {
+        host: String,
+        port: u16,
+    },
+    Udp {
+        host: String,
+        port: u16,
+    },
+    /// A TCP connection carrying TLS (RFC 5425).
+    Tls {
+        host: String,
+        port: u16,
+        tls: TlsOptions,
+    },
     Unix(PathBuf),
 }
 
+/// How a `syslog+tls` sink authenticates the receiver and itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct TlsOptions {
+    /// PEM file of the trusted certificates (none: the system's bundle).
+    pub ca: Option<PathBuf>,
+    /// PEM client certificate chain and private key (both or neither).
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    /// The name the receiver's certificate must be valid for (none: the
+    /// host of the spec).
+    pub server_name: Option<String>,
+}
 impl Target {
     /// Network targets can be down and come back: they get the spool, the
     /// reconnect backoff and (streams) the resend window.
     pub fn is_network(&self) -> bool {
         matches!(
             self,
-            Target::Tcp { .. } | Target::Udp { .. } | Target::Unix(_)
+            Target::Tcp { .. } | Target::Udp { .. } | Target::Tls { .. } | Target::Unix(_)
         )
     }
 
     /// Byte streams whose delivery the kernel only acknowledges up to its
     /// own buffers: they keep a resend window.
     pub fn is_stream(&self) -> bool {
-        matches!(self, Target::Tcp { .. } | Target::Unix(_))
+        matches!(
+            self,
+            Target::Tcp { .. } | Target::Tls { .. } | Target::Unix(_)
+        )
     }
 }
 
 /// Syslog header options of a `syslog+...` spec.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SyslogOptions {
     pub facility: Facility,
     /// Used for lines sent without a severity of their own.
     pub severity: Severity,
     /// RFC 5424 MSGID; empty for the NILVALUE `-`.
     pub msgid: String,
+    /// The private enterprise number of the structured data's SD-ID
+    /// (`camsentry@32473` by default, RFC 5612's documentation number).
+    pub enterprise: u32,
+}
+
+impl Default for SyslogOptions {
+    fn default() -> SyslogOptions {
+        SyslogOptions {
+            facility: Facility::default(),
+            severity: Severity::default(),
+            msgid: String::new(),
+            enterprise: DEFAULT_ENTERPRISE,
+        }
+    }
 }
 
 /// How lines are encoded on the target.
@@ -80,7 +130,7 @@ pub struct SinkSpec {
     pub encoding: Encoding,
 }
 
-const SCHEMES: &str = "file, unix, syslog+tcp, syslog+udp, tcp, udp";
+const SCHEMES: &str = "file, unix, syslog+tcp, syslog+udp, syslog+tls, tcp, udp";
 
 /// Why a sink specification was refused; the text says what to write
 /// instead.
@@ -140,7 +190,15 @@ pub enum SpecProblem {
     UnknownSeverity(String),
     #[error("msgid `{0}` must be 1 to 32 printable ASCII characters")]
     BadMsgid(String),
-    #[error("unknown option `{0}` (expected facility, severity, msgid)")]
+    #[error("enterprise number `{0}` must be a private enterprise number (1 to 4294967295)")]
+    BadEnterprise(String),
+    #[error("option `{0}` is only for `syslog+tls`")]
+    TlsOnly(String),
+    #[error("option `{0}` needs `{1}` too (a client certificate and its key go together)")]
+    CertWithoutKey(String, String),
+    #[error(
+        "unknown option `{0}` (expected facility, severity, msgid, enterprise; ca, cert, key, name for syslog+tls)"
+    )]
     UnknownOption(String),
 }
 
@@ -198,14 +256,17 @@ pub fn parse_spec(spec: &str) -> Result<SinkSpec, SinkSpecError> {
                 encoding: Encoding::JsonLines,
             })
         }
-        "syslog+tcp" | "syslog+udp" => {
-            let (host, port) = host_port(body, Some(514)).map_err(error)?;
-            let options = syslog_options(query.unwrap_or("")).map_err(error)?;
-            let target = if scheme == "syslog+tcp" {
-                Target::Tcp { host, port }
-            } else {
-                Target::Udp { host, port }
+        "syslog+tcp" | "syslog+udp" | "syslog+tls" => {
+            let default_port = if scheme == "syslog+tls" { 6514 } else { 514 };
+            let (host, port) = host_port(body, Some(default_port)).map_err(error)?;
+            let (options, tls) =
+                syslog_options(query.unwrap_or(""), scheme == "syslog+tls").map_err(error)?;
+            let target = match scheme.as_str() {
+                "syslog+tcp" => Target::Tcp { host, port },
+                "syslog+udp" => Target::Udp { host, port },
+                _ => Target::Tls { host, port, tls },
             };
+
             Ok(SinkSpec {
                 target,
                 encoding: Encoding::Syslog(options),
@@ -233,7 +294,7 @@ pub fn parse_spec(spec: &str) -> Result<SinkSpec, SinkSpecError> {
 fn is_known_scheme(scheme: &str) -> bool {
     matches!(
         scheme.to_ascii_lowercase().as_str(),
-        "file" | "unix" | "syslog+tcp" | "syslog+udp" | "tcp" | "udp" | "syslog"
+        "file" | "unix" | "syslog+tcp" | "syslog+udp" | "syslog+tls" | "tcp" | "udp" | "syslog"
     )
 }
 
@@ -307,8 +368,14 @@ fn host_port(body: &str, default_port: Option<u16>) -> Result<(String, u16), Spe
     Ok((host, port))
 }
 
-fn syslog_options(query: &str) -> Result<SyslogOptions, SpecProblem> {
+/// The syslog options of a query and its TLS options; with `tls` false, a
+/// TLS option is refused.
+fn syslog_options(
+    query: &str,
+    tls_allowed: bool,
+) -> Result<(SyslogOptions, TlsOptions), SpecProblem> {
     let mut options = SyslogOptions::default();
+    let mut tls = TlsOptions::default();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let Some((key, value)) = pair.split_once('=') else {
             return Err(SpecProblem::OptionWithoutValue(pair.to_string()));
@@ -334,12 +401,37 @@ fn syslog_options(query: &str) -> Result<SyslogOptions, SpecProblem> {
                 }
                 options.msgid = value.to_string();
             }
+            "enterprise" => {
+                options.enterprise = match value.parse::<u32>() {
+                    Ok(n) if n > 0 => n,
+                    _ => return Err(SpecProblem::BadEnterprise(value.to_string())),
+                };
+            }
+            "ca" | "cert" | "key" | "name" => {
+                if value.is_empty() {
+                    return Err(SpecProblem::OptionWithoutValue(key.to_string()));
+                }
+                if !tls_allowed {
+                    return Err(SpecProblem::TlsOnly(key.to_string()));
+                }
+                match key {
+                    "ca" => tls.ca = Some(PathBuf::from(value)),
+                    "cert" => tls.cert = Some(PathBuf::from(value)),
+                    "key" => tls.key = Some(PathBuf::from(value)),
+                    _ => tls.server_name = Some(value.to_string()),
+                }
+            }
             _ => {
                 return Err(SpecProblem::UnknownOption(key.to_string()));
             }
         }
     }
-    Ok(options)
+    match (&tls.cert, &tls.key) {
+        (Some(_), None) => return Err(SpecProblem::CertWithoutKey("cert".into(), "key".into())),
+        (None, Some(_)) => return Err(SpecProblem::CertWithoutKey("key".into(), "cert".into())),
+        _ => {}
+    }
+    Ok((options, tls))
 }
 
 fn fmt_host(host: &str, port: u16, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -367,6 +459,10 @@ impl fmt::Display for Target {
                 f.write_str("udp://")?;
                 fmt_host(host, *port, f)
             }
+            Target::Tls { host, port, .. } => {
+                f.write_str("tls://")?;
+                fmt_host(host, *port, f)
+            }
         }
     }
 }
@@ -388,6 +484,20 @@ impl fmt::Display for SinkSpec {
                 }
                 if !options.msgid.is_empty() {
                     query.push(format!("msgid={}", options.msgid));
+                }
+                if options.enterprise != DEFAULT_ENTERPRISE {
+                    query.push(format!("enterprise={}", options.enterprise));
+                }
+                if let Target::Tls { tls, .. } = &self.target {
+                    let paths = [("ca", &tls.ca), ("cert", &tls.cert), ("key", &tls.key)];
+                    for (key, path) in paths {
+                        if let Some(path) = path {
+                            query.push(format!("{key}={}", path.display()));
+                        }
+                    }
+                    if let Some(name) = &tls.server_name {
+                        query.push(format!("name={name}"));
+                    }
                 }
                 if !query.is_empty() {
                     write!(f, "?{}", query.join("&"))?;
@@ -411,6 +521,27 @@ mod tests {
             Ok(parsed) => panic!("{spec} parsed as {parsed:?}"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn parses_tls_and_its_options() {
+        let spec = ok(
+            "syslog+tls://logs.example:6515?ca=/etc/c.pem&cert=/c.pem&key=/k.pem&name=siem&enterprise=99",
+        );
+        let Target::Tls { host, port, tls } = &spec.target else {
+            panic!("{spec:?}");
+        };
+        assert_eq!((host.as_str(), *port), ("logs.example", 6515));
+        assert_eq!(tls.ca.as_deref(), Some(std::path::Path::new("/etc/c.pem")));
+        assert_eq!(tls.server_name.as_deref(), Some("siem"));
+        let Encoding::Syslog(options) = &spec.encoding else {
+            panic!("{spec:?}");
+        };
+        assert_eq!(options.enterprise, 99);
+        assert_eq!(ok(&spec.to_string()), spec);
+        let default = ok("syslog+tls://[::1]");
+        assert_eq!(default.to_string(), "syslog+tls://[::1]:6514");
+        assert!(default.target.is_stream() && default.target.is_network());
     }
 
     #[test]
@@ -523,6 +654,11 @@ mod tests {
         assert!(err("syslog+tcp://h?msgid=a%20b%20c%20d%20e%20f%20g%20h%20i").contains("msgid"));
         assert!(err("syslog+tcp://h?colour=red").contains("unknown option `colour`"));
         assert!(err("syslog+tcp://h?facility").contains("needs a value"));
+        assert!(err("syslog+tcp://h?ca=/x.pem").contains("`ca` is only for `syslog+tls`"));
+        assert!(err("syslog+tls://h?cert=/c.pem").contains("needs `key` too"));
+        assert!(err("syslog+tls://h?key=/k.pem").contains("needs `cert` too"));
+        assert!(err("syslog+tls://h?enterprise=0").contains("enterprise number"));
+        assert!(err("syslog+tls://h?enterprise=x").contains("enterprise number"));
         assert!(err("tcp://h").contains("missing port"));
         assert!(err("tcp://h:1?facility=local0").contains("takes no options"));
         assert!(err("file://relative/path").contains("absolute"));

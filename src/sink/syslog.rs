@@ -12,7 +12,10 @@
 //!   carries its own packet time.
 //! - HOSTNAME, APP-NAME, PROCID (our process id) and MSGID are sanitised to
 //!   printable US-ASCII without spaces and cut to the RFC's lengths, `-`
-//!   when empty; STRUCTURED-DATA is always `-` (the JSON is the data).
+//!   when empty.
+//! - STRUCTURED-DATA is one `[camsentry@PEN rule=".." category=".."
+//!   community_id=".."]` element read from the JSON line, or `-` (see
+//!   `structured`, which also takes the severity from the alert).
 //! - MSG is the line as is, without a UTF-8 BOM: RFC 5424 allows MSG-ANY,
 //!   and JSON encoders emit ASCII or UTF-8 that receivers pass through.
 //!   Adding a BOM would put three bytes in front of every JSON object that
@@ -26,6 +29,8 @@
 use std::fmt;
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::structured::{LineFields, max_structured_data, sd_id};
 
 /// Syslog facility (RFC 5424 section 6.2.1), `local0` by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -154,10 +159,14 @@ impl Severity {
         })
     }
 
-    /// Maps camsentry's rule severity (1 high, 2 medium, 3 low) to syslog:
-    /// high is `warning`, medium `notice`, low `info`; anything else
-    /// `notice`. Detections are reports of policy violations, not failures
-    /// of the host, so nothing maps above `warning`.
+    /// Maps camsentry's rule severity (`event.severity` in ECS,
+    /// `alert.severity` in EVE: 1 high, 2 medium, 3 low, as Suricata
+    /// counts) to syslog: high is `warning` (4), medium `notice` (5), low
+    /// `info` (6); anything else `notice`. Detections are reports of policy
+    /// violations on the network, not failures of the host that logs them,
+    /// so nothing maps above `warning`: `err` and worse stay free for the
+    /// sensor's own failures, and a receiver's `*.warning` rule catches
+    /// every high-severity alert.
     pub fn from_alert_level(level: u8) -> Severity {
         match level {
             1 => Severity::Warning,
@@ -197,9 +206,13 @@ fn header_field(value: &str, max: usize) -> String {
 #[derive(Debug, Clone)]
 pub struct SyslogFormat {
     facility: Facility,
-    /// `HOSTNAME SP APP-NAME SP PROCID SP MSGID SP "-" SP`, after the
-    /// timestamp.
+    /// `HOSTNAME SP APP-NAME SP PROCID SP MSGID SP`, after the timestamp.
     fixed: String,
+    /// The SD-ID of the structured data (`camsentry@32473`).
+    sd_id: String,
+    /// The longest message (datagrams): structured data that would make a
+    /// message longer is left out (`-`), the line never is.
+    max_message: Option<usize>,
 }
 
 /// Length of `<PRI>1 `, at most: `<191>1 `.
@@ -214,31 +227,61 @@ impl SyslogFormat {
         app_name: &str,
         procid: u32,
         msgid: &str,
+        enterprise: u32,
     ) -> SyslogFormat {
         let fixed = format!(
-            "{} {} {} {} - ",
+            "{} {} {} {} ",
             header_field(hostname, 255),
             header_field(app_name, 48),
             procid,
             header_field(msgid, 32),
         );
-        SyslogFormat { facility, fixed }
+        SyslogFormat {
+            facility,
+            fixed,
+            sd_id: sd_id(enterprise),
+            max_message: None,
+        }
+    }
+
+    /// Bounds each message to `max` bytes by leaving out structured data
+    /// that does not fit (for datagrams; a line longer than `max` minus
+    /// [`SyslogFormat::overhead`] is refused before it gets here).
+    pub fn with_max_message(mut self, max: usize) -> SyslogFormat {
+        self.max_message = Some(max);
+        self
     }
 
     /// The most bytes a message adds around its MSG (not counting the
-    /// octet-counting prefix).
+    /// octet-counting prefix), with the NILVALUE as structured data. Over
+    /// a stream the structured data adds up to
+    /// `max_structured_data` more.
     pub fn overhead(&self) -> usize {
-        PRI_MAX + TIMESTAMP_LEN + self.fixed.len()
+        PRI_MAX + TIMESTAMP_LEN + self.fixed.len() + 2
     }
 
-    /// Appends one RFC 5424 message (no framing) to `out`.
+    /// Appends one RFC 5424 message (no framing) for the JSON line `msg`
+    /// to `out`: the severity and structured data come from the line (see
+    /// `structured`), `severity` is for lines without one.
     pub fn message(&self, severity: Severity, now: SystemTime, msg: &[u8], out: &mut Vec<u8>) {
+        let fields = LineFields::read(msg);
+        let severity = fields.syslog_severity(severity);
         let pri = u16::from(self.facility.code()) * 8 + u16::from(severity.code());
+        let start = out.len();
         // Writing into a Vec cannot fail.
         let _ = write!(out, "<{pri}>1 ");
         push_timestamp(now, out);
         out.push(b' ');
         out.extend_from_slice(self.fixed.as_bytes());
+        let sd_start = out.len();
+        fields.push_structured_data(&self.sd_id, out);
+        if let Some(max) = self.max_message
+            && out.len() - start + 1 + msg.len() > max
+        {
+            out.truncate(sd_start);
+            out.push(b'-');
+        }
+        out.push(b' ');
         out.extend_from_slice(msg);
     }
 
@@ -251,13 +294,11 @@ impl SyslogFormat {
         msg: &[u8],
         out: &mut Vec<u8>,
     ) {
-        let pri = u16::from(self.facility.code()) * 8 + u16::from(severity.code());
-        let pri_len = format!("<{pri}>1 ").len();
-        let len = pri_len + TIMESTAMP_LEN + self.fixed.len() + msg.len();
-        let _ = write!(out, "{len} ");
-        let start = out.len();
-        self.message(severity, now, msg, out);
-        debug_assert_eq!(out.len() - start, len);
+        let mut message =
+            Vec::with_capacity(self.overhead() + max_structured_data(&self.sd_id) + msg.len());
+        self.message(severity, now, msg, &mut message);
+        let _ = write!(out, "{} ", message.len());
+        out.extend_from_slice(&message);
     }
 }
 
@@ -323,7 +364,14 @@ mod tests {
 
     #[test]
     fn message_and_octet_counted_frame_bytes() {
-        let format = SyslogFormat::new(Facility::LOCAL0, "sensor-1", "camsentry", 4242, "alert");
+        let format = SyslogFormat::new(
+            Facility::LOCAL0,
+            "sensor-1",
+            "camsentry",
+            4242,
+            "alert",
+            32473,
+        );
         let now = at(1_777_638_896, 123_456);
         let msg = br#"{"event":{"id":"abc"}}"#;
         let mut out = Vec::new();
@@ -344,14 +392,55 @@ mod tests {
     }
 
     #[test]
+    fn alerts_carry_their_severity_and_structured_data() {
+        let format = SyslogFormat::new(Facility::LOCAL0, "s", "camsentry", 1, "-", 32473);
+        let line = br#"{"event":{"severity":1},"rule":{"id":"SCAN-1","category":"scan"}}"#;
+        let mut framed = Vec::new();
+        format.octet_counted(Severity::Notice, at(0, 0), line, &mut framed);
+        let text = String::from_utf8(framed).unwrap();
+        let (len, rest) = text.split_once(' ').unwrap();
+        assert_eq!(len.parse::<usize>().unwrap(), rest.len());
+        // local0 (16) * 8 + warning (4).
+        let expected = concat!(
+            "<132>1 1970-01-01T00:00:00.000000Z s camsentry 1 - ",
+            r#"[camsentry@32473 rule="SCAN-1" category="scan"] "#,
+        );
+        assert!(rest.starts_with(expected), "{rest}");
+        assert!(rest.ends_with(std::str::from_utf8(line).unwrap()));
+        assert!(
+            rest.len() <= format.overhead() + max_structured_data("camsentry@32473") + line.len()
+        );
+        // In a datagram bounded below the whole message, the structured
+        // data gives way, the line does not.
+        let bounded = format
+            .clone()
+            .with_max_message(format.overhead() + line.len());
+        let mut datagram = Vec::new();
+        bounded.message(Severity::Notice, at(0, 0), line, &mut datagram);
+        let text = String::from_utf8(datagram).unwrap();
+        assert!(
+            text.starts_with("<132>1 1970-01-01T00:00:00.000000Z s camsentry 1 - - {"),
+            "{text}"
+        );
+        assert!(text.len() <= format.overhead() + line.len());
+    }
+
+    #[test]
     fn pri_combines_facility_and_severity() {
         let now = at(0, 0);
         let mut out = Vec::new();
-        let kern = SyslogFormat::new(Facility::from_code(0).unwrap(), "h", "a", 1, "");
+        let kern = SyslogFormat::new(Facility::from_code(0).unwrap(), "h", "a", 1, "", 32473);
         kern.message(Severity::Emergency, now, b"x", &mut out);
         assert!(out.starts_with(b"<0>1 "));
         out.clear();
-        let local7 = SyslogFormat::new(Facility::from_name("LOCAL7").unwrap(), "h", "a", 1, "");
+        let local7 = SyslogFormat::new(
+            Facility::from_name("LOCAL7").unwrap(),
+            "h",
+            "a",
+            1,
+            "",
+            32473,
+        );
         local7.octet_counted(Severity::Debug, now, b"x", &mut out);
         let text = String::from_utf8(out).unwrap();
         let (len, rest) = text.split_once(' ').unwrap();
@@ -362,7 +451,7 @@ mod tests {
 
     #[test]
     fn header_fields_are_sanitised() {
-        let format = SyslogFormat::new(Facility::DAEMON, "my host", "", 7, &"m".repeat(40));
+        let format = SyslogFormat::new(Facility::DAEMON, "my host", "", 7, &"m".repeat(40), 1);
         let mut out = Vec::new();
         format.message(Severity::Warning, at(0, 0), b"{}", &mut out);
         let text = String::from_utf8(out).unwrap();

@@ -17,6 +17,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::spec::Target;
+use super::tls::{TlsClient, TlsConn};
 
 /// A write that failed after `written` bytes of the buffer went out.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ pub enum Conn {
         needs_newline: bool,
     },
     Tcp(TcpStream),
+    Tls(Box<TlsConn>),
     Udp(UdpSocket),
     Unix(UnixStream),
 }
@@ -74,28 +76,39 @@ fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     Ok(addrs)
 }
 
+/// A TCP connection to the first address of `host` that answers.
+fn connect_tcp(host: &str, port: u16, timeout: Duration) -> io::Result<TcpStream> {
+    let mut last = None;
+    for addr in resolve(host, port)? {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(stream) => {
+                stream.set_write_timeout(Some(timeout))?;
+                // Batches are written whole; do not hold them back.
+                stream.set_nodelay(true)?;
+                return Ok(stream);
+            }
+            Err(e) => last = Some(context(e, format!("cannot connect to {addr}"))),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no address")))
+}
+
 impl Conn {
-    /// Opens a connection to `target`; `timeout` bounds connecting and
+    /// Opens a connection to `target`; `timeout` bounds connecting (and
+    /// the TLS handshake, with the `tls` client of a `Target::Tls`) and
     /// each later write.
-    pub fn open(target: &Target, timeout: Duration) -> io::Result<Conn> {
+    pub fn open(target: &Target, timeout: Duration, tls: Option<&TlsClient>) -> io::Result<Conn> {
         let timeout = timeout.max(Duration::from_millis(1));
         match target {
             Target::Stdout => Ok(Conn::Stdout(io::stdout())),
             Target::File(path) => open_file(path),
-            Target::Tcp { host, port } => {
-                let mut last = None;
-                for addr in resolve(host, *port)? {
-                    match TcpStream::connect_timeout(&addr, timeout) {
-                        Ok(stream) => {
-                            stream.set_write_timeout(Some(timeout))?;
-                            // Batches are written whole; do not hold them back.
-                            stream.set_nodelay(true)?;
-                            return Ok(Conn::Tcp(stream));
-                        }
-                        Err(e) => last = Some(context(e, format!("cannot connect to {addr}"))),
-                    }
-                }
-                Err(last.unwrap_or_else(|| io::Error::other("no address")))
+            Target::Tcp { host, port } => Ok(Conn::Tcp(connect_tcp(host, *port, timeout)?)),
+            Target::Tls { host, port, .. } => {
+                let client = tls.ok_or_else(|| io::Error::other("no TLS configuration"))?;
+                let stream = connect_tcp(host, *port, timeout)?;
+                let conn = client.connect(stream, timeout)?;
+                conn.set_write_timeout(timeout)?;
+                Ok(Conn::Tls(Box::new(conn)))
             }
             Target::Udp { host, port } => {
                 let mut last = None;
@@ -130,11 +143,12 @@ impl Conn {
 
     /// Sets the bound of later writes (shortened at shutdown).
     pub fn set_timeout(&mut self, timeout: Duration) {
-        let timeout = Some(timeout.max(Duration::from_millis(1)));
+        let timeout = timeout.max(Duration::from_millis(1));
         let _ = match self {
-            Conn::Tcp(s) => s.set_write_timeout(timeout),
-            Conn::Unix(s) => s.set_write_timeout(timeout),
-            Conn::Udp(s) => s.set_write_timeout(timeout),
+            Conn::Tcp(s) => s.set_write_timeout(Some(timeout)),
+            Conn::Tls(s) => s.set_write_timeout(timeout),
+            Conn::Unix(s) => s.set_write_timeout(Some(timeout)),
+            Conn::Udp(s) => s.set_write_timeout(Some(timeout)),
             Conn::Stdout(_) | Conn::File { .. } => Ok(()),
         };
     }
@@ -171,6 +185,7 @@ impl Conn {
         }
         match self {
             Conn::Tcp(s) => probe(s, |s, on| s.set_nonblocking(on)),
+            Conn::Tls(s) => s.check_alive(),
             Conn::Unix(s) => probe(s, |s, on| s.set_nonblocking(on)),
             Conn::Stdout(_) | Conn::File { .. } | Conn::Udp(_) => Ok(()),
         }
@@ -223,14 +238,25 @@ impl Conn {
                 })
             }
             Conn::Tcp(s) => write_counted(s, buf),
+            Conn::Tls(s) => {
+                let mut written = 0;
+                while written < buf.len() {
+                    match s.write(&buf[written..]) {
+                        Ok(n) => written += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(error) => return Err(WriteError { written, error }),
+                    }
+                }
+                Ok(())
+            }
             Conn::Unix(s) => write_counted(s, buf),
         }
     }
 
-    /// Whether this is a byte stream (TCP or Unix) whose acknowledgement
-    /// [`Conn::unacknowledged`] reports.
+    /// Whether this is a byte stream (TCP, TLS or Unix) whose
+    /// acknowledgement [`Conn::unacknowledged`] reports.
     pub fn is_stream(&self) -> bool {
-        matches!(self, Conn::Tcp(_) | Conn::Unix(_))
+        matches!(self, Conn::Tcp(_) | Conn::Tls(_) | Conn::Unix(_))
     }
 
     /// Writes what the stream takes of `buf` within the send timeout: the
@@ -239,6 +265,7 @@ impl Conn {
     pub fn write_stream(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Conn::Tcp(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
             Conn::Unix(s) => s.write(buf),
             Conn::Stdout(_) | Conn::File { .. } | Conn::Udp(_) => {
                 Err(io::Error::other("not a stream"))
@@ -251,11 +278,13 @@ impl Conn {
     /// bytes the peer has not ACKed (whether we sent them yet or not); on a
     /// Unix socket, the bytes the receiving program has not yet read,
     /// counted with the kernel's per-buffer overhead (so a little more than
-    /// the data: acknowledgement lags until the receiver has read all).
-    /// `None` for other targets.
-    pub fn unacknowledged(&self) -> io::Result<Option<u64>> {
+    /// the data: acknowledgement lags until the receiver has read all); on
+    /// TLS, the plaintext bytes of the records the peer has not ACKed (see
+    /// `tls`). `None` for other targets.
+    pub fn unacknowledged(&mut self) -> io::Result<Option<u64>> {
         match self {
             Conn::Tcp(s) => output_queue(s.as_raw_fd()).map(Some),
+            Conn::Tls(s) => s.unacknowledged().map(Some),
             Conn::Unix(s) => output_queue(s.as_raw_fd()).map(Some),
             Conn::Stdout(_) | Conn::File { .. } | Conn::Udp(_) => Ok(None),
         }
@@ -266,8 +295,12 @@ impl Conn {
     /// acknowledge (the sink sends them again on a new connection); what
     /// the receiver did acknowledge stays readable on its side.
     pub fn abort(self) {
-        if let Conn::Tcp(s) = &self {
-            let _ = linger_zero(s.as_raw_fd());
+        match self {
+            Conn::Tcp(s) => {
+                let _ = linger_zero(s.as_raw_fd());
+            }
+            Conn::Tls(s) => s.abort(),
+            _ => {}
         }
     }
 
@@ -312,6 +345,7 @@ impl Conn {
                 }
                 drain(&mut s, deadline, |s, t| s.set_read_timeout(Some(t)))
             }
+            Conn::Tls(s) => s.close(timeout),
             Conn::Unix(mut s) => {
                 if s.shutdown(Shutdown::Write).is_err() {
                     return Some(false);
@@ -354,7 +388,7 @@ fn write_counted<W: Write + ?Sized>(out: &mut W, buf: &[u8]) -> Result<(), Write
 /// peer has not acknowledged (TCP) or not read (Unix stream).
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-fn output_queue(fd: RawFd) -> io::Result<u64> {
+pub(super) fn output_queue(fd: RawFd) -> io::Result<u64> {
     use nix::libc;
     let mut value: libc::c_int = 0;
     // SAFETY: `fd` is an open socket borrowed from its owner for this call;
@@ -370,13 +404,13 @@ fn output_queue(fd: RawFd) -> io::Result<u64> {
 /// Elsewhere the kernel's count is not available: everything written is
 /// taken as acknowledged (what a plain stream sink assumes).
 #[cfg(not(target_os = "linux"))]
-fn output_queue(_fd: RawFd) -> io::Result<u64> {
+pub(super) fn output_queue(_fd: RawFd) -> io::Result<u64> {
     Ok(0)
 }
 
 /// `SO_LINGER` with a zero timeout: closing then resets the connection.
 #[allow(unsafe_code)]
-fn linger_zero(fd: RawFd) -> io::Result<()> {
+pub(super) fn linger_zero(fd: RawFd) -> io::Result<()> {
     use nix::libc;
     let linger = libc::linger {
         l_onoff: 1,

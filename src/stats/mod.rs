@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 pub use summary::{Completion, RunSummary};
 pub use telemetry::Snapshot;
 
+use crate::capture::KernelStats;
 use crate::decode::DecodeError;
 use crate::flow::TableCounters;
 
@@ -52,6 +53,13 @@ pub struct ReaderCounters {
     pub kernel_received: u64,
     pub kernel_dropped: u64,
     pub interface_dropped: u64,
+    /// Live capture: libpcap's counters of each interface, by name, in
+    /// the order of `-i` (summed over the reader threads).
+    pub interfaces: Vec<(String, KernelStats)>,
+    /// Live capture: the same libpcap counters for each reader thread
+    /// (`--readers`), each summed over the interfaces it reads; the three
+    /// totals above are their sums. Empty for replay.
+    pub readers: Vec<KernelStats>,
 }
 
 impl ReaderCounters {
@@ -78,6 +86,22 @@ impl ReaderCounters {
             "kernel": self.kernel_dropped,
             "interface": self.interface_dropped,
         })
+    }
+
+    /// `[{"reader": 0, "received": n, "dropped": n, "interface_dropped": n}, ...]`.
+    pub fn readers_json(&self) -> Value {
+        self.readers
+            .iter()
+            .enumerate()
+            .map(|(reader, stats)| {
+                json!({
+                    "reader": reader,
+                    "received": stats.received,
+                    "dropped": stats.dropped,
+                    "interface_dropped": stats.interface_dropped,
+                })
+            })
+            .collect()
     }
 }
 

@@ -26,6 +26,18 @@ pub enum Completion {
     OutputLost,
 }
 
+/// The lines one output took over the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// `alerts`, `flows` or `stats`.
+    pub output: &'static str,
+    /// The destination's spec as given.
+    pub sink: String,
+    /// Lines written to a file or stdout; for a network sink, lines sent
+    /// (its delivery counters say how many were acknowledged).
+    pub lines: u64,
+}
+
 /// Everything the end-of-run summary reports.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
@@ -38,6 +50,8 @@ pub struct RunSummary {
     pub elapsed: Duration,
     /// Counters of each network sink (spec, counters).
     pub deliveries: Vec<(String, crate::sink::SinkCounters)>,
+    /// Lines each output took (files and stdout too).
+    pub written: Vec<Written>,
     /// Directory entries passed over because they are not regular files.
     pub skipped_inputs: usize,
 }
@@ -116,9 +130,12 @@ impl RunSummary {
         let mut out = String::new();
         let r = &self.reader;
         let (pps, gbps) = self.rates();
-        // A live run has no files: name the source instead.
-        let source = if self.files.is_empty() && r.kernel_received > 0 {
-            "live capture".to_string()
+        // A live run names its interfaces (even when it saw nothing);
+        // replay its files.
+        let live = !r.interfaces.is_empty();
+        let source = if live {
+            let names: Vec<&str> = r.interfaces.iter().map(|(n, _)| n.as_str()).collect();
+            format!("live capture on {}", names.join(", "))
         } else {
             let mut source = format!(
                 "{} file(s) ({} failed",
@@ -164,11 +181,38 @@ impl RunSummary {
         if !tunnels.is_empty() {
             let _ = writeln!(out, "  decapsulated: {}", tunnels.join(", "));
         }
-        if r.kernel_received > 0 || r.queue_dropped > 0 {
+        if live || r.kernel_received > 0 || r.queue_dropped > 0 {
             let _ = writeln!(
                 out,
                 "  capture: {} received by libpcap, dropped {} (kernel buffer), {} (interface), {} (worker queues full)",
                 r.kernel_received, r.kernel_dropped, r.interface_dropped, r.queue_dropped
+            );
+        }
+        if r.interfaces.len() > 1 {
+            for (name, k) in &r.interfaces {
+                let _ = writeln!(
+                    out,
+                    "    {name}: {} received, dropped {} (kernel buffer), {} (interface)",
+                    k.received, k.dropped, k.interface_dropped
+                );
+            }
+        }
+        if r.readers.len() > 1 {
+            let readers: Vec<String> = r
+                .readers
+                .iter()
+                .enumerate()
+                .map(|(index, s)| {
+                    format!(
+                        "#{index} {} received, {} + {} dropped",
+                        s.received, s.dropped, s.interface_dropped
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  readers (kernel buffer + interface drops): {}",
+                readers.join("; ")
             );
         }
         let t = &self.workers.table;
@@ -191,6 +235,17 @@ impl RunSummary {
             self.workers.batch_latency.max() as f64 / 1000.0,
             self.workers.batches
         );
+        for output in ["alerts", "flows", "stats"] {
+            let parts: Vec<String> = self
+                .written
+                .iter()
+                .filter(|w| w.output == output)
+                .map(|w| self.written_text(w))
+                .collect();
+            if !parts.is_empty() {
+                let _ = writeln!(out, "  {output} written: {}", parts.join("; "));
+            }
+        }
         for (spec, counters) in &self.deliveries {
             let _ = writeln!(out, "  delivery to {spec}: {counters}");
         }
@@ -204,6 +259,25 @@ impl RunSummary {
             );
         }
         out
+    }
+
+    /// `12 to alerts.json`, or for a network sink `12 to SPEC (12
+    /// acknowledged)` (`(at most once)` for UDP, which has no
+    /// acknowledgement).
+    fn written_text(&self, written: &Written) -> String {
+        let counters = self.deliveries.iter().find(|(s, _)| *s == written.sink);
+        let note = match counters {
+            None => String::new(),
+            Some((spec, c)) => {
+                let datagram = spec.starts_with("udp://") || spec.starts_with("syslog+udp://");
+                if datagram {
+                    " (at most once)".to_string()
+                } else {
+                    format!(" ({} acknowledged)", c.acknowledged)
+                }
+            }
+        };
+        format!("{} to {}{note}", written.lines, written.sink)
     }
 
     /// The same figures as JSON (`--stats-json`).
@@ -254,6 +328,13 @@ impl RunSummary {
             "decapsulated": tunnels,
             "dropped": r.dropped_json(),
             "kernel_received": r.kernel_received,
+            "interfaces": r.interfaces.iter().map(|(name, k)| json!({
+                "name": name,
+                "received": k.received,
+                "dropped": k.dropped,
+                "interface_dropped": k.interface_dropped,
+            })).collect::<Vec<Value>>(),
+            "readers": r.readers_json(),
             "flows": {
                 "created": t.created,
                 "expired": t.expired,
@@ -262,6 +343,11 @@ impl RunSummary {
                 "records_written": self.flow_records,
             },
             "alerts": self.alerts,
+            "written": self.written.iter().map(|w| json!({
+                "output": w.output,
+                "sink": w.sink,
+                "lines": w.lines,
+            })).collect::<Vec<Value>>(),
             "deliveries": deliveries,
             "output_lost": self.output_lost(),
             "workers": self.worker_threads,
@@ -302,6 +388,7 @@ mod tests {
             flow_records: 0,
             alerts: 3,
             elapsed: Duration::from_millis(5),
+            written: Vec::new(),
             deliveries,
             skipped_inputs: 0,
         }
@@ -365,5 +452,65 @@ mod tests {
         assert_eq!(json["deliveries"][0]["dropped_invalid"], 1);
         assert_eq!(json["deliveries"][1]["acknowledged"], 1);
         assert_eq!(json["deliveries"][1]["lost"], 2);
+    }
+
+    #[test]
+    fn a_live_run_that_saw_nothing_says_so_with_its_capture_line() {
+        let mut quiet = summary(false, Vec::new());
+        quiet.files.clear();
+        quiet.reader.interfaces = vec![
+            ("eth1".into(), crate::capture::KernelStats::default()),
+            ("eth2".into(), crate::capture::KernelStats::default()),
+        ];
+        let text = quiet.render_text();
+        assert!(
+            text.starts_with("camsentry: live capture on eth1, eth2, 0 packets,"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  capture: 0 received by libpcap, dropped 0 (kernel buffer), 0 (interface), 0 (worker queues full)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n    eth2: 0 received, dropped 0 (kernel buffer), 0 (interface)\n")
+        );
+        assert!(!text.contains("file(s)"), "{text}");
+        assert_eq!(quiet.to_json()["interfaces"][1]["name"], "eth2");
+    }
+
+    #[test]
+    fn the_summary_says_how_many_lines_each_output_took() {
+        let tls = SinkCounters {
+            queued: 3,
+            sent: 3,
+            acknowledged: 2,
+            unconfirmed: 1,
+            ..SinkCounters::default()
+        };
+        let mut run = summary(false, vec![("syslog+tls://siem:6514".into(), tls)]);
+        run.written = vec![
+            Written {
+                output: "alerts",
+                sink: "alerts.json".into(),
+                lines: 3,
+            },
+            Written {
+                output: "alerts",
+                sink: "syslog+tls://siem:6514".into(),
+                lines: 3,
+            },
+            Written {
+                output: "flows",
+                sink: "-".into(),
+                lines: 7,
+            },
+        ];
+        let text = run.render_text();
+        assert!(
+            text.contains("\n  alerts written: 3 to alerts.json; 3 to syslog+tls://siem:6514 (2 acknowledged)\n"),
+            "{text}"
+        );
+        assert!(text.contains("\n  flows written: 7 to -\n"), "{text}");
+        assert_eq!(run.to_json()["written"][2]["lines"], 7);
     }
 }

@@ -204,8 +204,33 @@ pub fn synth(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Replays `capture` with `args` (detection on, alerts on stdout) and
-/// decodes every alert line.
+/// decodes every alert line; informational events (`event.kind:
+/// "event"`, see [`events`]) share the output and are left out.
 pub fn alerts(capture: &Path, args: &[&str]) -> Vec<EcsAlert> {
+    lines(capture, args)
+        .iter()
+        .filter(|line| !is_event(line))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// The informational events (`event.kind: "event"`) of a replay of
+/// `capture` with `args`, as JSON values.
+pub fn events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    lines(capture, args)
+        .iter()
+        .filter(|line| is_event(line))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn is_event(line: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(line)
+        .is_ok_and(|value| value["event"]["kind"] == "event")
+}
+
+/// The output lines of a replay of `capture` with `args`.
+fn lines(capture: &Path, args: &[&str]) -> Vec<String> {
     let mut command = camsentry();
     command
         .args(["replay", "-q", "--alerts", "-"])
@@ -219,7 +244,73 @@ pub fn alerts(capture: &Path, args: &[&str]) -> Vec<EcsAlert> {
         stderr(&output)
     );
     stdout_lines(&output)
-        .iter()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
+}
+
+/// A flow record (`--flows`, ECS) read into the typed document, then seen
+/// through the names the flow tests compare.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowView {
+    pub src_ip: String,
+    pub src_port: u16,
+    pub dest_ip: String,
+    pub dest_port: u16,
+    pub proto: u8,
+    pub transport: String,
+    pub vlan: Option<u16>,
+    pub orig_packets: u64,
+    pub orig_bytes: u64,
+    pub resp_packets: u64,
+    pub resp_bytes: u64,
+    pub answered: bool,
+    pub tcp: Option<camsentry::alert::ecs::TcpFields>,
+    pub community_id: String,
+}
+
+/// Parses one ECS flow record line (panics on anything else).
+pub fn flow_view(line: &str) -> FlowView {
+    let doc: camsentry::alert::ecs::EcsFlow =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("ECS flow record ({e}): {line}"));
+    FlowView {
+        src_ip: doc.source.ip.unwrap_or_default(),
+        src_port: doc.source.port.unwrap_or(0),
+        dest_ip: doc.destination.ip.unwrap_or_default(),
+        dest_port: doc.destination.port.unwrap_or(0),
+        proto: doc
+            .network
+            .iana_number
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        transport: doc.network.transport.unwrap_or_default(),
+        vlan: doc.network.vlan.and_then(|v| v.id.parse().ok()),
+        orig_packets: doc.source.packets.unwrap_or(0),
+        orig_bytes: doc.source.bytes.unwrap_or(0),
+        resp_packets: doc.destination.packets.unwrap_or(0),
+        resp_bytes: doc.destination.bytes.unwrap_or(0),
+        answered: doc.camsentry.answered,
+        tcp: doc.camsentry.tcp,
+        community_id: doc.network.community_id.unwrap_or_default(),
+    }
+}
+
+/// A port on loopback that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port on loopback")
+        .port()
+}
+
+/// Polls `done` every 20 ms until it holds or the deadline passes; whether
+/// it held. For waiting on a server's readiness (it accepts connections),
+/// never on a file to appear.
+pub fn wait_until(deadline: std::time::Instant, mut done: impl FnMut() -> bool) -> bool {
+    loop {
+        if done() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

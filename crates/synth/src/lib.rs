@@ -45,6 +45,7 @@ pub mod scenario;
 pub mod site;
 pub mod site_day;
 pub mod slice;
+pub mod tamper;
 pub mod tls;
 pub mod trace;
 pub mod traffic;
@@ -124,6 +125,30 @@ const SCENARIOS: &[(&str, &str)] = &[
         "30 min of cameras, recorder and gateway refreshing ARP entries (unicast and broadcast)",
     ),
     (
+        "camera-unplugged",
+        "camera 10.20.0.11 unplugged for 10 min after 7 min of recording, then boots and is recorded again",
+    ),
+    (
+        "camera-reboot-60s",
+        "camera 10.20.0.11 reboots after 7 min of recording: RST, 60 s of silence, DHCP, recorded again",
+    ),
+    (
+        "recorder-outage",
+        "all three recorded cameras stop sending video to the NVR within 3 s and stay silent for 10 min",
+    ),
+    (
+        "arp-takeover",
+        "attacker b8:27:eb:4d:21:07 claims camera 10.20.0.16's address: gratuitous ARP, then replies to the NVR",
+    ),
+    (
+        "ssrc-switch",
+        "attacker injects RTP with a foreign SSRC into camera 10.20.0.16's running UDP stream to the NVR",
+    ),
+    (
+        "firmware-change",
+        "NVR reads camera 10.20.0.11's ONVIF device information before and after a reboot into new firmware",
+    ),
+    (
         "scan-slow-arp",
         "camera 10.20.0.12 probes every 20-60 s for 35 min: ARP for absent addresses, a few SYNs to live hosts",
     ),
@@ -138,6 +163,22 @@ const SCENARIOS: &[(&str, &str)] = &[
     (
         "ghost-addresses",
         "installer laptop on the camera VLAN ARPs every address of 10.20.0.0/24 and probes live hosts on 80/554",
+    ),
+    (
+        "exposed-rtsp",
+        "30 min, recording running; camera 10.20.0.12's RTSP port is forwarded and 5 external viewers watch it",
+    ),
+    (
+        "upnp-mapping",
+        "camera 10.20.0.14: SSDP search for the IGD, description, AddPortMapping 8554->554 (200) and 8080->80 (718), renewal",
+    ),
+    (
+        "natpmp-mapping",
+        "camera 10.20.0.16 maps TCP 554 with NAT-PMP (retransmitted, accepted); 10.20.0.17's PCP MAP for 80 refused",
+    ),
+    (
+        "benign-vpn-inbound",
+        "operator at 100.80.12.5 (the site's VPN range) watches camera 10.20.0.12 and opens its web page",
     ),
     (
         "site-day",
@@ -163,6 +204,14 @@ const SCENARIOS: &[(&str, &str)] = &[
         "small-flows",
         "bulk benchmark: 64-byte request/reply pairs over 1,000,000 flows (default 2,000,000 packets)",
     ),
+    (
+        "identity-flood",
+        "the egress site plus --packets/2 addresses (default 500,000) behind ONE Hikvision MAC, one short flow each",
+    ),
+    (
+        "identity-flood-plain",
+        "identity-flood behind a plain NIC MAC (with a 10.0.0.0/8 camera group: fixtures/policy/identity-flood.toml)",
+    ),
 ];
 
 /// Every scenario as `(name, one-line description)`.
@@ -184,6 +233,12 @@ pub fn generate<W: Write>(name: &str, options: &SynthOptions, out: W) -> io::Res
     match name {
         "cctv-mix" => bulk::cctv_mix(options, out),
         "small-flows" => bulk::small_flows(options, out),
+        "identity-flood" => {
+            bulk::identity_flood(options, bulk::identity_flood::FLOOD_CAMERA_MAKER_MAC, out)
+        }
+        "identity-flood-plain" => {
+            bulk::identity_flood(options, bulk::identity_flood::FLOOD_PLAIN_MAC, out)
+        }
         _ => {
             let names: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
             Err(io::Error::new(
@@ -387,7 +442,7 @@ mod tests {
     use super::test_support::*;
     use super::*;
 
-    const SMALL: [&str; 20] = [
+    const SMALL: [&str; 30] = [
         "camera-network",
         "egress",
         "scan-tcp",
@@ -404,10 +459,20 @@ mod tests {
         "benign-new-camera",
         "benign-reboot",
         "benign-arp-refresh",
+        "camera-unplugged",
+        "camera-reboot-60s",
+        "recorder-outage",
+        "arp-takeover",
+        "ssrc-switch",
+        "firmware-change",
         "scan-slow-arp",
         "worm-internet",
         "flood-100k",
         "ghost-addresses",
+        "exposed-rtsp",
+        "upnp-mapping",
+        "natpmp-mapping",
+        "benign-vpn-inbound",
     ];
 
     const DAYS: [&str; 4] = [
@@ -422,7 +487,12 @@ mod tests {
         let names: Vec<&str> = scenario_names().iter().map(|(n, _)| *n).collect();
         let mut want: Vec<&str> = SMALL.to_vec();
         want.extend(DAYS);
-        want.extend(["cctv-mix", "small-flows"]);
+        want.extend([
+            "cctv-mix",
+            "small-flows",
+            "identity-flood",
+            "identity-flood-plain",
+        ]);
         assert_eq!(names, want);
         assert!(scenario_names().iter().all(|(_, d)| !d.is_empty()));
     }
@@ -453,10 +523,13 @@ mod tests {
             }));
             let limit = match *name {
                 "camera-network" => 800_000,
-                "benign-video" | "benign-reboot" => 10_000_000,
+                "benign-video" | "benign-reboot" | "upnp-mapping" | "natpmp-mapping"
+                | "benign-vpn-inbound" => 10_000_000,
                 "exfil" | "benign-firmware" | "worm-internet" | "flood-100k" => 16_000_000,
-                "exfil-cloud" | "benign-arp-refresh" | "scan-slow" | "scan-slow-arp" => 20_000_000,
-                "exfil-slow" => 25_000_000,
+                "exfil-cloud" | "benign-arp-refresh" | "scan-slow" | "scan-slow-arp"
+                | "exposed-rtsp" => 20_000_000,
+                "exfil-slow" | "camera-unplugged" => 25_000_000,
+                "recorder-outage" | "camera-reboot-60s" => 20_000_000,
                 "site-day-incidents-short" => 32_000_000,
                 _ => 6_000_000,
             };

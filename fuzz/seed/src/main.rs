@@ -132,7 +132,9 @@ fn packet(seeds: &mut Seeds, link: LinkType, frame: &[u8]) {
         seeds.add("http", payload);
         seeds.add("onvif_device", payload);
     }
-    if (udp && on(&[1900])) || (tcp && is_http && payload.windows(4).any(|w| w.eq_ignore_ascii_case(b"soap"))) {
+    if (udp && on(&[1900]))
+        || (tcp && is_http && payload.windows(4).any(|w| w.eq_ignore_ascii_case(b"soap")))
+    {
         seeds.add("upnp", payload);
     }
     if udp && on(&[5351]) {

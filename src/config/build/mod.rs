@@ -19,15 +19,15 @@ use super::domain::{DomainError, DomainPattern};
 use super::error::{Location, PolicyError};
 use super::mac::parse_mac;
 use super::policy::{
-    AllowRule, CameraRef, DetectSettings, EgressSettings, ExfilSettings, Group, IncidentSettings,
-    LearnSettings, MAX_THRESHOLDS, Policy, PortRange, Role, RulePattern, ScanSettings, Selector,
-    Site, Suppression, Target, Transport,
+    AllowRule, CameraRef, DetectSettings, EgressSettings, ExfilSettings, Group, InboundRule,
+    IncidentSettings, LearnSettings, MAX_THRESHOLDS, Policy, PortRange, Role, RulePattern,
+    ScanSettings, Selector, Site, Suppression, TamperSettings, Target, Transport,
 };
 use super::raw::{
-    AllowSection, DetectSection, GroupSection, LearnSection, MatchSection, PolicyFile, SiteSection,
-    SpannedList, SuppressSection,
+    AllowSection, DetectSection, GroupSection, InboundSection, LearnSection, MatchSection,
+    PolicyFile, SiteSection, SpannedList, SuppressSection,
 };
-use crate::detect::RULES;
+use crate::alert::RULE_IDS;
 use crate::vendor as oui;
 
 mod rules;
@@ -130,6 +130,25 @@ impl Builder<'_> {
             ));
         }
         Ok(text)
+    }
+
+    fn tamper(&self, raw: crate::config::raw::TamperSection) -> Result<TamperSettings> {
+        let mut t = TamperSettings::default();
+        if let Some(d) = &raw.dark_after {
+            t.dark_after = self.duration(d, false)?;
+        }
+        if let Some(d) = &raw.interrupted_after {
+            t.interrupted_after = self.duration(d, false)?;
+            if t.interrupted_after >= t.dark_after {
+                return Err(self.err(
+                    d.span(),
+                    "`interrupted_after` must be shorter than `dark_after`".to_string(),
+                ));
+            }
+        }
+        t.continuous = raw.continuous.unwrap_or_default();
+        t.motion = raw.motion.unwrap_or_default();
+        Ok(t)
     }
 
     fn policy(&self, file: PolicyFile) -> Result<Policy> {
@@ -255,6 +274,7 @@ impl Builder<'_> {
         }
         d.exfil = exfil;
         d.incident = self.incident(raw.incident)?;
+        d.tamper = self.tamper(raw.tamper)?;
         Ok(d)
     }
 

@@ -23,8 +23,8 @@ impl Builder<'_> {
             fixed: fixed.to_string(),
             prefix,
         };
-        if !RULES.iter().any(|r| pattern.matches(r.id)) {
-            let known: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        if !RULE_IDS.iter().any(|id| pattern.matches(id)) {
+            let known: Vec<&str> = RULE_IDS.to_vec();
             return Err(self.err(
                 s.span(),
                 format!(
@@ -170,6 +170,11 @@ impl Builder<'_> {
                 .into_iter()
                 .map(|a| self.allow(a, exfil.default_budget))
                 .collect::<Result<Vec<_>>>()?;
+            let inbound = g
+                .inbound
+                .into_iter()
+                .map(|i| self.inbound(i))
+                .collect::<Result<Vec<_>>>()?;
             let disable = g
                 .disable
                 .unwrap_or_default()
@@ -184,6 +189,7 @@ impl Builder<'_> {
                 name,
                 selector,
                 allow,
+                inbound,
                 disable,
                 severity,
             });
@@ -265,6 +271,36 @@ impl Builder<'_> {
             macs,
             vendors,
         })
+    }
+
+    /// One `[[group.inbound]]` rule: a non-empty `from` list of networks,
+    /// and ports as an allow rule writes them.
+    pub(super) fn inbound(&self, raw: InboundSection) -> Result<InboundRule> {
+        let at = raw.from.span();
+        let from = raw.from.into_inner();
+        if from.is_empty() {
+            return Err(self.err(
+                at,
+                "empty `from` list: name the networks allowed to reach the group".to_string(),
+            ));
+        }
+        let from = self.cidrs(from)?;
+        let ports = match raw.ports {
+            None => Vec::new(),
+            Some(list) => {
+                if list.get_ref().is_empty() {
+                    return Err(self.err(
+                        list.span(),
+                        "empty `ports` list: leave `ports` out to allow any port".to_string(),
+                    ));
+                }
+                list.get_ref()
+                    .iter()
+                    .map(|p| self.port(p))
+                    .collect::<Result<Vec<_>>>()?
+            }
+        };
+        Ok(InboundRule { from, ports })
     }
 
     pub(super) fn allow(&self, raw: AllowSection, default_budget: ByteBudget) -> Result<AllowRule> {

@@ -142,7 +142,7 @@ fn toml_level_refusals() {
     );
     assert_eq!(
         refusal("[detect.egres]\n"),
-        "p.toml:1:9: unknown key `egres` (expected one of `egress`, `scan`, `exfil`, `incident`)"
+        "p.toml:1:9: unknown key `egres` (expected one of `egress`, `scan`, `exfil`, `incident`, `tamper`)"
     );
     assert_eq!(
         refusal("[learn]\nduration = 24\n"),
@@ -424,7 +424,7 @@ fn suppression_refusals() {
         ),
         (
             "rule = \"camsentry-egress-1\"",
-            "p.toml:6:8: unknown rule `camsentry-egress-1` (expected a rule id or a prefix ending in `*`; rules are CAMSENTRY-EGRESS-1, CAMSENTRY-EXFIL-1, CAMSENTRY-EXFIL-2, CAMSENTRY-EXFIL-3, CAMSENTRY-SCAN-1, CAMSENTRY-SCAN-2, CAMSENTRY-SCAN-3, CAMSENTRY-SCAN-4, CAMSENTRY-SCAN-5, CAMSENTRY-SCAN-6, CAMSENTRY-SCAN-7)",
+            "p.toml:6:8: unknown rule `camsentry-egress-1` (expected a rule id or a prefix ending in `*`; rules are CAMSENTRY-EGRESS-1, CAMSENTRY-EXFIL-1, CAMSENTRY-EXFIL-2, CAMSENTRY-EXFIL-3, CAMSENTRY-EXPOSURE-1, CAMSENTRY-EXPOSURE-2, CAMSENTRY-EXPOSURE-3, CAMSENTRY-EXPOSURE-4, CAMSENTRY-EXPOSURE-5, CAMSENTRY-EXPOSURE-6, CAMSENTRY-EXPOSURE-7, CAMSENTRY-SCAN-1, CAMSENTRY-SCAN-2, CAMSENTRY-SCAN-3, CAMSENTRY-SCAN-4, CAMSENTRY-SCAN-5, CAMSENTRY-SCAN-6, CAMSENTRY-SCAN-7, CAMSENTRY-SENSOR-1, CAMSENTRY-TAMPER-1, CAMSENTRY-TAMPER-2, CAMSENTRY-TAMPER-3, CAMSENTRY-TAMPER-4, CAMSENTRY-TAMPER-5)",
         ),
         (
             "camera = \"parking\"",
@@ -479,7 +479,7 @@ fn group_tuning_refusals() {
     };
     assert_eq!(
         refusal(&group("disable = [\"CAMSENTRY-EGRESS-1\", \"SCAN-*\"]")),
-        "p.toml:4:34: unknown rule `SCAN-*` (expected a rule id or a prefix ending in `*`; rules are CAMSENTRY-EGRESS-1, CAMSENTRY-EXFIL-1, CAMSENTRY-EXFIL-2, CAMSENTRY-EXFIL-3, CAMSENTRY-SCAN-1, CAMSENTRY-SCAN-2, CAMSENTRY-SCAN-3, CAMSENTRY-SCAN-4, CAMSENTRY-SCAN-5, CAMSENTRY-SCAN-6, CAMSENTRY-SCAN-7)"
+        "p.toml:4:34: unknown rule `SCAN-*` (expected a rule id or a prefix ending in `*`; rules are CAMSENTRY-EGRESS-1, CAMSENTRY-EXFIL-1, CAMSENTRY-EXFIL-2, CAMSENTRY-EXFIL-3, CAMSENTRY-EXPOSURE-1, CAMSENTRY-EXPOSURE-2, CAMSENTRY-EXPOSURE-3, CAMSENTRY-EXPOSURE-4, CAMSENTRY-EXPOSURE-5, CAMSENTRY-EXPOSURE-6, CAMSENTRY-EXPOSURE-7, CAMSENTRY-SCAN-1, CAMSENTRY-SCAN-2, CAMSENTRY-SCAN-3, CAMSENTRY-SCAN-4, CAMSENTRY-SCAN-5, CAMSENTRY-SCAN-6, CAMSENTRY-SCAN-7, CAMSENTRY-SENSOR-1, CAMSENTRY-TAMPER-1, CAMSENTRY-TAMPER-2, CAMSENTRY-TAMPER-3, CAMSENTRY-TAMPER-4, CAMSENTRY-TAMPER-5)"
     );
     // Keys are checked in file order, not in sorted order.
     assert_eq!(
@@ -498,7 +498,7 @@ fn group_tuning_refusals() {
     );
     assert_eq!(
         refusal(&group("disabled = []")),
-        "p.toml:4:1: unknown key `disabled` (expected one of `name`, `match`, `allow`, `disable`, `severity`)"
+        "p.toml:4:1: unknown key `disabled` (expected one of `name`, `match`, `allow`, `inbound`, `disable`, `severity`)"
     );
 }
 

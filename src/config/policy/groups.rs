@@ -11,6 +11,7 @@ pub struct Group {
     pub(in crate::config) name: String,
     pub(in crate::config) selector: Selector,
     pub(in crate::config) allow: Vec<AllowRule>,
+    pub(in crate::config) inbound: Vec<InboundRule>,
     pub(in crate::config) disable: Vec<RulePattern>,
     pub(in crate::config) severity: Vec<(RulePattern, u8)>,
 }
@@ -29,6 +30,17 @@ impl Group {
     /// The allow rules in file order.
     pub fn rules(&self) -> &[AllowRule] {
         &self.allow
+    }
+
+    /// The `[[group.inbound]]` rules in file order.
+    pub fn inbound(&self) -> &[InboundRule] {
+        &self.inbound
+    }
+
+    /// Whether an inbound flow from external `peer` to a member's `port`
+    /// is allowed by one of the group's inbound rules.
+    pub fn allows_inbound(&self, peer: IpAddr, port: u16) -> bool {
+        self.inbound.iter().any(|r| r.matches(peer, port))
     }
 
     /// Rules (ids or prefixes) turned off for the group's cameras.
@@ -188,6 +200,32 @@ impl AllowRule {
                 Target::Network(cidr) => cidr.contains(dst_ip),
                 Target::Name(pattern) => dst_name.is_some_and(|n| pattern.matches(n)),
             }
+    }
+}
+
+/// External sources that may reach a group's members: `from` networks,
+/// optionally only on some of the members' ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundRule {
+    pub(in crate::config) from: CidrSet,
+    pub(in crate::config) ports: Vec<PortRange>,
+}
+
+impl InboundRule {
+    /// Source networks.
+    pub fn from(&self) -> &CidrSet {
+        &self.from
+    }
+
+    /// The members' ports; empty means any port.
+    pub fn ports(&self) -> &[PortRange] {
+        &self.ports
+    }
+
+    /// True when a flow from `peer` to a member's `port` is allowed.
+    pub fn matches(&self, peer: IpAddr, port: u16) -> bool {
+        self.from.contains(peer)
+            && (self.ports.is_empty() || self.ports.iter().any(|r| r.contains(port)))
     }
 }
 

@@ -12,10 +12,10 @@ mod groups;
 mod settings;
 mod suppress;
 
-pub use groups::{AllowRule, Group, PortRange, Role, Selector, Target, Transport};
+pub use groups::{AllowRule, Group, InboundRule, PortRange, Role, Selector, Target, Transport};
 pub use settings::{
     DetectSettings, EgressSettings, ExfilSettings, IncidentSettings, LearnSettings, MAX_THRESHOLDS,
-    ScanSettings,
+    ScanSettings, TamperSettings,
 };
 pub use suppress::{CameraRef, RulePattern, Suppression};
 

@@ -14,6 +14,33 @@ pub struct DetectSettings {
     pub exfil: ExfilSettings,
     /// The incident layer that turns matches into lines.
     pub incident: IncidentSettings,
+    /// Blinded cameras, address takeover, stream injection.
+    pub tamper: TamperSettings,
+}
+
+/// `[detect.tamper]`, validated: `interrupted_after` shorter than
+/// `dark_after`, both longer than zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TamperSettings {
+    /// Silence of a continuously recorded camera that raises an alert.
+    pub dark_after: Duration,
+    /// Silence reported as an interruption event.
+    pub interrupted_after: Duration,
+    /// Groups recorded continuously (armed without learning).
+    pub continuous: Vec<String>,
+    /// Groups recorded on motion (never alarm on silence).
+    pub motion: Vec<String>,
+}
+
+impl Default for TamperSettings {
+    fn default() -> TamperSettings {
+        TamperSettings {
+            dark_after: Duration::from_secs(300),
+            interrupted_after: Duration::from_secs(60),
+            continuous: Vec::new(),
+            motion: Vec::new(),
+        }
+    }
 }
 
 /// `[detect.incident]`, validated: `update_interval` longer than zero,

@@ -215,6 +215,7 @@ fn matched(
         camera: crate::alert::CameraInfo::default(),
         evidence: serde_json::Map::new(),
         incident: None,
+        flow: None,
     }
 }
 
@@ -392,4 +393,36 @@ fn port_ranges() {
     assert_eq!(PortRange::new(20, 10), None);
     let r = PortRange::new(10, 20);
     assert!(r.is_some_and(|r| r.contains(10) && r.contains(20) && !r.contains(21)));
+}
+
+#[test]
+fn inbound_rules_admit_their_sources_on_their_ports_and_render_back() {
+    let text = r#"
+[[group]]
+name = "cams"
+match = { cidr = ["10.20.0.0/24"] }
+  [[group.inbound]]
+  from = ["100.64.0.0/10", "198.51.100.7"]
+  ports = [554, "80-81"]
+  [[group.inbound]]
+  from = ["192.0.2.0/24"]
+"#;
+    let p = policy(text);
+    let g = p.group("cams").unwrap();
+    assert_eq!(g.inbound().len(), 2);
+    assert!(g.allows_inbound(ip("100.100.1.2"), 554));
+    assert!(g.allows_inbound(ip("198.51.100.7"), 81));
+    assert!(!g.allows_inbound(ip("100.100.1.2"), 23));
+    assert!(g.allows_inbound(ip("192.0.2.9"), 23), "no ports: any port");
+    assert!(!g.allows_inbound(ip("203.0.113.1"), 554));
+    let rendered = p.render();
+    assert!(rendered.contains("[[group.inbound]]"), "{rendered}");
+    assert_eq!(Policy::from_str(&rendered, "rendered.toml").unwrap(), p);
+    for bad in [
+        "[[group]]\nname = \"g\"\nmatch = { cidr = [\"10.0.0.0/8\"] }\n[[group.inbound]]\nfrom = []\n",
+        "[[group]]\nname = \"g\"\nmatch = { cidr = [\"10.0.0.0/8\"] }\n[[group.inbound]]\nfrom = [\"x\"]\n",
+        "[[group]]\nname = \"g\"\nmatch = { cidr = [\"10.0.0.0/8\"] }\n[[group.inbound]]\nfrom = [\"1.2.3.0/24\"]\nports = []\n",
+    ] {
+        assert!(Policy::from_str(bad, "bad.toml").is_err(), "{bad}");
+    }
 }

@@ -293,6 +293,10 @@ impl Exfil {
             let mut evidence = Map::new();
             evidence.insert("budget".into(), json!(budget.to_string()));
             evidence.insert("budget_bytes".into(), json!(limit));
+            evidence.insert(
+                "budget_window_seconds".into(),
+                json!(budget_window / NANOS_PER_SEC),
+            );
             evidence.insert("threshold_bytes".into(), json!(limit));
             evidence.insert("ratio".into(), json!(ratio(sum, limit)));
             raised.push((RULE_BUDGET, evidence_ts, sum, budget_window, evidence));
@@ -318,8 +322,16 @@ impl Exfil {
             ) {
                 account.slow_trip.raised(ts, slow_window);
                 let mut evidence = Map::new();
-                evidence.insert("budget".into(), json!(budget.to_string()));
+                // The budget this rule compares with: the policy budget
+                // scaled to the slow window, in words and in numbers.
+                let shown = ByteBudget::new(slow_limit, Duration::from_nanos(slow_window))
+                    .map_or_else(|_| budget.to_string(), |b| b.to_string());
+                evidence.insert("budget".into(), json!(shown));
                 evidence.insert("budget_bytes".into(), json!(slow_limit));
+                evidence.insert(
+                    "budget_window_seconds".into(),
+                    json!(slow_window / NANOS_PER_SEC),
+                );
                 evidence.insert("threshold_bytes".into(), json!(slow_limit));
                 evidence.insert("recent_bytes".into(), json!(recent));
                 evidence.insert(

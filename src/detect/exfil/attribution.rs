@@ -8,6 +8,7 @@ use super::account::Allowance;
 use super::*;
 use crate::config::policy::{Role, Transport};
 use crate::flow::Flow;
+use crate::net::IpProto;
 use crate::observation::{BYTES_CHUNK, Bytes, Endpoint, FlowStart};
 
 /// The flow an upload belongs to (for the alert's destination).
@@ -345,7 +346,7 @@ pub(super) fn rule_of(
         .policy
         .group_for(camera, host.and_then(|h| h.mac), vendor)?;
     let name = context.names.lookup(camera, peer);
-    let port_opt = matches!(proto, 6 | 17 | 132).then_some(port);
+    let port_opt = IpProto(proto).has_ports().then_some(port);
     let rule = group.allows(peer, name, port_opt, Transport::from_ip_proto(proto))?;
     let group_index = context
         .policy

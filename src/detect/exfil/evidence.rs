@@ -12,6 +12,7 @@ use crate::alert::Rule;
 use crate::config::policy::Target;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::record::transport_name;
+use crate::net::IpProto;
 
 impl Exfil {
     /// Builds an alert about `camera`'s uploads of `class` (one account of
@@ -49,7 +50,7 @@ impl Exfil {
             .map(|((_, ip), d)| (*ip, d.port, d.proto))
             .or_else(|| upload.map(|u| (u.side.peer, u.side.peer_port, u.flow.proto)));
         if let Some((ip, port, proto)) = destination {
-            let has_ports = matches!(proto, 6 | 17 | 132);
+            let has_ports = IpProto(proto).has_ports();
             alert.destination_ip = Some(ip);
             alert.destination_port = (has_ports && port != 0).then_some(port);
             alert.destination_domain = context.names.lookup(camera, ip).map(str::to_string);
@@ -59,7 +60,7 @@ impl Exfil {
             let flow = u.flow;
             alert.vlan = (flow.vlan != 0).then_some(flow.vlan);
             if destination.is_some_and(|(ip, _, _)| ip == u.side.peer) {
-                let has_ports = matches!(flow.proto, 6 | 17 | 132);
+                let has_ports = IpProto(flow.proto).has_ports();
                 alert.source_port = has_ports.then_some(u.side.camera_port);
                 alert.community_id = Some(community_id_v1(
                     0,
@@ -87,6 +88,19 @@ impl Exfil {
         if let Some(target) = rule_target {
             evidence.insert("rule".into(), json!(target));
         }
+        let destination = match (&alert.destination_domain, alert.destination_ip) {
+            (Some(name), Some(ip)) => format!("{name} ({ip})"),
+            (None, Some(ip)) => ip.to_string(),
+            _ => format!("{} destinations", class.as_str()),
+        };
+        evidence.insert(
+            "reason".into(),
+            json!(format!(
+                "camera {camera} sent {bytes} bytes in {} s, mostly to {destination}: {}",
+                window / NANOS_PER_SEC,
+                rule.name
+            )),
+        );
         evidence.insert("bytes".into(), json!(bytes));
         evidence.insert("window_seconds".into(), json!(window / NANOS_PER_SEC));
         for (name, value) in extra {

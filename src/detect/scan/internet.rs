@@ -28,6 +28,7 @@ use super::{
 };
 use crate::alert::Alert;
 use crate::detect::Context;
+use crate::net::IpProto;
 use crate::observation::{FlowId, FlowStart};
 use crate::timestamp::Timestamp;
 
@@ -131,7 +132,7 @@ impl Scan {
         start: &FlowStart,
         alerts: &mut Vec<Alert>,
     ) {
-        if start.proto != 6 {
+        if start.proto != IpProto::TCP {
             return;
         }
         let (camera, dst) = (start.initiator.ip, start.responder.ip);
@@ -282,7 +283,7 @@ impl Scan {
         port: u16,
         proto: u8,
     ) {
-        if proto != 6 {
+        if proto != IpProto::TCP {
             return;
         }
         if let Some(state) = self.cameras.get_mut(&camera)

@@ -222,6 +222,7 @@ use super::window::DistinctWindow;
 use super::{Context, Detector};
 use crate::alert::{Alert, Category};
 use crate::config::policy::ScanSettings;
+use crate::net::IpProto;
 use crate::observation::{FirstAnswer, FlowEnd, FlowId, Observation, Unreachable};
 use crate::timestamp::{NANOS_PER_SEC, Nanos, Timestamp};
 use arp::ArpPending;
@@ -278,7 +279,7 @@ const EPSILON: f64 = 1e-9;
 
 /// Ports mean something for TCP, UDP and SCTP only.
 fn has_ports(proto: u8) -> bool {
-    matches!(proto, 6 | 17 | 132)
+    IpProto(proto).has_ports()
 }
 
 /// A flow from a privileged port to an unprivileged one is the camera's own

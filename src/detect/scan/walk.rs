@@ -13,6 +13,7 @@ use crate::alert::Alert;
 use crate::detect::Context;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::record::transport_name;
+use crate::net::IpProto;
 use crate::observation::{FlowId, FlowStart};
 use crate::timestamp::Timestamp;
 
@@ -157,7 +158,7 @@ impl Scan {
             Answer::Refused => Outcome::Refused,
             Answer::Unreachable => Outcome::Unreachable,
             // Connectionless peers often never answer (RTP, syslog, traps).
-            Answer::Unanswered if pending.proto == 17 => Outcome::Success,
+            Answer::Unanswered if pending.proto == IpProto::UDP => Outcome::Success,
             Answer::Unanswered => Outcome::Unanswered,
         };
         let contact = Contact {
@@ -267,7 +268,7 @@ impl Scan {
                 e.insert((*name).into(), json!(n));
             }
             e.insert("likelihood_ratio".into(), json!(round3(ratio)));
-            e.insert("threshold".into(), json!(round3(threshold)));
+            e.insert("likelihood_threshold".into(), json!(round3(threshold)));
             e.insert("targets".into(), ip_list(walk.targets.iter()));
             e.insert("ports".into(), json!(walk.ports));
             let started = walk.started.unwrap_or(contact.ts);

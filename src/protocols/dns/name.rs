@@ -126,52 +126,20 @@ impl fmt::Display for DnsName {
 /// offset just past the name's own bytes (after the first pointer, if any).
 pub(super) fn read_name(msg: &[u8], pos: usize, out: &mut DnsName) -> Result<usize, DnsError> {
     out.clear();
-    let mut pos = pos;
-    let mut resume = None;
-    let mut jumps = 0;
-    loop {
-        let &len = msg.get(pos).ok_or(DnsError::Truncated)?;
-        match len & 0xc0 {
-            0x00 => {
-                let start = pos + 1;
-                if len == 0 {
-                    return Ok(resume.unwrap_or(start));
-                }
-                let end = start + usize::from(len);
-                let label = msg.get(start..end).ok_or(DnsError::Truncated)?;
-                out.push_label(label)?;
-                pos = end;
-            }
-            0xc0 => {
-                let &low = msg.get(pos + 1).ok_or(DnsError::Truncated)?;
-                let target = usize::from(u16::from_be_bytes([len & 0x3f, low]));
-                // Backward-only pointers are what real encoders produce, and
-                // together with the jump cap they make cycles cheap to stop.
-                if target < HEADER_LEN || target >= pos {
-                    return Err(DnsError::BadPointer);
-                }
-                jumps += 1;
-                if jumps > MAX_POINTER_JUMPS {
-                    return Err(DnsError::TooManyPointers);
-                }
-                resume.get_or_insert(pos + 2);
-                pos = target;
-            }
-            _ => return Err(DnsError::BadLabel),
-        }
-    }
+    walk_name(msg, pos, |label| out.push_label(label))
 }
 
 /// Walks the labels of the possibly compressed name at `pos`, passing each
 /// one raw (any bytes, case kept) to `on_label`, under the rules of the
 /// response parser: pointers only backwards and past the header, at most
 /// [`MAX_POINTER_JUMPS`] of them, at most 255 octets in all. Returns the
-/// offset just past the name's own bytes. For DNS-SD instance names, which
+/// offset just past the name's own bytes; an error of `on_label` stops the
+/// walk. [`DnsName`]s are read with it, and DNS-SD instance names, which
 /// hold spaces and UTF-8 that [`DnsName`] refuses.
 pub fn walk_name<'a>(
     msg: &'a [u8],
     mut pos: usize,
-    mut on_label: impl FnMut(&'a [u8]),
+    mut on_label: impl FnMut(&'a [u8]) -> Result<(), DnsError>,
 ) -> Result<usize, DnsError> {
     let mut resume = None;
     let mut jumps = 0;
@@ -188,12 +156,14 @@ pub fn walk_name<'a>(
                 if wire_len > 255 {
                     return Err(DnsError::NameTooLong);
                 }
-                on_label(label);
+                on_label(label)?;
                 pos += 1 + label.len();
             }
             0xc0 => {
                 let &low = msg.get(pos + 1).ok_or(DnsError::Truncated)?;
                 let target = usize::from(u16::from_be_bytes([len & 0x3f, low]));
+                // Backward-only pointers are what real encoders produce, and
+                // together with the jump cap they make cycles cheap to stop.
                 if target < HEADER_LEN || target >= pos {
                     return Err(DnsError::BadPointer);
                 }

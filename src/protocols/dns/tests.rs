@@ -2,14 +2,8 @@
 //! chains, and proptests that no input panics.
 
 use super::*;
+use crate::protocols::testing::hex;
 use proptest::prelude::*;
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    s.chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
-}
 
 fn answers(payload: &[u8]) -> Result<Vec<(String, IpAddr, u32)>, DnsError> {
     let mut out = Vec::new();

@@ -259,7 +259,7 @@ fn alerts(out: &mut String, site: &SiteData) {
         return;
     }
     out.push_str(r#"<p class="legend">"#);
-    for category in ["egress", "scan", "exfil"] {
+    for category in crate::alert::Category::ALL.map(|c| c.as_str()) {
         let _ = write!(
             out,
             r#"<span><span class="sev" style="background:{}">&#9632;</span> {category}</span>"#,

@@ -17,6 +17,9 @@ pub fn category_colour(category: &str) -> &'static str {
         "egress" => "#d9534f",
         "scan" => "#f0ad4e",
         "exfil" => "#8e44ad",
+        "exposure" => "#c0392b",
+        "tamper" => "#2c7fb8",
+        "sensor" => "#555",
         _ => "#777",
     }
 }

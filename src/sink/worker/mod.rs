@@ -12,7 +12,7 @@
 //!
 //! # Streams: lines kept until acknowledged
 //!
-//! On a TCP or Unix stream, a line handed to the connection joins the
+//! On a TCP, TLS or Unix stream, a line handed to the connection joins the
 //! connection's window with the offset where its frame ends in the byte
 //! stream. Its bytes go to the kernel as fast as it takes them (a write
 //! blocks at most [`WRITE_SLICE`], so a full send buffer never keeps the
@@ -53,6 +53,7 @@ use super::backoff::Backoff;
 use super::spec::Target;
 use super::spool::{Spool, SpoolError};
 use super::syslog::SyslogFormat;
+use super::tls::TlsClient;
 use super::transport::{self, Conn};
 use super::{Counters, Line, Shared};
 use stream::Stream;
@@ -164,6 +165,8 @@ pub struct Parts {
     pub spool: Option<Spool>,
     /// Files and stdout are opened by `Sink::start`, to report errors early.
     pub conn: Option<Conn>,
+    /// The TLS client of a `Target::Tls`.
+    pub tls: Option<TlsClient>,
     pub settings: Settings,
     pub backoff: Backoff,
 }
@@ -176,6 +179,7 @@ pub struct Worker {
     shared: Arc<Shared>,
     spool: Option<Spool>,
     conn: Option<Conn>,
+    tls: Option<TlsClient>,
     settings: Settings,
     /// The current stream connection's window (empty for other targets).
     stream: Stream,
@@ -220,6 +224,7 @@ impl Worker {
             shared,
             spool,
             conn,
+            tls,
             settings,
             backoff,
         } = parts;
@@ -242,6 +247,7 @@ impl Worker {
             shared,
             spool,
             conn,
+            tls,
             settings,
             stream: Stream::new(),
             pending: VecDeque::new(),
@@ -273,6 +279,10 @@ impl Worker {
             self.shared
                 .queue_bytes
                 .fetch_sub(line.bytes.len(), Ordering::Relaxed);
+            self.shared
+                .counters
+                .queue_lines
+                .fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -359,7 +369,8 @@ impl Worker {
 
     fn connect(&mut self, deadline: Option<Instant>) {
         let c = &self.shared.counters;
-        match Conn::open(&self.target, remaining(deadline, self.settings.io_timeout)) {
+        let timeout = remaining(deadline, self.settings.io_timeout);
+        match Conn::open(&self.target, timeout, self.tls.as_ref()) {
             Ok(mut conn) => {
                 if self.had_connection {
                     c.reconnects.fetch_add(1, Ordering::Relaxed);

@@ -28,7 +28,7 @@ impl Worker {
                     self.next_attempt = Instant::now() + self.backoff.next_delay();
                 }
             },
-            Target::Tcp { .. } | Target::Udp { .. } | Target::Unix(_) => {
+            Target::Tcp { .. } | Target::Udp { .. } | Target::Tls { .. } | Target::Unix(_) => {
                 if self.is_stream() {
                     self.poll_acks();
                 }

@@ -1,4 +1,5 @@
-//! Bulk benchmark scenarios: `cctv-mix` and `small-flows`.
+//! Bulk benchmark scenarios: `cctv-mix`, `small-flows` and the identity
+//! floods.
 //!
 //! These produce millions of packets, so nothing is built with
 //! `PacketBuilder` per packet. Each frame type has a header template built
@@ -17,9 +18,11 @@
 //! Layout: `template.rs` holds what every template shares (checksum
 //! arithmetic, the payload pool, the L2/IP prefix); `cctv_mix.rs` the video
 //! streams, `side.rs` the control and background traffic merged into them,
-//! `small_flows.rs` the request/reply pairs.
+//! `small_flows.rs` the request/reply pairs, `identity_flood.rs` a small
+//! site under a flood of addresses behind one MAC.
 
 mod cctv_mix;
+pub mod identity_flood;
 mod side;
 mod small_flows;
 mod template;
@@ -27,6 +30,7 @@ mod template;
 mod tests;
 
 pub use cctv_mix::cctv_mix;
+pub use identity_flood::identity_flood;
 pub use small_flows::small_flows;
 
 /// Default packet count of `cctv-mix`.

@@ -13,7 +13,9 @@
 //!   NTP, the cloud session);
 //! - `benign.rs`: the healthy sample site and the benign captures;
 //! - `scan.rs`: the TCP, UDP, ARP and slow scans, and what each host answers;
-//! - `egress.rs`: egress to unknown destinations and the uploads.
+//! - `egress.rs`: egress to unknown destinations and the uploads;
+//! - `exposure.rs`: cameras reachable from the Internet or asking the
+//!   router to open ports (UPnP, NAT-PMP, PCP), and an allowed VPN viewer.
 //!
 //! Reboots and ARP refreshes live in [`crate::lifecycle`], the incident
 //! scenarios in [`crate::incidents`].
@@ -24,12 +26,14 @@ use crate::SynthOptions;
 use crate::incidents;
 use crate::lifecycle;
 use crate::site;
+use crate::tamper;
 use crate::trace::Trace;
 use crate::traffic::{SEC, Sim};
 
 mod background;
 mod benign;
 mod egress;
+mod exposure;
 mod scan;
 #[cfg(test)]
 mod tests;
@@ -141,6 +145,38 @@ pub const WORKSTATION_OFFICE_HOSTS: usize = 40;
 /// 203.0.113.100 ..= 203.0.113.109.
 pub const WORKSTATION_WEB_SITES: usize = 10;
 
+/// `exposed-rtsp` and `benign-vpn-inbound`: camera index whose RTSP port
+/// is reached from outside (10.20.0.12).
+pub const EXPOSED_CAMERA: usize = 1;
+/// `exposed-rtsp`: the external viewers, one every five minutes from
+/// minute 2; the first one comes back at minute 27.5.
+pub const EXPOSED_VIEWERS: [[u8; 4]; 5] = [
+    [198, 51, 100, 23],
+    [203, 0, 113, 77],
+    [192, 0, 2, 140],
+    [198, 51, 100, 181],
+    [203, 0, 113, 200],
+];
+/// `benign-vpn-inbound`: the operator's address in the site's VPN range
+/// 100.64.0.0/10 (outside RFC 1918, so external without a policy).
+pub const VPN_VIEWER: [u8; 4] = [100, 80, 12, 5];
+/// `upnp-mapping`: camera index that maps ports with UPnP (10.20.0.14).
+pub const UPNP_CAMERA: usize = 3;
+/// `upnp-mapping`: the gateway's UPnP description and control port.
+pub const UPNP_CONTROL_PORT: u16 = 5000;
+/// `upnp-mapping`: external port mapped to the camera's RTSP port
+/// (accepted, then renewed).
+pub const UPNP_EXTERNAL_PORT: u16 = 8554;
+/// `upnp-mapping`: external port asked for the camera's web port (refused
+/// with 718 ConflictInMappingEntry).
+pub const UPNP_REFUSED_PORT: u16 = 8080;
+/// `natpmp-mapping`: camera index mapping its RTSP port with NAT-PMP
+/// (10.20.0.16).
+pub const NATPMP_CAMERA: usize = 5;
+/// `natpmp-mapping`: camera index whose PCP MAP for its web port is
+/// refused (10.20.0.17).
+pub const PCP_CAMERA: usize = 6;
+
 /// Segment payload of bulk transfers.
 pub const BULK_MSS: usize = 1400;
 
@@ -168,10 +204,20 @@ pub fn build(name: &str, options: &SynthOptions) -> Option<io::Result<Trace>> {
         "benign-new-camera" => benign::benign_new_camera,
         "benign-reboot" => lifecycle::benign_reboot,
         "benign-arp-refresh" => lifecycle::benign_arp_refresh,
+        "camera-unplugged" => tamper::camera_unplugged,
+        "camera-reboot-60s" => tamper::camera_reboot_60s,
+        "recorder-outage" => tamper::recorder_outage,
+        "arp-takeover" => tamper::arp_takeover,
+        "ssrc-switch" => tamper::ssrc_switch,
+        "firmware-change" => tamper::firmware_change,
         "scan-slow-arp" => incidents::scan_slow_arp,
         "worm-internet" => incidents::worm_internet,
         "flood-100k" => incidents::flood_100k,
         "ghost-addresses" => incidents::ghost_addresses,
+        "exposed-rtsp" => exposure::exposed_rtsp,
+        "upnp-mapping" => exposure::upnp_mapping,
+        "natpmp-mapping" => exposure::natpmp_mapping,
+        "benign-vpn-inbound" => exposure::benign_vpn_inbound,
         _ => return None,
     };
     let mut sim = Sim::new(options.seed ^ name_hash(name));

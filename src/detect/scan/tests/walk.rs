@@ -30,7 +30,7 @@ fn trw_alarms_on_the_fourth_failed_first_contact() {
     assert_eq!(evidence_u64(alert, "successes"), 0);
     assert_eq!(evidence_u64(alert, "not_allowed"), 4);
     assert_eq!(alert.evidence["likelihood_ratio"], json!(256.0));
-    assert_eq!(alert.evidence["threshold"], json!(99.0));
+    assert_eq!(alert.evidence["likelihood_threshold"], json!(99.0));
     assert_eq!(alert.evidence["ports"], json!([23]));
     assert_eq!(alert.evidence["span_s"], json!(0.3));
     assert_eq!(alert.vlan, Some(20));
