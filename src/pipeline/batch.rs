@@ -5,6 +5,7 @@
 //! packet path allocates nothing: the reader clears a used batch and fills
 //! it again.
 
+use super::records::RecordChunk;
 use crate::decode::{ArpView, PacketView};
 use crate::flow::{FlowKey, TableCounters};
 use crate::observation::Observation;
@@ -100,12 +101,19 @@ pub struct Event {
     pub observation: Observation,
 }
 
-/// A worker's events for one epoch, with its counters at the end of it.
+/// A worker's events and records for one epoch, or a part of them, with
+/// its counters at the end of it. Both lists are in event order; an epoch
+/// with many flow ends (the end-of-input flush) comes in several parts,
+/// all but the last with `more` set, so that neither side ever holds the
+/// whole flush.
 #[derive(Debug, Default)]
 pub struct WorkerOutput {
     pub epoch: u64,
     pub last: bool,
+    /// More parts of this epoch follow.
+    pub more: bool,
     pub events: Vec<Event>,
+    pub records: RecordChunk,
     pub reader: ReaderCounters,
     pub table: TableCounters,
     pub live_flows: u64,

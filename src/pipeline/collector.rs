@@ -2,8 +2,9 @@
 //! input order and hands them to the outputs.
 //!
 //! Workers finish epochs at different speeds; the collector waits for all of
-//! them for epoch `e` before handling it, then sorts the events by their
-//! input order. That single ordering point is what makes the output
+//! them for epoch `e` before handling it, then merges their streams, each
+//! already in input order (`merge`), and writes the flow records the
+//! workers encoded. That single ordering point is what makes the output
 //! identical for any number of workers, and it is where cross-flow state
 //! (per-camera detection) lives without locks. It also owns the outputs, so
 //! reopening them on SIGHUP and writing periodic telemetry need no locks
@@ -16,13 +17,12 @@ use std::time::{Duration, Instant, SystemTime};
 use crossbeam_channel::Receiver;
 use hdrhistogram::Histogram;
 
-use super::batch::{Event, WorkerOutput};
-use super::{Control, Detection, FlowEncoding, Telemetry};
-use crate::alert::flows::encode_flow;
+use super::batch::WorkerOutput;
+use super::merge::{EpochMerge, Item};
+use super::{Control, Detection, Telemetry};
 use crate::config::Policy;
 use crate::detect::Engine;
-use crate::flow::{FlowRecord, TableCounters};
-use crate::observation::Observation;
+use crate::flow::TableCounters;
 use crate::sink::Destinations;
 use crate::sink::SinkCounters;
 use crate::stats::ReaderCounters;
@@ -32,7 +32,6 @@ use crate::stats::telemetry::{CameraGauges, SinkReport};
 
 pub struct Outputs {
     pub flows: Option<Destinations>,
-    pub flow_encoding: FlowEncoding,
     pub detection: Option<Detection>,
     pub control: Control,
     pub telemetry: Option<Telemetry>,
@@ -144,7 +143,6 @@ impl Counters {
 pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> CollectorReport {
     let Outputs {
         mut flows,
-        flow_encoding,
         detection,
         control,
         mut telemetry,
@@ -172,62 +170,57 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
     let mut last_stats = started;
     // Rendered at the first epoch, then once a second.
     let mut last_metrics: Option<Instant> = None;
-    let mut merged: Vec<Event> = Vec::new();
     let mut line = Vec::with_capacity(512);
     let mut alert_lines = Vec::with_capacity(4096);
     'epochs: loop {
-        merged.clear();
-        let mut last = false;
-        for (index, receiver) in receivers.iter().enumerate() {
-            match receiver.recv() {
-                Ok(mut output) => {
-                    last |= output.last;
-                    merged.append(&mut output.events);
-                    if index == 0 {
-                        counters.reader = std::mem::take(&mut output.reader);
-                    }
-                    counters.tables[index] = output.table;
-                    counters.live_flows[index] = output.live_flows;
-                    let _ = counters.latency.record(output.batch_nanos.max(1));
-                }
-                // A worker is gone: nothing more will come.
-                Err(_) => break 'epochs,
+        let mut on_part = |index: usize, output: &mut WorkerOutput| {
+            // Counters are those at the end of the epoch: its last part.
+            if output.more {
+                return;
             }
-        }
-        merged.sort_unstable_by_key(|event| event.order);
-        for event in &merged {
-            if let Some(engine) = engine.as_mut() {
-                alert_lines.clear();
-                let raised = engine.observe(&event.observation, &mut alert_lines);
-                report.alerts += raised as u64;
-                // Informational events (a stream resumed) share the alert
-                // outputs but are not counted as alerts.
-                if !alert_lines.is_empty() {
-                    if keep_alerts {
-                        report.kept_alerts.keep(&alert_lines);
+            if index == 0 {
+                counters.reader = std::mem::take(&mut output.reader);
+            }
+            counters.tables[index] = output.table;
+            counters.live_flows[index] = output.live_flows;
+            let _ = counters.latency.record(output.batch_nanos.max(1));
+        };
+        let Ok(mut merge) = EpochMerge::start(&receivers, &mut on_part) else {
+            break 'epochs;
+        };
+        let last = merge.last();
+        let merged = merge.run(&mut on_part, &mut |item| match item {
+            Item::Observation(observation) => {
+                if let Some(engine) = engine.as_mut() {
+                    alert_lines.clear();
+                    let raised = engine.observe(observation, &mut alert_lines);
+                    report.alerts += raised as u64;
+                    // Informational events (a stream resumed) share the alert
+                    // outputs but are not counted as alerts.
+                    if !alert_lines.is_empty() {
+                        if keep_alerts {
+                            report.kept_alerts.keep(&alert_lines);
+                        }
+                        write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
                     }
-                    write_or_close(&mut alerts_out, &alert_lines, &mut report.output_error);
                 }
             }
-            if flows.is_some()
-                && let Observation::FlowEnd(end) = &event.observation
-            {
-                line.clear();
-                let record = FlowRecord::new(&end.flow, end.reason);
+            Item::Record(record) => {
+                // The record's FlowEnd went to the engine just before (same
+                // order, events first): whether an alert named this flow is
+                // known now, and only here (see `records`).
                 let alerted = engine
                     .as_mut()
                     .is_some_and(|e| e.take_alerted(record.flow_id));
-                encode_flow(
-                    &record,
-                    flow_encoding.format,
-                    &flow_encoding.observer,
-                    alerted,
-                    &mut line,
-                );
-                if write_or_close(&mut flows, &line, &mut report.output_error) {
+                let bytes = record.with_alerted(alerted, &mut line);
+                if write_or_close(&mut flows, bytes, &mut report.output_error) {
                     report.flow_records += 1;
                 }
             }
+        });
+        // A worker is gone: nothing more will come.
+        if merged.is_err() {
+            break 'epochs;
         }
         if control.reload.swap(false, Ordering::Relaxed) {
             reload(

@@ -15,9 +15,11 @@ mod batch;
 mod collector;
 mod dispatcher;
 mod live;
+mod merge;
 mod notify;
 mod observe;
 mod progress;
+mod records;
 mod worker;
 
 use std::path::PathBuf;
@@ -28,10 +30,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::bounded;
 
-pub use batch::{Batch, Event, PacketRecord, WorkerOutput};
+pub use batch::{Batch, Event, EventOrder, PacketRecord, WorkerOutput};
 pub use collector::{KeptAlerts, MAX_KEPT_ALERTS};
 pub use dispatcher::{Backpressure, Dispatcher, EPOCH_PACKETS};
 pub use live::{LiveInterface, LiveOptions, live};
+pub use merge::{EpochMerge, Item, WorkerGone};
+pub use records::{RecordChunk, RecordLine};
 
 use crate::alert::{Format, Observer};
 use crate::capture::{self, FileOutcome, InputError};
@@ -184,6 +188,7 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
             capacity: per_worker_capacity,
             timeouts: options.timeouts,
             emit_flow_ends,
+            flow_encoding: options.flow_encoding.clone(),
             observe,
         };
         let recycle = recycle_tx.clone();
@@ -196,7 +201,6 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
     drop(recycle_tx);
     let outputs = collector::Outputs {
         flows: options.flows,
-        flow_encoding: options.flow_encoding,
         detection: options.detection,
         control: options.control,
         telemetry: options.telemetry,

@@ -1,12 +1,20 @@
 //! A worker thread: owns its share of the flow table, applies each packet
 //! of a batch to it, sweeps expired flows at the end of each epoch, and sends
 //! the resulting events to the collector.
+//!
+//! The worker also does the per-flow work that needs no cross-flow state:
+//! it encodes finished flows as records and puts its events and records in
+//! input order, so the collector is left with a k-way merge of sorted
+//! streams. The end-of-input flush goes out in parts of [`PART_ITEMS`], in
+//! order, as the table drains: a million live flows never sit in one
+//! message.
 
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::batch::{Batch, Event, WorkerOutput, packet_order, sweep_order};
+use super::FlowEncoding;
+use super::batch::{Batch, Event, EventOrder, WorkerOutput, packet_order, sweep_order};
 use super::observe::{self, Emitter};
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, Timeouts};
 use crate::observation::{FlowEnd, Observation};
@@ -16,23 +24,53 @@ use crate::stats::WorkerCounters;
 /// enough for the line to arrive from memory, near enough to stay cached.
 const PREFETCH_AHEAD: usize = 16;
 
+/// Events plus records in one part of a flushing epoch: large enough that
+/// the channel is not the cost, small enough that a flush of a million
+/// flows holds only a few parts in flight.
+pub const PART_ITEMS: usize = 16 * 1024;
+
 pub struct WorkerConfig {
     pub capacity: usize,
     pub timeouts: Timeouts,
-    /// Whether anything downstream wants finished flows.
+    /// Whether flow records are written.
     pub emit_flow_ends: bool,
+    /// How flow records are encoded, here rather than in the collector.
+    pub flow_encoding: FlowEncoding,
     /// Whether detection runs (flow starts, answers, bytes, payload hints).
     pub observe: bool,
 }
 
-fn flow_end(order: (u64, u64), flow: &Flow, reason: EndReason) -> Event {
-    Event {
-        order,
-        observation: Observation::FlowEnd(FlowEnd {
-            flow: Box::new(flow.clone()),
-            reason,
-        }),
+/// What one finished flow produces: its record, when flow records are
+/// written, and its end observation, when detection runs.
+fn flow_ended(
+    config: &WorkerConfig,
+    out: &mut WorkerOutput,
+    order: EventOrder,
+    flow: &Flow,
+    reason: EndReason,
+) {
+    if config.emit_flow_ends {
+        out.records.push(order, flow, reason, &config.flow_encoding);
     }
+    if config.observe {
+        out.events.push(Event {
+            order,
+            observation: Observation::FlowEnd(FlowEnd {
+                flow: Box::new(flow.clone()),
+                reason,
+            }),
+        });
+    }
+}
+
+/// Puts a part's events and records in input order. Events of one packet
+/// are pushed in order; sweeps are not (expiry queues follow last
+/// activity, the order follows the first packet).
+fn sort_part(out: &mut WorkerOutput) {
+    if !out.events.is_sorted_by_key(|e| e.order) {
+        out.events.sort_unstable_by_key(|e| e.order);
+    }
+    out.records.sort();
 }
 
 pub fn run(
@@ -47,7 +85,11 @@ pub fn run(
     let mut rtp = observe::RtpStreams::default();
     while let Ok(mut batch) = batches.recv() {
         let started = Instant::now();
-        let mut events: Vec<Event> = Vec::new();
+        let mut out = WorkerOutput {
+            epoch: batch.epoch,
+            last: batch.last,
+            ..WorkerOutput::default()
+        };
         // Start fetching the index lines of the first packets; each update
         // then prefetches the one PREFETCH_AHEAD packets later, so cache
         // misses of different packets overlap (see the table's docs).
@@ -69,7 +111,13 @@ pub fn run(
             );
             let outcome = table.update_hashed(packet, &mut |flow, reason| {
                 if emit_ends {
-                    events.push(flow_end(packet_order(record.seq, sub), flow, reason));
+                    flow_ended(
+                        &config,
+                        &mut out,
+                        packet_order(record.seq, sub),
+                        flow,
+                        reason,
+                    );
                     sub += 1;
                 }
             });
@@ -78,7 +126,7 @@ pub fn run(
             }
             if config.observe {
                 let mut emitter = Emitter {
-                    events: &mut events,
+                    events: &mut out.events,
                     seq: record.seq,
                     sub,
                 };
@@ -92,7 +140,7 @@ pub fn run(
         }
         if config.observe {
             for arp in &batch.arps {
-                events.push(Event {
+                out.events.push(Event {
                     order: packet_order(arp.seq, 0),
                     observation: observe::arp_event(arp),
                 });
@@ -101,29 +149,29 @@ pub fn run(
         counters.packets += batch.packets.len() as u64;
         counters.peak_live_flows = counters.peak_live_flows.max(table.len() as u64);
         let end_seq = batch.end_seq;
-        let mut on_end = |flow: &Flow, reason| {
+        table.expire(batch.now, &mut |flow: &Flow, reason| {
             if emit_ends {
-                events.push(flow_end(sweep_order(end_seq, flow.first_seq), flow, reason));
+                let order = sweep_order(end_seq, flow.first_seq);
+                flow_ended(&config, &mut out, order, flow, reason);
             }
-        };
-        if batch.last {
-            table.flush(batch.now, &mut on_end);
+        });
+        sort_part(&mut out);
+        let sent = if batch.last {
+            flush(&config, &mut table, &batch, out, &output)
         } else {
-            table.expire(batch.now, &mut on_end);
-        }
+            Some(out)
+        };
         counters.batches += 1;
         let elapsed = started.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64;
         let _ = counters.batch_latency.record(elapsed.max(1));
         let last = batch.last;
-        let out = WorkerOutput {
-            epoch: batch.epoch,
-            last,
-            events,
-            reader: std::mem::take(&mut batch.reader),
-            table: table.counters(),
-            live_flows: table.len() as u64,
-            batch_nanos: elapsed,
+        let Some(mut out) = sent else {
+            break;
         };
+        out.reader = std::mem::take(&mut batch.reader);
+        out.table = table.counters();
+        out.live_flows = table.len() as u64;
+        out.batch_nanos = elapsed;
         if output.send(out).is_err() {
             break;
         }
@@ -136,4 +184,62 @@ pub fn run(
     }
     counters.table = table.counters();
     counters
+}
+
+/// End of input: every live flow ends, in order of its first packet, and
+/// goes out in parts as the table reports it. `out` holds the epoch's
+/// packet events and sweep (sorted); sweep items interleave with the
+/// flushed ones by first packet, so they are merged in on the way. Returns
+/// the epoch's final part (`None` when the collector is gone).
+fn flush(
+    config: &WorkerConfig,
+    table: &mut FlowTable,
+    batch: &Batch,
+    mut out: WorkerOutput,
+    output: &Sender<WorkerOutput>,
+) -> Option<WorkerOutput> {
+    let first_sweep = sweep_order(batch.end_seq, 0);
+    let swept_events = out.events.partition_point(|e| e.order < first_sweep);
+    let mut swept_events = out.events.split_off(swept_events).into_iter().peekable();
+    let swept_records = out.records.count_before(first_sweep);
+    let swept = std::mem::take(&mut out.records);
+    for at in 0..swept_records {
+        out.records.push_from(&swept, at);
+    }
+    let mut swept_at = swept_records;
+    let mut gone = false;
+    let emit_ends = config.emit_flow_ends || config.observe;
+    table.flush(batch.now, &mut |flow: &Flow, reason| {
+        if gone || !emit_ends {
+            return;
+        }
+        let order = sweep_order(batch.end_seq, flow.first_seq);
+        while let Some(event) = swept_events.next_if(|e| e.order < order) {
+            out.events.push(event);
+        }
+        while swept_at < swept.len() && swept.order(swept_at) < order {
+            out.records.push_from(&swept, swept_at);
+            swept_at += 1;
+        }
+        flow_ended(config, &mut out, order, flow, reason);
+        if out.events.len() + out.records.len() >= PART_ITEMS {
+            let next = WorkerOutput {
+                epoch: out.epoch,
+                last: out.last,
+                ..WorkerOutput::default()
+            };
+            let mut part = std::mem::replace(&mut out, next);
+            part.more = true;
+            gone = output.send(part).is_err();
+        }
+    });
+    if gone {
+        return None;
+    }
+    out.events.extend(swept_events);
+    while swept_at < swept.len() {
+        out.records.push_from(&swept, swept_at);
+        swept_at += 1;
+    }
+    Some(out)
 }
