@@ -152,3 +152,53 @@ fn a_camera_group_over_10_0_0_0_8_fills_the_camera_table_and_says_so_once() {
     assert!(telnet.timestamp > line.timestamp, "{telnet:#?} {line:#?}");
     assert_eq!(telnet.camsentry.camera.group.as_deref(), Some("cameras"));
 }
+
+/// Flows no detector can care about stay in the workers (`pipeline::watch`):
+/// the flood's addresses behind a router's camera-maker MAC, once the MAC
+/// is known to be shared, and the group flood's addresses once the camera
+/// table is full (refused there, and counted). What reaches the engine, the
+/// alerts and the refusal counts do not depend on the number of workers.
+#[test]
+fn floods_stay_in_the_workers_and_count_the_same_for_any_number_of_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, policy) in [
+        ("identity-flood", "policy/site.toml"),
+        ("identity-flood-plain", "policy/identity-flood.toml"),
+    ] {
+        let capture = flood(dir.path(), name, 100_000);
+        let policy = fixture(policy);
+        let mut runs = Vec::new();
+        for workers in ["1", "2", "4"] {
+            let stats = dir.path().join(format!("{name}-{workers}.json"));
+            let args = [
+                "--policy",
+                policy.to_str().unwrap(),
+                "--workers",
+                workers,
+                "--stats-json",
+                stats.to_str().unwrap(),
+            ];
+            let alerts = common::alerts(&capture, &args);
+            let stats: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+            let detection = stats["detection"].clone();
+            let held_back = detection["not_watched"]["in_workers"].as_u64().unwrap();
+            // 50,000 flood flows of two packets: their observations never
+            // leave the workers once the MAC is known shared, or once the
+            // camera table is full (after a third of the group flood).
+            assert!(held_back > 50_000, "{name}: {detection:#}");
+            let alerts: Vec<String> = alerts
+                .iter()
+                .map(|a| format!("{} {:?} {:?}", a.rule.id, a.source.ip, a.camsentry.evidence))
+                .collect();
+            runs.push((
+                alerts,
+                detection["bounds"].clone(),
+                detection["not_watched"].clone(),
+            ));
+        }
+        for (workers, run) in ["2", "4"].iter().zip(&runs[1..]) {
+            assert_eq!(&runs[0], run, "{name}: {workers} workers differ from one");
+        }
+    }
+}

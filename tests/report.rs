@@ -227,6 +227,10 @@ fn the_request_check_catches_a_page_that_fetches() {
 /// reaching one Internet address, the first after resolving it under a
 /// hostile DNS name.
 fn big_site(cameras: u32, hostile_name: &str) -> Vec<u8> {
+    // Destination MAC, address, port.
+    type Dst = ([u8; 6], [u8; 4], u16);
+    // The recorder's and the gateway's MAC.
+    const NEXT_HOP: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
     let mut pcap = Vec::new();
     pcap.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     pcap.extend_from_slice(&2u16.to_le_bytes());
@@ -235,36 +239,36 @@ fn big_site(cameras: u32, hostile_name: &str) -> Vec<u8> {
     pcap.extend_from_slice(&65_535u32.to_le_bytes());
     pcap.extend_from_slice(&1u32.to_le_bytes());
     let mut micros: u64 = 1_767_600_000_000_000;
-    let mut frame =
-        |pcap: &mut Vec<u8>, src: ([u8; 6], [u8; 4], u16), dst: ([u8; 4], u16), payload: &[u8]| {
-            let mut f = Vec::new();
-            f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01]);
-            f.extend_from_slice(&src.0);
-            f.extend_from_slice(&[0x08, 0x00]);
-            let total = (20 + 8 + payload.len()) as u16;
-            let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0];
-            ip[2..4].copy_from_slice(&total.to_be_bytes());
-            ip.extend_from_slice(&src.1);
-            ip.extend_from_slice(&dst.0);
-            let sum = ip
-                .chunks(2)
-                .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
-                .sum::<u32>();
-            let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
-            ip[10..12].copy_from_slice(&sum.to_be_bytes());
-            f.extend_from_slice(&ip);
-            f.extend_from_slice(&src.2.to_be_bytes());
-            f.extend_from_slice(&dst.1.to_be_bytes());
-            f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-            f.extend_from_slice(&[0, 0]);
-            f.extend_from_slice(payload);
-            micros += 1_000;
-            pcap.extend_from_slice(&((micros / 1_000_000) as u32).to_le_bytes());
-            pcap.extend_from_slice(&((micros % 1_000_000) as u32).to_le_bytes());
-            pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
-            pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
-            pcap.extend_from_slice(&f);
-        };
+    let mut frame = |pcap: &mut Vec<u8>, src: ([u8; 6], [u8; 4], u16), dst: Dst, payload: &[u8]| {
+        let (dst_mac, dst) = (dst.0, (dst.1, dst.2));
+        let mut f = Vec::new();
+        f.extend_from_slice(&dst_mac);
+        f.extend_from_slice(&src.0);
+        f.extend_from_slice(&[0x08, 0x00]);
+        let total = (20 + 8 + payload.len()) as u16;
+        let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0];
+        ip[2..4].copy_from_slice(&total.to_be_bytes());
+        ip.extend_from_slice(&src.1);
+        ip.extend_from_slice(&dst.0);
+        let sum = ip
+            .chunks(2)
+            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+            .sum::<u32>();
+        let sum = !(((sum & 0xffff) + (sum >> 16)) as u16);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        f.extend_from_slice(&ip);
+        f.extend_from_slice(&src.2.to_be_bytes());
+        f.extend_from_slice(&dst.1.to_be_bytes());
+        f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(payload);
+        micros += 1_000;
+        pcap.extend_from_slice(&((micros / 1_000_000) as u32).to_le_bytes());
+        pcap.extend_from_slice(&((micros % 1_000_000) as u32).to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(&f);
+    };
     let resolver = ([0x02, 0, 0, 0, 0, 0x53], [10, 30, 0, 1], 53);
     let recorder = [10, 30, 0, 2];
     for i in 0..cameras {
@@ -272,7 +276,12 @@ fn big_site(cameras: u32, hostile_name: &str) -> Vec<u8> {
         let ip = [10, 30, 1 + (i / 250) as u8, 1 + (i % 250) as u8];
         let internet = [198, 51, 100, 1 + (i % 200) as u8];
         for _ in 0..3 {
-            frame(&mut pcap, (mac, ip, 5_000), (recorder, 6_000), &[0x80; 200]);
+            frame(
+                &mut pcap,
+                (mac, ip, 5_000),
+                (NEXT_HOP, recorder, 6_000),
+                &[0x80; 200],
+            );
         }
         // The camera resolves its cloud's name (after its video to the
         // recorder showed what it is), then connects.
@@ -285,9 +294,14 @@ fn big_site(cameras: u32, hostile_name: &str) -> Vec<u8> {
             dns.extend_from_slice(&[0, 0, 1, 0, 1]);
             dns.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4]);
             dns.extend_from_slice(&internet);
-            frame(&mut pcap, resolver, (ip, 40_000), &dns);
+            frame(&mut pcap, resolver, (mac, ip, 40_000), &dns);
         }
-        frame(&mut pcap, (mac, ip, 41_000), (internet, 443), &[0x16; 100]);
+        frame(
+            &mut pcap,
+            (mac, ip, 41_000),
+            (NEXT_HOP, internet, 443),
+            &[0x16; 100],
+        );
     }
     pcap
 }

@@ -114,6 +114,11 @@ pub struct Inventory {
     /// Hosts holding a camera place (see [`MAX_CAMERAS`]).
     cameras: usize,
     overflow: Overflow,
+    /// Camera or recorder makers' MACs that became shared since the last
+    /// [`Inventory::take_shared_makers`]: what workers must stop counting as
+    /// evidence. Each MAC becomes shared once, so this is bounded by the
+    /// MAC table.
+    shared_makers: Vec<[u8; 6]>,
 }
 
 /// A host that just gained camera evidence takes a camera place; when none
@@ -229,10 +234,25 @@ impl Inventory {
 
     /// Counts a host refused a camera place before it reached the
     /// inventory (see `detect::relevance`): the same refusal
-    /// [`admit_camera`] counts.
+    /// `admit_camera` counts.
     pub fn refuse_camera(&mut self, ts: Timestamp, ip: IpAddr, mac: Option<[u8; 6]>) {
         self.overflow.cameras += 1;
         self.overflow.last = Some((ts, ip, mac.filter(|m| *m != [0; 6] && m[0] & 1 == 0)));
+    }
+
+    /// Adds refusals counted outside (see `Engine::refused_cameras`); the
+    /// latest refusal is the later of theirs and the inventory's own.
+    pub fn refused_elsewhere(&mut self, count: u64, last: (Timestamp, IpAddr, Option<[u8; 6]>)) {
+        self.overflow.cameras += count;
+        if self.overflow.last.is_none_or(|(ts, _, _)| ts <= last.0) {
+            self.overflow.last = Some(last);
+        }
+    }
+
+    /// Moves the camera or recorder makers' MACs that became shared since
+    /// the last call into `out`.
+    pub fn take_shared_makers(&mut self, out: &mut Vec<[u8; 6]>) {
+        out.append(&mut self.shared_makers);
     }
 
     /// Whether `mac` speaks for several addresses (a router's, a
@@ -276,6 +296,9 @@ impl Inventory {
             Sighting::Own
         };
         if let Sighting::BecameShared(earlier) = sighting {
+            if crate::vendor::vendor(mac).is_some() {
+                self.shared_makers.push(mac);
+            }
             // Only the addresses the MAC spoke for took evidence from it.
             for ip in earlier.into_iter().flatten() {
                 if let Some(host) = self.hosts.get_mut(&ip)

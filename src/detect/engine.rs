@@ -33,6 +33,10 @@ pub struct Engine {
     last_tick: Timestamp,
     /// Packet time the detectors last saw (see `Observation::Clock`).
     detectors_at: Timestamp,
+    /// Cameras and recorders already told to the workers' views.
+    published: std::collections::HashSet<std::net::IpAddr>,
+    /// Cameras and recorders found since the last [`Engine::take_learned`].
+    learned: Vec<std::net::IpAddr>,
     pub stats: DetectionStats,
 }
 
@@ -67,6 +71,8 @@ impl Engine {
             now: Timestamp::ZERO,
             last_tick: Timestamp::ZERO,
             detectors_at: Timestamp::ZERO,
+            published: std::collections::HashSet::new(),
+            learned: Vec::new(),
             stats,
         }
     }
@@ -97,6 +103,30 @@ impl Engine {
             .filter(|h| learn_for > 0 && self.now.since(h.first_seen) < learn_for)
             .count();
         (cameras.len() as u64, learning as u64)
+    }
+
+    /// What the workers' views lack (`pipeline::watch`): hosts that became
+    /// cameras or recorders, and camera makers' MACs that turned out to be
+    /// shared, since the last call.
+    pub fn take_learned(&mut self, hosts: &mut Vec<std::net::IpAddr>, macs: &mut Vec<[u8; 6]>) {
+        hosts.append(&mut self.learned);
+        self.knowledge.inventory.take_shared_makers(macs);
+    }
+
+    /// Every camera place is taken.
+    pub fn cameras_full(&self) -> bool {
+        self.knowledge.inventory.camera_places() >= crate::camera::inventory::MAX_CAMERAS
+    }
+
+    /// `count` hosts refused a camera place before reaching the engine
+    /// (`pipeline::watch`), the latest at `last`: counted as the inventory
+    /// counts its own refusals, for the `sensor` detector.
+    pub fn refused_cameras(
+        &mut self,
+        count: u64,
+        last: (Timestamp, std::net::IpAddr, Option<[u8; 6]>),
+    ) {
+        self.knowledge.inventory.refused_elsewhere(count, last);
     }
 
     /// Replaces the policy (SIGHUP reload), keeping all learned state. The
@@ -132,6 +162,20 @@ impl Engine {
     fn run(&mut self, observation: &Observation, out: &mut Vec<u8>) -> usize {
         self.detectors_at = self.detectors_at.max(observation.ts());
         self.knowledge.observe(observation);
+        for ip in super::relevance::endpoints(observation)
+            .into_iter()
+            .flatten()
+        {
+            if !self.published.contains(&ip)
+                && matches!(
+                    self.knowledge.inventory.role(&self.knowledge.policy, ip),
+                    Some(crate::camera::Role::Camera | crate::camera::Role::Recorder)
+                )
+            {
+                self.published.insert(ip);
+                self.learned.push(ip);
+            }
+        }
         let context = self.knowledge.context();
         for detector in &mut self.detectors {
             detector.observe(&context, observation, &mut self.pending);

@@ -57,10 +57,11 @@ pub fn may_be_watched(
     if policy.is_recorder(ip) {
         return Some(Why::Recorder);
     }
-    let vendor = mac.and_then(crate::vendor::vendor);
-    if let (Some(mac), Some(vendor)) = (mac, vendor)
-        && !shared(mac)
-    {
+    // A shared MAC (a router's, a spoofer's) says nothing about the host,
+    // not even for a group that selects by vendor; and it is checked first,
+    // being a hash lookup where the vendor is three binary searches.
+    let vendor = mac.filter(|m| !shared(*m)).and_then(crate::vendor::vendor);
+    if let Some(vendor) = vendor {
         return Some(if vendor.kind.may_be_camera() {
             Why::Camera
         } else {
@@ -159,6 +160,29 @@ impl Knowledge {
             | Observation::DeviceInfo(_)
             | Observation::Clock(_) => true,
         }
+    }
+}
+
+/// The addresses whose role an observation may change: its endpoints
+/// (for a flow, both ends; a recorder becomes one by what it receives).
+pub fn endpoints(observation: &Observation) -> [Option<IpAddr>; 2] {
+    match observation {
+        Observation::FlowStart(start) => [Some(start.initiator.ip), Some(start.responder.ip)],
+        Observation::FirstAnswer(answer) => {
+            let (other, _) = answer.id.key.other_end(answer.answerer.ip);
+            [Some(answer.answerer.ip), Some(other)]
+        }
+        Observation::Bytes(bytes) => {
+            let (other, _) = bytes.id.key.other_end(bytes.sender);
+            [Some(bytes.sender), Some(other)]
+        }
+        Observation::FlowEnd(end) => [Some(end.flow.initiator().0), Some(end.flow.responder().0)],
+        Observation::RtspServer(rtsp) => [Some(rtsp.server.ip), None],
+        Observation::OnvifDevice(device) => [Some(device.device.ip), None],
+        Observation::OnvifProbe(probe) => [Some(probe.prober.ip), None],
+        Observation::DeviceInfo(info) => [Some(info.device.ip), None],
+        Observation::Arp(arp) => [Some(arp.sender_ip), None],
+        _ => [None, None],
     }
 }
 

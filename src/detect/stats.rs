@@ -36,6 +36,9 @@ pub struct DetectionStats {
     /// Observations no detector could care about (`detect::relevance`):
     /// neither endpoint a camera or a recorder, nor possibly one.
     pub skipped: u64,
+    /// Observations the workers kept back for the same reason, before they
+    /// reached the engine (`pipeline::watch`).
+    pub held_back: u64,
     /// Alerts per rule id.
     pub by_rule: std::collections::BTreeMap<&'static str, u64>,
     /// Packet-time delay (microseconds) between the evidence that crossed a
@@ -150,6 +153,7 @@ impl Default for DetectionStats {
             alerts: [0; Category::ALL.len()],
             events: 0,
             skipped: 0,
+            held_back: 0,
             by_rule: std::collections::BTreeMap::new(),
             delay_us: std::array::from_fn(|_| histogram()),
             suppressed: Vec::new(),

@@ -86,6 +86,10 @@ pub struct Flow {
     /// media hint.
     pub media: u8,
     pub icmp_one_way: bool,
+    /// Detection watches an endpoint of this flow (set by the worker, see
+    /// `pipeline::watch`): its later observations go to the collector even
+    /// when they carry no MAC to tell.
+    pub watched: bool,
     pub tcp_state: Option<TcpState>,
     /// Union of TCP flags each direction sent.
     pub tcp_flags: [u8; 2],

@@ -6,6 +6,8 @@
 //! it again.
 
 use super::records::RecordChunk;
+use std::net::IpAddr;
+
 use crate::decode::{ArpView, PacketView};
 use crate::flow::{FlowKey, TableCounters};
 use crate::observation::Observation;
@@ -61,6 +63,10 @@ pub struct Batch {
     pub packets: Vec<PacketRecord>,
     pub arps: Vec<ArpRecord>,
     pub payload: Vec<u8>,
+    /// Addresses whose packets this epoch may make them a camera or a
+    /// recorder, sorted (see `pipeline::watch`): the same list in every
+    /// worker's batch.
+    pub candidates: Vec<IpAddr>,
     /// The reader's counters when the epoch closed, passed on to the
     /// collector for periodic stats.
     pub reader: ReaderCounters,
@@ -71,6 +77,7 @@ impl Batch {
         self.packets.clear();
         self.arps.clear();
         self.payload.clear();
+        self.candidates.clear();
         self.last = false;
     }
 
@@ -119,4 +126,29 @@ pub struct WorkerOutput {
     pub live_flows: u64,
     /// Time the worker spent on this epoch's batch.
     pub batch_nanos: u64,
+    /// Hosts refused a camera place here rather than in the collector
+    /// (`watch`), and the latest of them.
+    pub refused: Refused,
+    /// Observations kept back because detection cannot care (`watch`).
+    pub held_back: u64,
+}
+
+/// Camera-place refusals counted by a worker (see `watch`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub count: u64,
+    /// The latest refusal: packet time, address, MAC.
+    pub last: Option<(Timestamp, IpAddr, Option<[u8; 6]>)>,
+}
+
+impl Refused {
+    /// Adds `other`'s; the latest is the one with the later time, then
+    /// the higher address, so that it does not depend on which worker
+    /// saw what.
+    pub fn add(&mut self, other: Refused) {
+        self.count += other.count;
+        if other.last.map(|(ts, ip, _)| (ts, ip)) > self.last.map(|(ts, ip, _)| (ts, ip)) {
+            self.last = other.last;
+        }
+    }
 }

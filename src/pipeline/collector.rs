@@ -14,11 +14,14 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::Receiver;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
 use hdrhistogram::Histogram;
 
-use super::batch::WorkerOutput;
+use super::batch::{Refused, WorkerOutput};
 use super::merge::{EpochMerge, Item};
+use super::watch::ViewUpdate;
 use super::{Control, Detection, Telemetry};
 use crate::config::Policy;
 use crate::detect::Engine;
@@ -35,6 +38,9 @@ pub struct Outputs {
     pub detection: Option<Detection>,
     pub control: Control,
     pub telemetry: Option<Telemetry>,
+    /// The workers' detection views, told after each epoch what the engine
+    /// learned (`watch`).
+    pub views: Vec<Sender<ViewUpdate>>,
 }
 
 pub struct CollectorReport {
@@ -146,6 +152,7 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         detection,
         control,
         mut telemetry,
+        views,
     } = outputs;
     let (mut engine, mut alerts_out, policy_path, keep_alerts) = match detection {
         Some(d) => (Some(d.engine), d.alerts, d.policy_path, d.keep_alerts),
@@ -172,8 +179,14 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
     let mut last_metrics: Option<Instant> = None;
     let mut line = Vec::with_capacity(512);
     let mut alert_lines = Vec::with_capacity(4096);
+    let mut epoch = 0;
     'epochs: loop {
+        let mut refused = Refused::default();
+        let mut held_back = 0;
         let mut on_part = |index: usize, output: &mut WorkerOutput| {
+            epoch = output.epoch;
+            refused.add(output.refused);
+            held_back += output.held_back;
             // Counters are those at the end of the epoch: its last part.
             if output.more {
                 return;
@@ -222,6 +235,10 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
         if merged.is_err() {
             break 'epochs;
         }
+        let mut update = ViewUpdate {
+            epoch,
+            ..ViewUpdate::default()
+        };
         if control.reload.swap(false, Ordering::Relaxed) {
             reload(
                 &mut flows,
@@ -230,6 +247,21 @@ pub fn run(receivers: Vec<Receiver<WorkerOutput>>, outputs: Outputs) -> Collecto
                 engine.as_mut(),
                 policy_path.as_deref(),
             );
+            update.policy = engine.as_ref().map(|e| Arc::new(e.policy().clone()));
+        }
+        if let Some(engine) = engine.as_mut()
+            && !views.is_empty()
+        {
+            engine.take_learned(&mut update.hosts, &mut update.shared_macs);
+            update.cameras_full = engine.cameras_full();
+            engine.stats.held_back += held_back;
+            if let Some(last) = refused.last {
+                engine.refused_cameras(refused.count, last);
+            }
+            // A worker that is gone no longer needs its view.
+            for view in &views {
+                let _ = view.send(update.clone());
+            }
         }
         if let Some(telemetry) = telemetry.as_mut() {
             let now = Instant::now();

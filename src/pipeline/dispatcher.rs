@@ -13,7 +13,9 @@ use crossbeam_channel::{Receiver, Sender};
 use super::batch::{ArpRecord, Batch, MAX_PAYLOAD_COPY, PacketRecord};
 use crate::decode::{self, Decoded, LinkType, PacketView};
 use crate::flow::{FlowKey, worker_of};
-use crate::protocols::hints::hint_for;
+use std::net::IpAddr;
+
+use crate::protocols::hints::{Hint, hint_for};
 use crate::protocols::service::looks_like_media;
 use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
@@ -45,7 +47,39 @@ pub struct Dispatcher {
     now: Timestamp,
     vlan_in_key: bool,
     backpressure: Backpressure,
+    /// This epoch's candidates (see [`Batch::candidates`]), when detection
+    /// runs.
+    candidates: Option<Candidates>,
     pub counters: ReaderCounters,
+}
+
+/// Least payload of an RTP packet taken for video when listing candidates:
+/// video fills packets to near the MTU, while one DNS message in sixteen
+/// happens to pass the RTP header check.
+const MIN_VIDEO_PAYLOAD: u16 = 400;
+
+/// Addresses whose packets may make them a camera or a recorder: RTSP and
+/// WS-Discovery speakers, the receivers of RTP video. Video packets are
+/// most of a camera network's traffic, so a small direct-mapped cache keeps
+/// the list from taking every packet's address.
+#[derive(Debug)]
+struct Candidates {
+    list: Vec<IpAddr>,
+    recent: [Option<IpAddr>; 64],
+}
+
+impl Candidates {
+    fn add(&mut self, ip: IpAddr) {
+        let bits = match ip {
+            IpAddr::V4(v4) => u32::from(v4),
+            IpAddr::V6(v6) => (u128::from(v6) as u32) ^ ((u128::from(v6) >> 64) as u32),
+        };
+        let slot = (bits ^ bits >> 6 ^ bits >> 12) as usize % self.recent.len();
+        if self.recent[slot] != Some(ip) {
+            self.recent[slot] = Some(ip);
+            self.list.push(ip);
+        }
+    }
 }
 
 impl Dispatcher {
@@ -66,8 +100,17 @@ impl Dispatcher {
             now: Timestamp::ZERO,
             vlan_in_key,
             backpressure,
+            candidates: None,
             counters: ReaderCounters::default(),
         }
+    }
+
+    /// Detection runs: list each epoch's candidates for the workers' views.
+    pub fn collect_candidates(&mut self) {
+        self.candidates = Some(Candidates {
+            list: Vec::new(),
+            recent: [None; 64],
+        });
     }
 
     /// Takes one captured frame.
@@ -164,8 +207,25 @@ impl Dispatcher {
             }
             // Only payloads a hint parser reads are copied (see
             // `protocols::hints`), so that video is never copied.
-            if hint_for(view.proto, view.src_port, view.dst_port, bytes).is_some() {
+            let hint = hint_for(view.proto, view.src_port, view.dst_port, bytes);
+            if hint.is_some() {
                 batch.payload.extend_from_slice(bytes);
+            }
+            if let Some(candidates) = self.candidates.as_mut() {
+                // An RTSP answer or an ONVIF device makes a camera, WS-Discovery
+                // probes and RTSP sessions a recorder, and so does video
+                // received.
+                let rtsp =
+                    matches!(view.src_port, 554 | 8554) || matches!(view.dst_port, 554 | 8554);
+                if rtsp
+                    || hint == Some(Hint::WsDiscovery)
+                    || hint == Some(Hint::StreamStart) && bytes.starts_with(b"RTSP/")
+                {
+                    candidates.add(view.src);
+                    candidates.add(view.dst);
+                } else if media && view.payload_len >= MIN_VIDEO_PAYLOAD {
+                    candidates.add(view.dst);
+                }
             }
         }
         let payload_end = batch.payload.len() as u32;
@@ -199,6 +259,11 @@ impl Dispatcher {
         {
             return;
         }
+        if let Some(candidates) = self.candidates.as_mut() {
+            candidates.list.sort_unstable();
+            candidates.list.dedup();
+            candidates.recent = [None; 64];
+        }
         for worker in 0..self.senders.len() {
             let fresh = self.recycle.try_recv().unwrap_or_default();
             let mut batch = std::mem::replace(&mut self.batches[worker], fresh);
@@ -206,6 +271,9 @@ impl Dispatcher {
             batch.now = self.now;
             batch.end_seq = self.seq;
             batch.last = last;
+            if let Some(candidates) = &self.candidates {
+                batch.candidates.clone_from(&candidates.list);
+            }
             // The collector reads the reader's counters from worker 0's
             // output only; a copy per worker would allocate (the per-reader
             // list) for nothing every epoch.
@@ -215,6 +283,9 @@ impl Dispatcher {
             // A send fails only when the worker is gone, which happens only
             // after the run is already failing.
             let _ = self.senders[worker].send(batch);
+        }
+        if let Some(candidates) = self.candidates.as_mut() {
+            candidates.list.clear();
         }
         self.epoch += 1;
         self.in_epoch = 0;

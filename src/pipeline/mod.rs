@@ -20,6 +20,7 @@ mod notify;
 mod observe;
 mod progress;
 mod records;
+mod watch;
 mod worker;
 
 use std::path::PathBuf;
@@ -179,7 +180,19 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
     let mut batch_senders = Vec::with_capacity(workers);
     let mut output_receivers = Vec::with_capacity(workers);
     let mut handles = Vec::with_capacity(workers);
+    // Detection's view for the workers: one update channel each, never
+    // full (the collector must not block on a worker that waits for it).
+    let policy = options
+        .detection
+        .as_ref()
+        .map(|d| std::sync::Arc::new(d.engine.policy().clone()));
+    let mut view_senders = Vec::new();
     for index in 0..workers {
+        let watch = policy.as_ref().map(|policy| {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            view_senders.push(tx);
+            watch::Watch::new(policy.clone(), rx)
+        });
         let (batch_tx, batch_rx) = bounded(QUEUE_BATCHES);
         let (out_tx, out_rx) = bounded(QUEUE_BATCHES * 2);
         batch_senders.push(batch_tx);
@@ -190,6 +203,7 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
             emit_flow_ends,
             flow_encoding: options.flow_encoding.clone(),
             observe,
+            watch,
         };
         let recycle = recycle_tx.clone();
         let handle = thread::Builder::new()
@@ -204,12 +218,17 @@ fn start(options: SensorOptions, backpressure: Backpressure) -> Result<Running, 
         detection: options.detection,
         control: options.control,
         telemetry: options.telemetry,
+        views: view_senders,
     };
     let collector = thread::Builder::new()
         .name("camsentry-collector".into())
         .spawn(move || collector::run(output_receivers, outputs))
         .map_err(|_| RunError::ThreadPanicked)?;
-    let dispatcher = Dispatcher::new(batch_senders, recycle_rx, options.vlan_in_key, backpressure);
+    let mut dispatcher =
+        Dispatcher::new(batch_senders, recycle_rx, options.vlan_in_key, backpressure);
+    if observe {
+        dispatcher.collect_candidates();
+    }
     Ok(Running {
         dispatcher,
         workers: handles,

@@ -14,8 +14,11 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::FlowEncoding;
-use super::batch::{Batch, Event, EventOrder, WorkerOutput, packet_order, sweep_order};
+use super::batch::{
+    Batch, Event, EventOrder, PacketRecord, WorkerOutput, packet_order, sweep_order,
+};
 use super::observe::{self, Emitter};
+use super::watch::Watch;
 use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, Timeouts};
 use crate::observation::{FlowEnd, Observation};
 use crate::stats::WorkerCounters;
@@ -38,6 +41,48 @@ pub struct WorkerConfig {
     pub flow_encoding: FlowEncoding,
     /// Whether detection runs (flow starts, answers, bytes, payload hints).
     pub observe: bool,
+    /// With detection: whom it watches, so that the rest stays here.
+    pub watch: Option<Watch>,
+}
+
+/// Whether detection may care about a finished flow.
+fn end_watched(watch: Option<&Watch>, flow: &Flow) -> bool {
+    watch.is_none_or(|w| {
+        let ts = flow.last_ts;
+        flow.watched
+            || w.watched(flow.initiator().0, None, ts)
+            || w.watched(flow.responder().0, None, ts)
+    })
+}
+
+/// Drops the events from `from` on that detection cannot care about (see
+/// `watch`); returns whether the packet's flow is watched, when that had to
+/// be found out. Computed only for packets that produced events: most
+/// packets (video, bulk data) produce none.
+fn keep_watched(
+    watch: &Watch,
+    events: &mut Vec<Event>,
+    from: usize,
+    record: &PacketRecord,
+    flow: &Flow,
+) -> bool {
+    let view = &record.view;
+    let mut flow_watched = None;
+    let mut kept = from;
+    for at in from..events.len() {
+        let observation = &events[at].observation;
+        let watched = *flow_watched.get_or_insert_with(|| {
+            flow.watched
+                || watch.watched(view.src, Some(view.src_mac), record.ts)
+                || watch.watched(view.dst, Some(view.dst_mac), record.ts)
+        });
+        if watch.keeps(observation, watched) {
+            events.swap(kept, at);
+            kept += 1;
+        }
+    }
+    events.truncate(kept);
+    flow_watched == Some(true)
 }
 
 /// What one finished flow produces: its record, when flow records are
@@ -52,7 +97,9 @@ fn flow_ended(
     if config.emit_flow_ends {
         out.records.push(order, flow, reason, &config.flow_encoding);
     }
-    if config.observe {
+    if config.observe && !end_watched(config.watch.as_ref(), flow) {
+        out.held_back += 1;
+    } else if config.observe {
         out.events.push(Event {
             order,
             observation: Observation::FlowEnd(FlowEnd {
@@ -74,7 +121,7 @@ fn sort_part(out: &mut WorkerOutput) {
 }
 
 pub fn run(
-    config: WorkerConfig,
+    mut config: WorkerConfig,
     batches: Receiver<Batch>,
     recycle: Sender<Batch>,
     output: Sender<WorkerOutput>,
@@ -85,6 +132,9 @@ pub fn run(
     let mut rtp = observe::RtpStreams::default();
     while let Ok(mut batch) = batches.recv() {
         let started = Instant::now();
+        if let Some(watch) = config.watch.as_mut() {
+            watch.begin_epoch(batch.epoch, &batch.candidates);
+        }
         let mut out = WorkerOutput {
             epoch: batch.epoch,
             last: batch.last,
@@ -125,6 +175,7 @@ pub fn run(
                 table.mark_media(outcome.index, outcome.from_initiator);
             }
             if config.observe {
+                let from = out.events.len();
                 let mut emitter = Emitter {
                     events: &mut out.events,
                     seq: record.seq,
@@ -136,6 +187,16 @@ pub fn run(
                     rtp.media(record, &outcome, flow, &mut emitter);
                 }
                 observe::payload_events(record, batch.payload_of(record), &mut emitter);
+                if let Some(watch) = config.watch.as_ref()
+                    && out.events.len() > from
+                {
+                    let emitted = out.events.len();
+                    let watched = keep_watched(watch, &mut out.events, from, record, flow);
+                    out.held_back += (emitted - out.events.len()) as u64;
+                    if watched && !flow.watched {
+                        table.mark_watched(outcome.index);
+                    }
+                }
             }
         }
         if config.observe {
@@ -172,6 +233,9 @@ pub fn run(
         out.table = table.counters();
         out.live_flows = table.len() as u64;
         out.batch_nanos = elapsed;
+        if let Some(watch) = config.watch.as_mut() {
+            out.refused = watch.take_refused();
+        }
         if output.send(out).is_err() {
             break;
         }

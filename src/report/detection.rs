@@ -168,6 +168,12 @@ pub fn detection_json(engine: &Engine) -> Value {
         "cameras": engine.inventory().cameras(engine.policy()).len(),
         "detectors": detectors,
         "events": stats.events,
+        // Observations of flows and names no detector could care about
+        // (neither end a camera or recorder, nor possibly one).
+        "not_watched": {
+            "in_workers": stats.held_back,
+            "in_engine": stats.skipped,
+        },
         "suppression": suppression_json(engine),
         "bounds": bounds_json(engine),
     })

@@ -94,6 +94,7 @@ impl Site {
             midstream: start.midstream,
             media: 0,
             icmp_one_way: false,
+            watched: false,
             tcp_state: None,
             tcp_flags: [0; 2],
             first_ts: start.ts,

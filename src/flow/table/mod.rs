@@ -165,6 +165,11 @@ impl FlowTable {
         &self.slab.get(index).flow
     }
 
+    /// Records that detection watches flow `index` (sticky).
+    pub fn mark_watched(&mut self, index: u32) {
+        self.slab.get_mut(index).flow.watched = true;
+    }
+
     /// Records that one side of flow `index` sent media (sticky).
     pub fn mark_media(&mut self, index: u32, from_initiator: bool) {
         let direction = if from_initiator {
@@ -335,6 +340,7 @@ impl FlowTable {
             midstream,
             media: 0,
             icmp_one_way: packet.icmp_one_way,
+            watched: false,
             tcp_state,
             tcp_flags: [0; 2],
             first_ts: ts,

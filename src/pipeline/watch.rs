@@ -1,0 +1,204 @@
+//! The workers' view of whom detection watches, so that observations no
+//! detector can care about never leave the worker.
+//!
+//! The engine decides relevance exactly, in input order (`detect::relevance`):
+//! a flow matters when an endpoint is a camera or a recorder, or may be one.
+//! Most of that a worker can tell from the packet alone (a camera maker's
+//! MAC, a policy group's range); the rest is what the collector learned
+//! (a plain-MAC camera that answered RTSP, a recorder that pulls video) and
+//! which camera makers' MACs turned out to be a router's or a spoofer's.
+//! The collector sends that to every worker after each epoch as a
+//! [`ViewUpdate`]: only additions, a few addresses at a time, through a
+//! channel per worker, so a worker reads its own copy with no lock and no
+//! shared cache line on the packet path. (A concurrent map shared by the
+//! collector and the workers, and a snapshot swapped behind an atomic
+//! pointer, were measured against this: `benches/watch.rs` and
+//! BENCHMARKS.md.)
+//!
+//! **Determinism.** Worker and collector run concurrently, so what the
+//! collector has learned when a worker handles epoch `e` depends on timing.
+//! A worker therefore uses the view as of exactly epoch `e - VIEW_LAG`,
+//! waiting for it if the collector is that far behind (rare: the queues
+//! between them hold fewer epochs) and holding back updates that arrive
+//! early. What a worker keeps is then a function of the input alone, and so
+//! is every alert, whatever the number of workers.
+//!
+//! **The lag's blind spot.** A host that becomes a camera or recorder in
+//! the last `VIEW_LAG` epochs is not in that view yet. The reader covers
+//! the usual ways this happens: it lists, per epoch, the addresses whose
+//! packets may make them one (RTSP answers and the RTSP port, WS-Discovery,
+//! the receiver of RTP video), and workers count those as watched for the
+//! epochs the view lags. A flow once seen as watched stays so (the flow
+//! table keeps the bit), so its later byte chunks and end reach the engine
+//! even when they carry no MAC.
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+
+use super::batch::Refused;
+use crate::config::Policy;
+use crate::detect::relevance::{Why, may_be_watched};
+use crate::observation::Observation;
+use crate::timestamp::Timestamp;
+
+/// Epochs between what the collector learned and the view a worker uses.
+/// The queues let a worker run at most a few epochs ahead of the collector
+/// (`QUEUE_BATCHES` batches in, twice that out), so it seldom waits.
+pub const VIEW_LAG: u64 = 8;
+
+/// What the collector learned while handling one epoch, for every worker.
+#[derive(Debug, Clone, Default)]
+pub struct ViewUpdate {
+    pub epoch: u64,
+    /// Hosts that became cameras or recorders.
+    pub hosts: Vec<IpAddr>,
+    /// Camera or recorder makers' MACs that turned out to speak for several
+    /// addresses (no evidence any more).
+    pub shared_macs: Vec<[u8; 6]>,
+    /// A reloaded policy (SIGHUP).
+    pub policy: Option<Arc<Policy>>,
+    /// Every camera place is taken: a host that could only become a camera
+    /// is refused (and counted) by the worker.
+    pub cameras_full: bool,
+}
+
+/// One worker's view.
+pub struct Watch {
+    policy: Arc<Policy>,
+    hosts: HashSet<IpAddr>,
+    shared_macs: HashSet<[u8; 6]>,
+    /// Epoch of the last update applied.
+    applied: Option<u64>,
+    /// Updates received but not due yet.
+    early: VecDeque<ViewUpdate>,
+    /// The reader's candidates, with the last epoch that listed each; those
+    /// of the last `VIEW_LAG` epochs count.
+    recent: HashMap<IpAddr, u64>,
+    /// The epoch being handled.
+    epoch: u64,
+    updates: Receiver<ViewUpdate>,
+    /// The collector is gone: nothing more will come.
+    closed: bool,
+    cameras_full: bool,
+    /// Hosts refused a camera place this epoch.
+    refused: Cell<Refused>,
+}
+
+impl Watch {
+    pub fn new(policy: Arc<Policy>, updates: Receiver<ViewUpdate>) -> Watch {
+        Watch {
+            policy,
+            hosts: HashSet::new(),
+            shared_macs: HashSet::new(),
+            applied: None,
+            early: VecDeque::new(),
+            recent: HashMap::new(),
+            epoch: 0,
+            updates,
+            closed: false,
+            cameras_full: false,
+            refused: Cell::new(Refused::default()),
+        }
+    }
+
+    /// Moves the view to epoch `epoch`: keeps the reader's list for it
+    /// (`candidates`) and applies the collector's updates up to
+    /// `epoch - VIEW_LAG`, waiting for them when needed.
+    pub fn begin_epoch(&mut self, epoch: u64, candidates: &[IpAddr]) {
+        self.epoch = epoch;
+        // Candidates too old to count go every VIEW_LAG epochs, so the map
+        // holds at most two lags' worth.
+        if epoch.is_multiple_of(VIEW_LAG) {
+            self.recent.retain(|_, listed| *listed + VIEW_LAG > epoch);
+        }
+        for ip in candidates {
+            self.recent.insert(*ip, epoch);
+        }
+        let Some(due) = epoch.checked_sub(VIEW_LAG) else {
+            return;
+        };
+        loop {
+            while self.early.front().is_some_and(|u| u.epoch <= due) {
+                if let Some(update) = self.early.pop_front() {
+                    self.apply(update);
+                }
+            }
+            if self.closed || self.applied.is_some_and(|a| a >= due) {
+                return;
+            }
+            match self.updates.recv() {
+                Ok(update) => self.early.push_back(update),
+                Err(_) => self.closed = true,
+            }
+        }
+    }
+
+    fn apply(&mut self, update: ViewUpdate) {
+        self.hosts.extend(update.hosts);
+        self.shared_macs.extend(update.shared_macs);
+        if let Some(policy) = update.policy {
+            self.policy = policy;
+        }
+        self.cameras_full = update.cameras_full;
+        self.applied = Some(update.epoch);
+    }
+
+    /// The refusals counted since the last call.
+    pub fn take_refused(&mut self) -> Refused {
+        self.refused.take()
+    }
+
+    /// Whether `ip` (sending from `mac`, when known) may be watched by the
+    /// engine at `ts`. While every camera place is taken, a host that could
+    /// only become a camera is refused here, as the engine would, and
+    /// counted: under a flood inside a broad camera group that keeps the
+    /// flood's flows in the worker.
+    pub fn watched(&self, ip: IpAddr, mac: Option<[u8; 6]>, ts: Timestamp) -> bool {
+        if self.hosts.contains(&ip)
+            || self
+                .recent
+                .get(&ip)
+                .is_some_and(|listed| *listed + VIEW_LAG > self.epoch)
+        {
+            return true;
+        }
+        match may_be_watched(&self.policy, ip, mac, |m| self.shared_macs.contains(&m)) {
+            None => false,
+            Some(Why::Recorder) => true,
+            Some(Why::Camera) if self.cameras_full && self.policy.is_internal(ip) => {
+                let mut refused = self.refused.get();
+                refused.add(Refused {
+                    count: 1,
+                    last: Some((ts, ip, mac)),
+                });
+                self.refused.set(refused);
+                false
+            }
+            Some(Why::Camera) => true,
+        }
+    }
+
+    /// Whether the observation goes to the collector. `flow_watched`: the
+    /// flow of a flow observation is watched (see the worker).
+    pub fn keeps(&self, observation: &Observation, flow_watched: bool) -> bool {
+        let ts = observation.ts();
+        match observation {
+            Observation::FlowStart(_)
+            | Observation::FirstAnswer(_)
+            | Observation::Bytes(_)
+            | Observation::FlowEnd(_) => flow_watched,
+            Observation::DnsAnswer(answer) => {
+                self.watched(answer.client, Some(answer.client_mac), ts)
+            }
+            Observation::TlsSni(sni) => self.watched(sni.client, Some(sni.client_mac), ts),
+            Observation::Unreachable(error) => {
+                self.watched(error.src, None, ts) || self.watched(error.reporter, None, ts)
+            }
+            _ => true,
+        }
+    }
+}
