@@ -223,10 +223,23 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
             alerted.insert(flow.flow_id);
         }
     }
+    let mut named = 0;
     for line in &eve_alerts {
         let alert: EveAlert = serde_json::from_str(line).expect("typed EVE alert");
         assert!(alert.dest_ip.is_some() && alert.proto.is_some(), "{line}");
         if alert.alert.metadata.rule_id == ["CAMSENTRY-EGRESS-1"] {
+            // A name a DNS answer gave is where Suricata keeps DNS names.
+            if let Some(name) = &alert.camsentry.destination_domain {
+                assert_eq!(
+                    alert.camsentry.evidence.name_source.as_deref(),
+                    Some("dns"),
+                    "{line}"
+                );
+                let dns = alert.dns.as_ref().expect("dns");
+                assert_eq!(&dns.query[0].rrname, name, "{line}");
+                assert!(alert.tls.is_none(), "{line}");
+                named += 1;
+            }
             let id = alert.flow_id.expect("flow_id");
             assert!(
                 alerted.contains(&id),
@@ -235,6 +248,7 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
             assert!(alert.flow.is_some());
         }
     }
+    assert!(named > 0, "an egress alert names its destination");
 }
 
 /// The key paths and types of the first records of `event_type` in `lines`,
@@ -297,12 +311,18 @@ fn eve_alerts_and_flows_have_suricata_7s_keys_and_types() {
     );
     let dir = tempfile::tempdir().unwrap();
     let capture = common::synth(dir.path(), "egress");
-    // The egress scenario's telnet to a raw address, as a Suricata rule.
+    // The egress scenario's telnet to a raw address, as a Suricata rule;
+    // and its DNS lookups and TLS server names, so that Suricata writes
+    // the `dns` and `tls` objects whose types camsentry's names must match.
     let rules = dir.path().join("test.rules");
     std::fs::write(
         &rules,
         "alert tcp any any -> 192.0.2.77 23 (msg:\"telnet to a raw address\"; \
-         flow:to_server; flags:S; sid:1000001; rev:1;)\n",
+         flow:to_server; flags:S; sid:1000001; rev:1;)\n\
+         alert dns any any -> any any (msg:\"lookup\"; dns.query; content:\".\"; \
+         sid:1000002; rev:1;)\n\
+         alert tls any any -> any any (msg:\"server name\"; tls.sni; content:\".\"; \
+         sid:1000003; rev:1;)\n",
     )
     .unwrap();
     let logs = dir.path().join("suricata");
@@ -331,6 +351,19 @@ fn eve_alerts_and_flows_have_suricata_7s_keys_and_types() {
     for event_type in ["alert", "flow"] {
         let (theirs, required) = key_types(&suricata, event_type);
         let (mine, _) = key_types(&ours, event_type);
+        if event_type == "alert" {
+            // The names camsentry writes are where Suricata writes them.
+            for key in [
+                "dns.version",
+                "dns.query.type",
+                "dns.query.rrname",
+                "dns.query.rrtype",
+            ] {
+                assert!(theirs.contains_key(key), "Suricata wrote `{key}`");
+                assert!(mine.contains_key(key), "camsentry wrote `{key}`");
+            }
+            assert!(theirs.contains_key("tls.sni"), "Suricata wrote `tls.sni`");
+        }
         assert!(!required.is_empty(), "Suricata wrote {event_type} records");
         for key in &required {
             if SURICATA_ONLY.contains(&key.as_str()) {

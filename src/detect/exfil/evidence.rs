@@ -53,7 +53,13 @@ impl Exfil {
             let has_ports = IpProto(proto).has_ports();
             alert.destination_ip = Some(ip);
             alert.destination_port = (has_ports && port != 0).then_some(port);
-            alert.destination_domain = context.names.lookup(camera, ip).map(str::to_string);
+            let named = context.names.lookup_with_source(camera, ip);
+            alert.destination_domain = named.map(|(name, _)| name.to_string());
+            if let Some((_, source)) = named {
+                alert
+                    .evidence
+                    .insert("name_source".into(), json!(source.as_str()));
+            }
             alert.transport = Some(transport_name(proto));
         }
         if let Some(u) = upload {
