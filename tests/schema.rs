@@ -251,6 +251,44 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
     assert!(named > 0, "an egress alert names its destination");
 }
 
+#[test]
+fn exfil_alerts_name_the_flow_that_crossed_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    for scenario in ["exfil", "exfil-cloud"] {
+        let capture = common::synth(dir.path(), scenario);
+        let (alerts, flows) = egress_run(&capture, "eve", "2");
+        let records: BTreeMap<u64, EveFlow> = flows
+            .iter()
+            .map(|l| serde_json::from_str::<EveFlow>(l).expect("typed EVE flow"))
+            .map(|f| (f.flow_id, f))
+            .collect();
+        let mut exfil = 0;
+        for line in &alerts {
+            let alert: EveAlert = serde_json::from_str(line).expect("typed EVE alert");
+            if alert.alert.category != "exfil" {
+                continue;
+            }
+            exfil += 1;
+            let id = alert
+                .flow_id
+                .unwrap_or_else(|| panic!("{scenario}: flow_id: {line}"));
+            let record = records
+                .get(&id)
+                .unwrap_or_else(|| panic!("{scenario}: no flow record {id}: {line}"));
+            assert!(record.flow.alerted, "{scenario}: {line}");
+            let flow = alert.flow.as_ref().expect("flow");
+            assert_eq!(
+                (&flow.src_ip, &flow.dest_ip, flow.dest_port),
+                (&record.src_ip, &record.dest_ip, Some(record.dest_port)),
+                "{scenario}: {line}"
+            );
+            assert_eq!(alert.camsentry.flow_id, Some(id));
+            assert_eq!(alert.community_id.as_ref(), Some(&record.community_id));
+        }
+        assert!(exfil > 0, "{scenario}: an exfil alert");
+    }
+}
+
 /// The key paths and types of the first records of `event_type` in `lines`,
 /// and the paths present in all of them.
 fn key_types(
