@@ -180,14 +180,34 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
     let capture = common::synth(dir.path(), "egress");
     let (alerts, flows) = egress_run(&capture, "ecs", "2");
     let mut types = BTreeMap::new();
+    let mut protocols = BTreeSet::new();
     for line in &flows {
         leaves("", &serde_json::from_str(line).unwrap(), &mut types);
         let flow: EcsFlow = serde_json::from_str(line).expect("typed ECS flow");
+        // The application protocol, by the service's well-known port.
+        let expected = match (flow.network.transport.as_deref(), flow.destination.port) {
+            (Some("udp"), Some(53)) => Some("dns"),
+            (Some("udp"), Some(123)) => Some("ntp"),
+            (Some("tcp"), Some(443)) => Some("tls"),
+            (Some("tcp"), Some(554)) => Some("rtsp"),
+            (Some("tcp"), Some(23)) => Some("telnet"),
+            _ => None,
+        };
+        if expected.is_some() {
+            assert_eq!(flow.network.protocol.as_deref(), expected, "{line}");
+            protocols.insert(flow.network.protocol.clone().unwrap());
+        }
         assert_eq!(flow.event.kind, "event");
         assert_eq!(flow.event.types, ["connection", "end"]);
         assert_eq!(Some(&flow.timestamp), flow.event.end.as_ref());
     }
     assert!(types.values().all(|t| t.len() == 1), "{types:?}");
+    assert_eq!(
+        protocols,
+        ["dns", "ntp", "rtsp", "telnet", "tls"]
+            .map(String::from)
+            .into()
+    );
     let flow_ids: BTreeSet<u64> = flows
         .iter()
         .map(|l| {
@@ -204,6 +224,10 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
         .collect();
     assert!(!egress.is_empty());
     for alert in &egress {
+        if alert.destination.as_ref().and_then(|d| d.port) == Some(443) {
+            let network = alert.network.as_ref().expect("network");
+            assert_eq!(network.protocol.as_deref(), Some("tls"));
+        }
         let id = alert
             .camsentry
             .flow_id

@@ -151,6 +151,11 @@ pub struct Network {
     pub ip_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<String>,
+    /// The application protocol (`rtsp`, `http`, `tls`, `dns`, `ntp`,
+    /// ...), lowercase, as the server's well-known port names it; absent
+    /// for other ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
     /// The IP protocol number, as a string (ECS keyword).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iana_number: Option<String>,

@@ -15,6 +15,8 @@ use super::eve::{
     AlertBody, AlertFlowFields, AlertMetadata, Ether, EveAlert, EveDns, EveDnsQuery, EveTls,
 };
 use super::{Alert, Format, Observer, ecs_mac};
+use crate::net::IpProto;
+use crate::protocols::service::application_protocol;
 
 /// Flows remembered as alerted until their record is written; past this
 /// the oldest are forgotten (their record then says `alerted: false`) and
@@ -267,6 +269,23 @@ fn named_destination<'a>(alert: &'a Alert, evidence: &'a Evidence) -> Option<(&'
     matches!(source, "sni" | "dns").then_some((name, source))
 }
 
+/// ECS `network.protocol` of an alert about one conversation: what the
+/// destination's port names, else the source's (a camera's own service,
+/// as in exposure alerts).
+fn alert_protocol(alert: &Alert) -> Option<String> {
+    let proto = match alert.transport? {
+        "tcp" => IpProto::TCP,
+        "udp" => IpProto::UDP,
+        "sctp" => IpProto::SCTP,
+        _ => return None,
+    };
+    [alert.destination_port, alert.source_port]
+        .into_iter()
+        .flatten()
+        .find_map(|port| application_protocol(proto.0, port))
+        .map(str::to_string)
+}
+
 pub fn ecs_alert(alert: &Alert, observer: &Observer, id: String) -> EcsAlert {
     let evidence = Evidence::from_map(alert.evidence.clone());
     let tls = match named_destination(alert, &evidence) {
@@ -285,6 +304,7 @@ pub fn ecs_alert(alert: &Alert, observer: &Observer, id: String) -> EcsAlert {
     };
     let network = Network {
         transport: alert.transport.map(str::to_string),
+        protocol: alert_protocol(alert),
         community_id: alert.community_id.clone(),
         vlan: alert.vlan.map(|id| Vlan { id: id.to_string() }),
         ..Network::default()
@@ -501,6 +521,26 @@ mod tests {
         assert_eq!(dns.query[0].rrtype, "AAAA");
         let ecs = ecs_alert(&named("dns", "203.0.113.10"), &observer, "id".into());
         assert_eq!(ecs.tls, None);
+    }
+
+    #[test]
+    fn network_protocol_from_the_destination_port_else_the_source_port() {
+        let observer = Observer::local();
+        let mut alert = named("dns", "203.0.113.10");
+        let protocol = |alert: &Alert| {
+            ecs_alert(alert, &observer, "id".into())
+                .network
+                .and_then(|n| n.protocol)
+        };
+        alert.transport = Some("tcp");
+        alert.destination_port = Some(443);
+        assert_eq!(protocol(&alert).as_deref(), Some("tls"));
+        // An exposure alert: the camera's RTSP port is the source.
+        alert.source_port = Some(554);
+        alert.destination_port = Some(43516);
+        assert_eq!(protocol(&alert).as_deref(), Some("rtsp"));
+        alert.source_port = Some(40000);
+        assert_eq!(protocol(&alert), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::encode::{eve_proto, observer_fields, write_line};
 use super::eve::{EveFlow, FlowFields, TcpFlags};
 use super::{Format, Observer};
 use crate::flow::FlowRecord;
+use crate::protocols::service::application_protocol;
 use crate::timestamp::NANOS_PER_SEC;
 
 /// Appends `record` as one line in `format` to `out`.
@@ -93,6 +94,14 @@ pub fn ecs_flow(record: &FlowRecord, observer: &Observer) -> EcsFlow {
                 .to_string(),
             ),
             transport: Some(record.transport.clone()),
+            // The responder's port names the service; a flow seen from
+            // its middle whose ports could not tell the sides apart may
+            // have it on the source.
+            protocol: [record.dest_port, record.src_port]
+                .into_iter()
+                .filter(|_| ports)
+                .find_map(|port| application_protocol(record.proto, port))
+                .map(str::to_string),
             iana_number: Some(record.proto.to_string()),
             community_id: Some(record.community_id.clone()),
             vlan: record.vlan.map(|id| Vlan { id: id.to_string() }),
