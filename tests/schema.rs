@@ -313,6 +313,43 @@ fn exfil_alerts_name_the_flow_that_crossed_the_threshold() {
     }
 }
 
+/// A flow record's 5-tuple, either way round.
+fn tuple(flow: &Value) -> (String, String, String) {
+    let end = |ip: &str, port: &str| format!("{}:{}", flow[ip], flow[port]);
+    let mut ends = [end("src_ip", "src_port"), end("dest_ip", "dest_port")];
+    ends.sort();
+    let [a, b] = ends;
+    (a, b, flow["proto"].to_string())
+}
+
+/// TCP flows closed by FIN or RST: camsentry writes them when they close,
+/// Suricata when its closed-state timeout removes them, or at shutdown
+/// when the capture ends first. Where Suricata's timeout came first, its
+/// record and camsentry's say the same `state` and `reason`.
+fn same_close_as_suricata(suricata: &[String], ours: &[String]) {
+    let flows = |lines: &[String]| -> BTreeMap<(String, String, String), Value> {
+        lines
+            .iter()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["event_type"] == "flow" && v["proto"] == "TCP")
+            .map(|v| (tuple(&v), v))
+            .collect()
+    };
+    let theirs = flows(suricata);
+    let mut compared = 0;
+    for (tuple, mine) in flows(ours) {
+        let Some(their) = theirs.get(&tuple) else {
+            continue;
+        };
+        if their["flow"]["reason"] == "timeout" && their["flow"]["state"] == "closed" {
+            assert_eq!(mine["flow"]["state"], "closed", "{mine}");
+            assert_eq!(mine["flow"]["reason"], "timeout", "{mine}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 0, "a closed TCP flow Suricata timed out");
+}
+
 /// The key paths and types of the first records of `event_type` in `lines`,
 /// and the paths present in all of them.
 fn key_types(
@@ -409,6 +446,7 @@ fn eve_alerts_and_flows_have_suricata_7s_keys_and_types() {
         .map(str::to_string)
         .collect();
     let (alerts, flows) = egress_run(&capture, "eve", "2");
+    same_close_as_suricata(&suricata, &flows);
     let ours: Vec<String> = alerts.into_iter().chain(flows).collect();
     for event_type in ["alert", "flow"] {
         let (theirs, required) = key_types(&suricata, event_type);
