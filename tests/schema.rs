@@ -180,14 +180,34 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
     let capture = common::synth(dir.path(), "egress");
     let (alerts, flows) = egress_run(&capture, "ecs", "2");
     let mut types = BTreeMap::new();
+    let mut protocols = BTreeSet::new();
     for line in &flows {
         leaves("", &serde_json::from_str(line).unwrap(), &mut types);
         let flow: EcsFlow = serde_json::from_str(line).expect("typed ECS flow");
+        // The application protocol, by the service's well-known port.
+        let expected = match (flow.network.transport.as_deref(), flow.destination.port) {
+            (Some("udp"), Some(53)) => Some("dns"),
+            (Some("udp"), Some(123)) => Some("ntp"),
+            (Some("tcp"), Some(443)) => Some("tls"),
+            (Some("tcp"), Some(554)) => Some("rtsp"),
+            (Some("tcp"), Some(23)) => Some("telnet"),
+            _ => None,
+        };
+        if expected.is_some() {
+            assert_eq!(flow.network.protocol.as_deref(), expected, "{line}");
+            protocols.insert(flow.network.protocol.clone().unwrap());
+        }
         assert_eq!(flow.event.kind, "event");
         assert_eq!(flow.event.types, ["connection", "end"]);
         assert_eq!(Some(&flow.timestamp), flow.event.end.as_ref());
     }
     assert!(types.values().all(|t| t.len() == 1), "{types:?}");
+    assert_eq!(
+        protocols,
+        ["dns", "ntp", "rtsp", "telnet", "tls"]
+            .map(String::from)
+            .into()
+    );
     let flow_ids: BTreeSet<u64> = flows
         .iter()
         .map(|l| {
@@ -204,6 +224,10 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
         .collect();
     assert!(!egress.is_empty());
     for alert in &egress {
+        if alert.destination.as_ref().and_then(|d| d.port) == Some(443) {
+            let network = alert.network.as_ref().expect("network");
+            assert_eq!(network.protocol.as_deref(), Some("tls"));
+        }
         let id = alert
             .camsentry
             .flow_id
@@ -223,10 +247,23 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
             alerted.insert(flow.flow_id);
         }
     }
+    let mut named = 0;
     for line in &eve_alerts {
         let alert: EveAlert = serde_json::from_str(line).expect("typed EVE alert");
         assert!(alert.dest_ip.is_some() && alert.proto.is_some(), "{line}");
         if alert.alert.metadata.rule_id == ["CAMSENTRY-EGRESS-1"] {
+            // A name a DNS answer gave is where Suricata keeps DNS names.
+            if let Some(name) = &alert.camsentry.destination_domain {
+                assert_eq!(
+                    alert.camsentry.evidence.name_source.as_deref(),
+                    Some("dns"),
+                    "{line}"
+                );
+                let dns = alert.dns.as_ref().expect("dns");
+                assert_eq!(&dns.query[0].rrname, name, "{line}");
+                assert!(alert.tls.is_none(), "{line}");
+                named += 1;
+            }
             let id = alert.flow_id.expect("flow_id");
             assert!(
                 alerted.contains(&id),
@@ -235,6 +272,82 @@ fn flow_records_are_ecs_events_and_eve_flows_sharing_flow_id_with_alerts() {
             assert!(alert.flow.is_some());
         }
     }
+    assert!(named > 0, "an egress alert names its destination");
+}
+
+#[test]
+fn exfil_alerts_name_the_flow_that_crossed_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    for scenario in ["exfil", "exfil-cloud"] {
+        let capture = common::synth(dir.path(), scenario);
+        let (alerts, flows) = egress_run(&capture, "eve", "2");
+        let records: BTreeMap<u64, EveFlow> = flows
+            .iter()
+            .map(|l| serde_json::from_str::<EveFlow>(l).expect("typed EVE flow"))
+            .map(|f| (f.flow_id, f))
+            .collect();
+        let mut exfil = 0;
+        for line in &alerts {
+            let alert: EveAlert = serde_json::from_str(line).expect("typed EVE alert");
+            if alert.alert.category != "exfil" {
+                continue;
+            }
+            exfil += 1;
+            let id = alert
+                .flow_id
+                .unwrap_or_else(|| panic!("{scenario}: flow_id: {line}"));
+            let record = records
+                .get(&id)
+                .unwrap_or_else(|| panic!("{scenario}: no flow record {id}: {line}"));
+            assert!(record.flow.alerted, "{scenario}: {line}");
+            let flow = alert.flow.as_ref().expect("flow");
+            assert_eq!(
+                (&flow.src_ip, &flow.dest_ip, flow.dest_port),
+                (&record.src_ip, &record.dest_ip, Some(record.dest_port)),
+                "{scenario}: {line}"
+            );
+            assert_eq!(alert.camsentry.flow_id, Some(id));
+            assert_eq!(alert.community_id.as_ref(), Some(&record.community_id));
+        }
+        assert!(exfil > 0, "{scenario}: an exfil alert");
+    }
+}
+
+/// A flow record's 5-tuple, either way round.
+fn tuple(flow: &Value) -> (String, String, String) {
+    let end = |ip: &str, port: &str| format!("{}:{}", flow[ip], flow[port]);
+    let mut ends = [end("src_ip", "src_port"), end("dest_ip", "dest_port")];
+    ends.sort();
+    let [a, b] = ends;
+    (a, b, flow["proto"].to_string())
+}
+
+/// TCP flows closed by FIN or RST: camsentry writes them when they close,
+/// Suricata when its closed-state timeout removes them, or at shutdown
+/// when the capture ends first. Where Suricata's timeout came first, its
+/// record and camsentry's say the same `state` and `reason`.
+fn same_close_as_suricata(suricata: &[String], ours: &[String]) {
+    let flows = |lines: &[String]| -> BTreeMap<(String, String, String), Value> {
+        lines
+            .iter()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["event_type"] == "flow" && v["proto"] == "TCP")
+            .map(|v| (tuple(&v), v))
+            .collect()
+    };
+    let theirs = flows(suricata);
+    let mut compared = 0;
+    for (tuple, mine) in flows(ours) {
+        let Some(their) = theirs.get(&tuple) else {
+            continue;
+        };
+        if their["flow"]["reason"] == "timeout" && their["flow"]["state"] == "closed" {
+            assert_eq!(mine["flow"]["state"], "closed", "{mine}");
+            assert_eq!(mine["flow"]["reason"], "timeout", "{mine}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 0, "a closed TCP flow Suricata timed out");
 }
 
 /// The key paths and types of the first records of `event_type` in `lines`,
@@ -297,12 +410,18 @@ fn eve_alerts_and_flows_have_suricata_7s_keys_and_types() {
     );
     let dir = tempfile::tempdir().unwrap();
     let capture = common::synth(dir.path(), "egress");
-    // The egress scenario's telnet to a raw address, as a Suricata rule.
+    // The egress scenario's telnet to a raw address, as a Suricata rule;
+    // and its DNS lookups and TLS server names, so that Suricata writes
+    // the `dns` and `tls` objects whose types camsentry's names must match.
     let rules = dir.path().join("test.rules");
     std::fs::write(
         &rules,
         "alert tcp any any -> 192.0.2.77 23 (msg:\"telnet to a raw address\"; \
-         flow:to_server; flags:S; sid:1000001; rev:1;)\n",
+         flow:to_server; flags:S; sid:1000001; rev:1;)\n\
+         alert dns any any -> any any (msg:\"lookup\"; dns.query; content:\".\"; \
+         sid:1000002; rev:1;)\n\
+         alert tls any any -> any any (msg:\"server name\"; tls.sni; content:\".\"; \
+         sid:1000003; rev:1;)\n",
     )
     .unwrap();
     let logs = dir.path().join("suricata");
@@ -327,10 +446,24 @@ fn eve_alerts_and_flows_have_suricata_7s_keys_and_types() {
         .map(str::to_string)
         .collect();
     let (alerts, flows) = egress_run(&capture, "eve", "2");
+    same_close_as_suricata(&suricata, &flows);
     let ours: Vec<String> = alerts.into_iter().chain(flows).collect();
     for event_type in ["alert", "flow"] {
         let (theirs, required) = key_types(&suricata, event_type);
         let (mine, _) = key_types(&ours, event_type);
+        if event_type == "alert" {
+            // The names camsentry writes are where Suricata writes them.
+            for key in [
+                "dns.version",
+                "dns.query.type",
+                "dns.query.rrname",
+                "dns.query.rrtype",
+            ] {
+                assert!(theirs.contains_key(key), "Suricata wrote `{key}`");
+                assert!(mine.contains_key(key), "camsentry wrote `{key}`");
+            }
+            assert!(theirs.contains_key("tls.sni"), "Suricata wrote `tls.sni`");
+        }
         assert!(!required.is_empty(), "Suricata wrote {event_type} records");
         for key in &required {
             if SURICATA_ONLY.contains(&key.as_str()) {

@@ -37,6 +37,10 @@ pub struct EcsAlert {
     pub destination: Option<Endpoint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,
+    /// The server name the camera put in a TLS ClientHello to the
+    /// destination, when that is where its name came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Tls>,
     pub related: Related,
     pub observer: ObserverFields,
     pub camsentry: CamsentryAlert,
@@ -147,6 +151,11 @@ pub struct Network {
     pub ip_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<String>,
+    /// The application protocol (`rtsp`, `http`, `tls`, `dns`, `ntp`,
+    /// ...), lowercase, as the server's well-known port names it; absent
+    /// for other ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
     /// The IP protocol number, as a string (ECS keyword).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iana_number: Option<String>,
@@ -175,6 +184,19 @@ pub struct Vlan {
 #[serde(deny_unknown_fields)]
 pub struct InnerNetwork {
     pub vlan: Vlan,
+}
+
+/// `tls.*`: only the client's server name (SNI).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    pub client: TlsClient,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsClient {
+    pub server_name: String,
 }
 
 /// Every address and name the document mentions, for pivoting.
@@ -225,7 +247,9 @@ pub struct CamsentryAlert {
     /// `flow_id` name it (absent for alerts about many flows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<u64>,
-    /// EVE only: the destination's name (ECS has `destination.domain`).
+    /// EVE only: the destination's name, whatever named it (ECS has
+    /// `destination.domain`; EVE's `tls.sni` or `dns.query` say where a
+    /// name came from when it is known).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_domain: Option<String>,
 }
@@ -295,6 +319,8 @@ pub struct Evidence {
     // Egress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_name: Option<String>,
+    /// Where `destination_name` was seen: `dns` (an answer the camera
+    /// received) or `sni` (a TLS ClientHello it sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_source: Option<String>,
     /// Whether the flow that raised an egress alert had been answered.

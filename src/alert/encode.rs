@@ -9,10 +9,14 @@ use sha1::{Digest, Sha1};
 
 use super::ecs::{
     self, Camera, CamsentryAlert, Ecs, EcsAlert, Endpoint, Event, Evidence, Ingress, Interface,
-    Network, ObserverFields, Related, RuleFields, TopValue, Vlan,
+    Network, ObserverFields, Related, RuleFields, Tls, TlsClient, TopValue, Vlan,
 };
-use super::eve::{AlertBody, AlertFlowFields, AlertMetadata, Ether, EveAlert};
+use super::eve::{
+    AlertBody, AlertFlowFields, AlertMetadata, Ether, EveAlert, EveDns, EveDnsQuery, EveTls,
+};
 use super::{Alert, Format, Observer, ecs_mac};
+use crate::net::IpProto;
+use crate::protocols::service::application_protocol;
 
 /// Flows remembered as alerted until their record is written; past this
 /// the oldest are forgotten (their record then says `alerted: false`) and
@@ -256,8 +260,42 @@ fn camsentry_alert(alert: &Alert, evidence: Evidence) -> CamsentryAlert {
     }
 }
 
+/// The destination's name and where it was seen (`name_source` in the
+/// evidence): `Some((name, "sni"))`, `Some((name, "dns"))`, else `None`
+/// (no name, or one whose source the detector did not say).
+fn named_destination<'a>(alert: &'a Alert, evidence: &'a Evidence) -> Option<(&'a str, &'a str)> {
+    let name = alert.destination_domain.as_deref()?;
+    let source = evidence.name_source.as_deref()?;
+    matches!(source, "sni" | "dns").then_some((name, source))
+}
+
+/// ECS `network.protocol` of an alert about one conversation: what the
+/// destination's port names, else the source's (a camera's own service,
+/// as in exposure alerts).
+fn alert_protocol(alert: &Alert) -> Option<String> {
+    let proto = match alert.transport? {
+        "tcp" => IpProto::TCP,
+        "udp" => IpProto::UDP,
+        "sctp" => IpProto::SCTP,
+        _ => return None,
+    };
+    [alert.destination_port, alert.source_port]
+        .into_iter()
+        .flatten()
+        .find_map(|port| application_protocol(proto.0, port))
+        .map(str::to_string)
+}
+
 pub fn ecs_alert(alert: &Alert, observer: &Observer, id: String) -> EcsAlert {
     let evidence = Evidence::from_map(alert.evidence.clone());
+    let tls = match named_destination(alert, &evidence) {
+        Some((name, "sni")) => Some(Tls {
+            client: TlsClient {
+                server_name: name.to_string(),
+            },
+        }),
+        _ => None,
+    };
     let destination = Endpoint {
         ip: alert.destination_ip.map(|ip| ip.to_string()),
         port: alert.destination_port,
@@ -266,6 +304,7 @@ pub fn ecs_alert(alert: &Alert, observer: &Observer, id: String) -> EcsAlert {
     };
     let network = Network {
         transport: alert.transport.map(str::to_string),
+        protocol: alert_protocol(alert),
         community_id: alert.community_id.clone(),
         vlan: alert.vlan.map(|id| Vlan { id: id.to_string() }),
         ..Network::default()
@@ -303,6 +342,7 @@ pub fn ecs_alert(alert: &Alert, observer: &Observer, id: String) -> EcsAlert {
         },
         destination: (destination != Endpoint::default()).then_some(destination),
         network: (network != Network::default()).then_some(network),
+        tls,
         related: related(alert, &evidence),
         observer: observer_fields(observer),
         camsentry: camsentry_alert(alert, evidence),
@@ -352,6 +392,28 @@ pub fn eve_alert(alert: &Alert, observer: &Observer, id: String) -> EveAlert {
         dest_port: port_of(alert, f.responder.1),
     });
     let to_client = alert.flow.is_some_and(|f| f.initiator.0 != alert.source_ip);
+    // A name goes where Suricata 7 writes the protocol that named it:
+    // `tls.sni` for a ClientHello's server name, `dns.query` for a name a
+    // DNS answer gave the address (an `A` or `AAAA` record by its family).
+    let (mut tls, mut dns) = (None, None);
+    match named_destination(alert, &evidence) {
+        Some((name, "sni")) => tls = Some(EveTls { sni: name.into() }),
+        Some((name, _)) => {
+            dns = Some(EveDns {
+                version: 2,
+                query: vec![EveDnsQuery {
+                    kind: "query".to_string(),
+                    rrname: name.to_string(),
+                    rrtype: match alert.destination_ip {
+                        Some(std::net::IpAddr::V6(_)) => "AAAA",
+                        _ => "A",
+                    }
+                    .to_string(),
+                }],
+            })
+        }
+        None => {}
+    }
     let mut camsentry = camsentry_alert(alert, evidence);
     camsentry.destination_domain = alert.destination_domain.clone();
     EveAlert {
@@ -385,6 +447,8 @@ pub fn eve_alert(alert: &Alert, observer: &Observer, id: String) -> EveAlert {
         },
         direction: if to_client { "to_client" } else { "to_server" }.to_string(),
         flow,
+        tls,
+        dns,
         host: observer.hostname.clone(),
         camsentry,
     }
@@ -393,4 +457,102 @@ pub fn eve_alert(alert: &Alert, observer: &Observer, id: String) -> EveAlert {
 /// A flow's port as EVE writes it: only for protocols with ports.
 fn port_of(alert: &Alert, port: u16) -> Option<u16> {
     matches!(alert.transport, Some("tcp" | "udp" | "sctp")).then_some(port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{Category, Rule};
+    use crate::detect::testing::{alert as bare_alert, at_secs};
+
+    fn named(source: &str, destination: &str) -> Alert {
+        let rule = Rule {
+            id: "CAMSENTRY-EGRESS-1",
+            signature_id: 9100001,
+            name: "Camera contacted a destination outside its allowlist",
+            category: Category::Egress,
+            action: "unknown-egress",
+            severity: 2,
+        };
+        let mut alert = bare_alert(rule, at_secs(1), "10.20.0.12".parse().unwrap());
+        alert.destination_ip = Some(destination.parse().unwrap());
+        alert.destination_domain = Some("api.camcloud.example".to_string());
+        alert
+            .evidence
+            .insert("name_source".into(), serde_json::json!(source));
+        alert
+    }
+
+    #[test]
+    fn a_tls_server_name_goes_to_tls_sni_and_tls_client_server_name() {
+        let observer = Observer::local();
+        let alert = named("sni", "203.0.113.10");
+        let eve = eve_alert(&alert, &observer, "id".into());
+        assert_eq!(
+            eve.tls.map(|t| t.sni).as_deref(),
+            Some("api.camcloud.example")
+        );
+        assert_eq!(eve.dns, None);
+        assert_eq!(
+            eve.camsentry.destination_domain.as_deref(),
+            Some("api.camcloud.example")
+        );
+        let ecs = ecs_alert(&alert, &observer, "id".into());
+        assert_eq!(
+            ecs.tls.map(|t| t.client.server_name).as_deref(),
+            Some("api.camcloud.example")
+        );
+        assert_eq!(
+            ecs.destination.and_then(|d| d.domain).as_deref(),
+            Some("api.camcloud.example")
+        );
+    }
+
+    #[test]
+    fn a_dns_name_goes_to_dns_query_with_the_address_record_type() {
+        let observer = Observer::local();
+        let eve = eve_alert(&named("dns", "2001:db8::10"), &observer, "id".into());
+        assert_eq!(eve.tls, None);
+        let dns = eve.dns.expect("dns");
+        assert_eq!(dns.version, 2);
+        assert_eq!(dns.query.len(), 1);
+        assert_eq!(dns.query[0].kind, "query");
+        assert_eq!(dns.query[0].rrname, "api.camcloud.example");
+        assert_eq!(dns.query[0].rrtype, "AAAA");
+        let ecs = ecs_alert(&named("dns", "203.0.113.10"), &observer, "id".into());
+        assert_eq!(ecs.tls, None);
+    }
+
+    #[test]
+    fn network_protocol_from_the_destination_port_else_the_source_port() {
+        let observer = Observer::local();
+        let mut alert = named("dns", "203.0.113.10");
+        let protocol = |alert: &Alert| {
+            ecs_alert(alert, &observer, "id".into())
+                .network
+                .and_then(|n| n.protocol)
+        };
+        alert.transport = Some("tcp");
+        alert.destination_port = Some(443);
+        assert_eq!(protocol(&alert).as_deref(), Some("tls"));
+        // An exposure alert: the camera's RTSP port is the source.
+        alert.source_port = Some(554);
+        alert.destination_port = Some(43516);
+        assert_eq!(protocol(&alert).as_deref(), Some("rtsp"));
+        alert.source_port = Some(40000);
+        assert_eq!(protocol(&alert), None);
+    }
+
+    #[test]
+    fn a_name_of_unknown_source_stays_under_camsentry_only() {
+        let observer = Observer::local();
+        let mut alert = named("dns", "203.0.113.10");
+        alert.evidence.remove("name_source");
+        let eve = eve_alert(&alert, &observer, "id".into());
+        assert_eq!((eve.tls, eve.dns), (None, None));
+        assert_eq!(
+            eve.camsentry.destination_domain.as_deref(),
+            Some("api.camcloud.example")
+        );
+    }
 }

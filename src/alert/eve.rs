@@ -43,12 +43,46 @@ pub struct EveAlert {
     pub direction: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow: Option<AlertFlowFields>,
+    /// The destination's name where Suricata 7 puts a TLS server name on
+    /// an alert, when the camera named it so in a ClientHello.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<EveTls>,
+    /// The destination's name where Suricata 7 puts a DNS name on an
+    /// alert, when a DNS answer to the camera named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<EveDns>,
     pub host: String,
-    /// camsentry's fields; the destination's name is
-    /// `camsentry.destination_domain` (EVE keeps names only in protocol
-    /// records, `tls.sni`, `dns`, `http.hostname`, which describe the
-    /// flow's own payload).
+    /// camsentry's fields; the destination's name is also
+    /// `camsentry.destination_domain`, whatever named it.
     pub camsentry: CamsentryAlert,
+}
+
+/// `tls` of an alert: of Suricata's TLS metadata, the server name only
+/// (certificates and versions are not read).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EveTls {
+    pub sni: String,
+}
+
+/// `dns` of an alert, in the layout Suricata 7 writes on alerts (format
+/// version 2, the name under `query`): the name the camera resolved to the
+/// destination, with the record type its address answers (`A`, `AAAA`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EveDns {
+    pub version: u8,
+    pub query: Vec<EveDnsQuery>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EveDnsQuery {
+    /// Always `query`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub rrname: String,
+    pub rrtype: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

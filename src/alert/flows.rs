@@ -10,6 +10,7 @@ use super::encode::{eve_proto, observer_fields, write_line};
 use super::eve::{EveFlow, FlowFields, TcpFlags};
 use super::{Format, Observer};
 use crate::flow::FlowRecord;
+use crate::protocols::service::application_protocol;
 use crate::timestamp::NANOS_PER_SEC;
 
 /// Appends `record` as one line in `format` to `out`.
@@ -93,6 +94,14 @@ pub fn ecs_flow(record: &FlowRecord, observer: &Observer) -> EcsFlow {
                 .to_string(),
             ),
             transport: Some(record.transport.clone()),
+            // The responder's port names the service; a flow seen from
+            // its middle whose ports could not tell the sides apart may
+            // have it on the source.
+            protocol: [record.dest_port, record.src_port]
+                .into_iter()
+                .filter(|_| ports)
+                .find_map(|port| application_protocol(record.proto, port))
+                .map(str::to_string),
             iana_number: Some(record.proto.to_string()),
             community_id: Some(record.community_id.clone()),
             vlan: record.vlan.map(|id| Vlan { id: id.to_string() }),
@@ -109,16 +118,35 @@ pub fn ecs_flow(record: &FlowRecord, observer: &Observer) -> EcsFlow {
 }
 
 /// Suricata's `flow.reason`: why the record was written.
+///
+/// Suricata 7 (`output-json-flow.c`) knows only `forced` (evicted under
+/// memory pressure), `shutdown` (still in its table when the engine
+/// stopped: end of a pcap, or the sensor's exit) and `timeout`. A TCP
+/// close is no reason of its own there: a flow closed by FIN or RST stays
+/// in the table, `state: "closed"`, until its closed-state timeout
+/// removes it, and is then logged with `reason: "timeout"` (Suricata
+/// 7.0.10 on the egress scenario writes exactly that for the FIN-closed
+/// flow the capture outlives, and `shutdown` for the one it ends
+/// first). camsentry writes the record at the close itself, so `fin` and
+/// `rst` map to `timeout`, what a running Suricata reports for them; the
+/// flows still open at the end of input are `shutdown`, whatever their
+/// state.
 fn eve_reason(end_reason: &str) -> &'static str {
     match end_reason {
+        "timeout" | "fin" | "rst" => "timeout",
         "evicted" => "forced",
         "end-of-input" => "shutdown",
-        _ => "timeout",
+        // Suricata's own word for a flow end it cannot name.
+        _ => "unknown",
     }
 }
 
 /// Suricata's `flow.state`: `new` until both sides spoke, `closed` after a
-/// TCP close, else `established`.
+/// TCP close (FIN both ways or RST, as Suricata's TCP tracking closes a
+/// session), else `established` (also a half-closed TCP flow). A flow
+/// seen from its middle is `established` here, as Suricata says with
+/// `stream.midstream` on; with its default (off) it keeps such a flow
+/// `new` and tracks no TCP state.
 fn eve_state(record: &FlowRecord) -> &'static str {
     match &record.tcp {
         Some(tcp) if tcp.state == "closed" || tcp.state == "reset" => "closed",
@@ -177,5 +205,87 @@ pub fn eve_flow(record: &FlowRecord, observer: &Observer, alerted: bool) -> EveF
         }),
         host: observer.hostname.clone(),
         camsentry: camsentry_flow(record),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::record::TcpSummary;
+    use crate::timestamp::Timestamp;
+
+    fn record(end_reason: &str, tcp_state: &str, answered: bool) -> FlowRecord {
+        FlowRecord {
+            flow_id: 1,
+            start: Timestamp::from_secs(1),
+            end: Timestamp::from_secs(3),
+            duration_nanos: 2_000_000_000,
+            src_ip: "10.20.0.12".into(),
+            src_port: 51969,
+            dest_ip: "198.51.100.66".into(),
+            dest_port: 443,
+            proto: 6,
+            transport: "tcp".into(),
+            vlan: None,
+            inner_vlan: None,
+            orig_packets: 3,
+            orig_bytes: 200,
+            resp_packets: u64::from(answered) * 2,
+            resp_bytes: u64::from(answered) * 120,
+            answered,
+            midstream: false,
+            tcp: Some(TcpSummary {
+                state: tcp_state.into(),
+                orig_flags: String::new(),
+                resp_flags: String::new(),
+                orig_flag_bits: 0x1b,
+                resp_flag_bits: if answered { 0x1b } else { 0 },
+            }),
+            end_reason: end_reason.into(),
+            community_id: "1:x".into(),
+        }
+    }
+
+    fn reason_and_state(record: &FlowRecord) -> (String, String) {
+        let eve = eve_flow(record, &Observer::local(), false);
+        (eve.flow.reason, eve.flow.state)
+    }
+
+    #[test]
+    fn a_tcp_close_is_a_closed_flow_timed_out_as_suricata_logs_it() {
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            reason_and_state(&record("fin", "closed", true)),
+            pair("timeout", "closed")
+        );
+        assert_eq!(
+            reason_and_state(&record("rst", "reset", true)),
+            pair("timeout", "closed")
+        );
+    }
+
+    #[test]
+    fn flows_open_at_the_end_of_input_are_shut_down_in_their_state() {
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            reason_and_state(&record("end-of-input", "established", true)),
+            pair("shutdown", "established")
+        );
+        assert_eq!(
+            reason_and_state(&record("end-of-input", "syn_sent", false)),
+            pair("shutdown", "new")
+        );
+        assert_eq!(
+            reason_and_state(&record("end-of-input", "closing", true)),
+            pair("shutdown", "established")
+        );
+        assert_eq!(
+            reason_and_state(&record("evicted", "established", true)),
+            pair("forced", "established")
+        );
+        assert_eq!(
+            reason_and_state(&record("timeout", "established", true)),
+            pair("timeout", "established")
+        );
     }
 }

@@ -126,7 +126,8 @@ impl Egress {
         {
             return;
         }
-        let name = context.names.lookup(camera, dst);
+        let named = context.names.lookup_with_source(camera, dst);
+        let name = named.map(|(name, _)| name);
         let destination = match name {
             Some(name) => Destination::Name(Box::from(name)),
             None => Destination::Address(dst),
@@ -160,7 +161,7 @@ impl Egress {
             .insert("destination_name".into(), json!(name));
         alert
             .evidence
-            .insert("name_source".into(), json!(name.map(|_| "dns_or_sni")));
+            .insert("name_source".into(), json!(named.map(|(_, s)| s.as_str())));
         alert.evidence.insert("flow_answered".into(), json!(false));
         // The alert fires on the flow's first packet: that packet is all
         // that has been sent so far.

@@ -17,83 +17,79 @@ use crate::net::IpProto;
 
 /// Well-known server ports of the services seen on camera networks, by
 /// transport: the port a client connects *to*. Ordered for reading, not for
-/// lookup (the match compiles to a jump table).
+/// lookup (the matches compile to jump tables).
 pub fn is_service_port(proto: u8, port: u16) -> bool {
+    application_protocol(proto, port).is_some() || is_vendor_port(proto, port)
+}
+
+/// The application protocol a well-known server port carries, lowercase
+/// (ECS `network.protocol`): `rtsp`, `http`, `tls`, `dns`, `ntp`, ...
+/// Ports of TLS-wrapped services (HTTPS, IMAPS, MQTT over TLS, ...) give
+/// `tls`, the protocol on the wire. A guess from the port, not a decode:
+/// the caller says so where it reports it.
+pub fn application_protocol(proto: u8, port: u16) -> Option<&'static str> {
+    Some(match IpProto(proto) {
+        IpProto::TCP | IpProto::SCTP => match port {
+            21 => "ftp",
+            22 => "ssh",
+            23 | 2323 => "telnet",
+            25 | 587 => "smtp",
+            53 => "dns",
+            // CWMP (TR-069) and the ONVIF device services of XMEye and
+            // TP-Link firmware are HTTP.
+            80 | 2020 | 7547 | 8008 | 8080 | 8081 | 8088 | 8899 => "http",
+            110 => "pop3",
+            139 | 445 => "smb",
+            143 => "imap",
+            389 => "ldap",
+            443 | 465 | 636 | 993 | 995 | 5061 | 6514 | 8443 | 8883 => "tls",
+            514 => "syslog",
+            554 | 8554 | 10554 => "rtsp",
+            1433 => "tds",
+            1723 => "pptp",
+            1883 => "mqtt",
+            1935 => "rtmp",
+            3306 => "mysql",
+            3389 => "rdp",
+            5060 => "sip",
+            5432 => "postgresql",
+            5900 => "rfb",
+            _ => return None,
+        },
+        IpProto::UDP => match port {
+            53 => "dns",
+            67 | 68 => "dhcp",
+            69 => "tftp",
+            123 => "ntp",
+            137 | 138 => "netbios",
+            161 | 162 => "snmp",
+            500 | 4500 => "ike",
+            514 => "syslog",
+            1900 => "ssdp",
+            3478 => "stun",
+            3702 => "ws-discovery",
+            5060 => "sip",
+            5351 => "nat-pmp",
+            5353 => "mdns",
+            5683 => "coap",
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// Server ports of camera vendors' own protocols (SDKs, discovery) and
+/// of web services whose protocol varies by device: servers, but no
+/// protocol name to report.
+fn is_vendor_port(proto: u8, port: u16) -> bool {
     match IpProto(proto) {
-        IpProto::TCP | IpProto::SCTP => matches!(
-            port,
-            21 | 22
-                | 23
-                | 25
-                | 53
-                | 80
-                | 110
-                | 139
-                | 143
-                | 389
-                | 443
-                | 445
-                | 465
-                | 514
-                | 554
-                | 587
-                | 636
-                | 993
-                | 995
-                | 1433
-                | 1723
-                | 1883
-                | 1935
-                | 2323
-                | 3306
-                | 3389
-                | 5000
-                | 5060
-                | 5061
-                | 5432
-                | 5900
-                | 6514
-                | 7547
-                | 8000
-                | 8008
-                | 8080
-                | 8081
-                | 8088
-                | 8443
-                | 8554
-                | 8883
-                | 8899
-                | 9000
-                | 9010
-                | 10554
-                | 34567
-                | 37777
-                | 37778
-                | 5555
-                | 2020
-        ),
-        IpProto::UDP => matches!(
-            port,
-            53 | 67
-                | 68
-                | 69
-                | 123
-                | 137
-                | 138
-                | 161
-                | 162
-                | 500
-                | 514
-                | 1900
-                | 3478
-                | 3702
-                | 4500
-                | 5060
-                | 5351
-                | 5353
-                | 5683
-                | 37810
-        ),
+        IpProto::TCP | IpProto::SCTP => {
+            matches!(
+                port,
+                5000 | 5555 | 8000 | 9000 | 9010 | 34567 | 37777 | 37778
+            )
+        }
+        IpProto::UDP => port == 37810,
         _ => false,
     }
 }
@@ -157,6 +153,27 @@ mod tests {
         assert_eq!(server_is_destination(6, 40000, 50000), Some(false));
         assert_eq!(server_is_destination(17, 40000, 50000), None);
         assert_eq!(server_is_destination(17, 53, 53), None);
+    }
+
+    #[test]
+    fn protocol_names_of_well_known_ports() {
+        assert_eq!(application_protocol(6, 554), Some("rtsp"));
+        assert_eq!(application_protocol(6, 443), Some("tls"));
+        assert_eq!(application_protocol(17, 123), Some("ntp"));
+        assert_eq!(application_protocol(17, 53), Some("dns"));
+        assert_eq!(application_protocol(6, 8000), None);
+        assert!(is_service_port(6, 8000));
+        assert_eq!(application_protocol(6, 123), None);
+        assert_eq!(application_protocol(1, 80), None);
+        // Every named port is a service port, and a name is lowercase.
+        for proto in [6, 17, 132] {
+            for port in 0..=u16::MAX {
+                if let Some(name) = application_protocol(proto, port) {
+                    assert!(is_service_port(proto, port));
+                    assert_eq!(name, name.to_ascii_lowercase());
+                }
+            }
+        }
     }
 
     #[test]

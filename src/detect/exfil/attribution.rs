@@ -8,12 +8,16 @@ use super::account::Allowance;
 use super::*;
 use crate::config::policy::{Role, Transport};
 use crate::flow::Flow;
+use crate::flow::record::flow_id;
 use crate::net::IpProto;
 use crate::observation::{BYTES_CHUNK, Bytes, Endpoint, FlowStart};
 
-/// The flow an upload belongs to (for the alert's destination).
+/// The flow an upload belongs to (for the alert's destination and flow).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FlowRef {
+    /// [`flow_id`] of the flow, as its record names it.
+    pub(super) id: u64,
+    pub(super) start: Timestamp,
     pub(super) initiator: (IpAddr, u16),
     pub(super) responder: (IpAddr, u16),
     pub(super) proto: u8,
@@ -209,6 +213,8 @@ impl Exfil {
             id,
             FlowState {
                 flow: FlowRef {
+                    id: flow_id(&id.key, ts),
+                    start: ts,
                     initiator: (initiator.ip, initiator.port),
                     responder: (responder.ip, responder.port),
                     proto,
@@ -292,6 +298,8 @@ impl Exfil {
         let initiator = flow.initiator();
         let responder = flow.responder();
         let flow_ref = FlowRef {
+            id: flow_id(&flow.key, flow.first_ts),
+            start: flow.first_ts,
             initiator,
             responder,
             proto: flow.key.proto,

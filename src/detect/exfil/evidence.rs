@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::account::{Allowance, DestStat};
 use super::attribution::Upload;
 use super::*;
-use crate::alert::Rule;
+use crate::alert::{AlertFlow, Rule};
 use crate::config::policy::Target;
 use crate::flow::community_id::community_id_v1;
 use crate::flow::record::transport_name;
@@ -53,7 +53,13 @@ impl Exfil {
             let has_ports = IpProto(proto).has_ports();
             alert.destination_ip = Some(ip);
             alert.destination_port = (has_ports && port != 0).then_some(port);
-            alert.destination_domain = context.names.lookup(camera, ip).map(str::to_string);
+            let named = context.names.lookup_with_source(camera, ip);
+            alert.destination_domain = named.map(|(name, _)| name.to_string());
+            if let Some((_, source)) = named {
+                alert
+                    .evidence
+                    .insert("name_source".into(), json!(source.as_str()));
+            }
             alert.transport = Some(transport_name(proto));
         }
         if let Some(u) = upload {
@@ -71,6 +77,16 @@ impl Exfil {
                     flow.responder.1,
                     flow.one_way,
                 ));
+                // The flow whose bytes crossed the threshold: EVE's
+                // `flow_id` and `flow`, the same id as its flow record.
+                alert.flow = Some(AlertFlow {
+                    id: flow.id,
+                    start: flow.start,
+                    initiator: flow.initiator,
+                    responder: flow.responder,
+                    packets: None,
+                    bytes: None,
+                });
             }
         }
         let allowance = key.map(|k| k.allowance).or_else(|| {
