@@ -43,16 +43,19 @@ use crate::camera::inventory::MAX_CAMERAS;
 use crate::config::Policy;
 use crate::observation::Observation;
 use crate::timestamp::Timestamp;
+use crate::vendor::Vendor;
 
 /// What an endpoint's own link layer and the policy say, whatever the
 /// engine learned: a camera or recorder maker's MAC (unless `shared` says
 /// it speaks for several addresses), or a policy group or recorder entry
-/// that selects it. Workers use it too, with their own view of shared MACs.
+/// that selects it. Workers use it too, with their own view of shared MACs
+/// and a cache in front of the vendor table (`vendor_of`).
 pub fn may_be_watched(
     policy: &Policy,
     ip: IpAddr,
     mac: Option<[u8; 6]>,
     shared: impl Fn([u8; 6]) -> bool,
+    vendor_of: impl Fn([u8; 6]) -> Option<Vendor>,
 ) -> Option<Why> {
     if policy.is_recorder(ip) {
         return Some(Why::Recorder);
@@ -60,7 +63,7 @@ pub fn may_be_watched(
     // A shared MAC (a router's, a spoofer's) says nothing about the host,
     // not even for a group that selects by vendor; and it is checked first,
     // being a hash lookup where the vendor is three binary searches.
-    let vendor = mac.filter(|m| !shared(*m)).and_then(crate::vendor::vendor);
+    let vendor = mac.filter(|m| !shared(*m)).and_then(vendor_of);
     if let Some(vendor) = vendor {
         return Some(if vendor.kind.may_be_camera() {
             Why::Camera
@@ -103,7 +106,8 @@ impl Knowledge {
             None => {}
         }
         let inventory = &self.inventory;
-        match may_be_watched(&self.policy, ip, mac, |m| inventory.mac_is_shared(m)) {
+        let shared = |m| inventory.mac_is_shared(m);
+        match may_be_watched(&self.policy, ip, mac, shared, crate::vendor::vendor) {
             None => false,
             Some(Why::Recorder) => true,
             Some(Why::Camera) => {

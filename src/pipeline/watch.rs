@@ -44,6 +44,7 @@ use crate::config::Policy;
 use crate::detect::relevance::{Why, may_be_watched};
 use crate::observation::Observation;
 use crate::timestamp::Timestamp;
+use crate::vendor::Vendor;
 
 /// Epochs between what the collector learned and the view a worker uses.
 /// The queues let a worker run at most a few epochs ahead of the collector
@@ -86,7 +87,17 @@ pub struct Watch {
     cameras_full: bool,
     /// Hosts refused a camera place this epoch.
     refused: Cell<Refused>,
+    /// The vendor of recently looked-up MACs, direct-mapped: a site has few
+    /// MACs per segment (hosts, the gateway), and the vendor table's three
+    /// binary searches cost more than everything else a check does.
+    vendors: Box<[Cell<Option<CachedVendor>>]>,
 }
+
+/// A MAC and its vendor (none: not a surveillance maker's).
+type CachedVendor = ([u8; 6], Option<Vendor>);
+
+/// Slots of [`Watch`]'s vendor cache.
+const VENDOR_CACHE: usize = 256;
 
 impl Watch {
     pub fn new(policy: Arc<Policy>, updates: Receiver<ViewUpdate>) -> Watch {
@@ -102,6 +113,7 @@ impl Watch {
             closed: false,
             cameras_full: false,
             refused: Cell::new(Refused::default()),
+            vendors: (0..VENDOR_CACHE).map(|_| Cell::new(None)).collect(),
         }
     }
 
@@ -166,7 +178,8 @@ impl Watch {
         {
             return true;
         }
-        match may_be_watched(&self.policy, ip, mac, |m| self.shared_macs.contains(&m)) {
+        let shared = |m| self.shared_macs.contains(&m);
+        match may_be_watched(&self.policy, ip, mac, shared, |m| self.vendor(m)) {
             None => false,
             Some(Why::Recorder) => true,
             Some(Why::Camera) if self.cameras_full && self.policy.is_internal(ip) => {
@@ -180,6 +193,19 @@ impl Watch {
             }
             Some(Why::Camera) => true,
         }
+    }
+
+    /// `crate::vendor::vendor`, through the cache.
+    fn vendor(&self, mac: [u8; 6]) -> Option<Vendor> {
+        let slot = &self.vendors[usize::from(mac[5] ^ mac[4] ^ mac[3]) % VENDOR_CACHE];
+        if let Some((cached, vendor)) = slot.get()
+            && cached == mac
+        {
+            return vendor;
+        }
+        let vendor = crate::vendor::vendor(mac);
+        slot.set(Some((mac, vendor)));
+        vendor
     }
 
     /// Whether the observation goes to the collector. `flow_watched`: the
