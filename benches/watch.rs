@@ -20,6 +20,8 @@
 //! The added entries never occur in the lookup stream, so each measured
 //! run asserts the exact hit count, and each round checks afterwards that
 //! every lookup thread's view holds the last entry the collector added.
+//! `watch/publish` is what one epoch's update costs, collector and two
+//! workers together (for the snapshot, a clone of the whole set).
 //!
 //! `encode/*`: 1M finished-flow records to ECS JSON lines with
 //! `alert::flows::encode_flow`, on one thread and with `rayon` (2 threads,
@@ -409,6 +411,30 @@ fn concurrent<R: Reader, W: Writer>(
     group.finish();
 }
 
+/// What one epoch's publication costs, collector and workers together:
+/// the same 8 entries each time (already present after the first), so
+/// the set keeps its size however many iterations criterion runs.
+fn publish<R: Reader, W: Writer>(
+    c: &mut Criterion,
+    work: &Workload,
+    name: &str,
+    build: fn(&[IpAddr], usize) -> (Vec<R>, W),
+) {
+    let mut group = c.benchmark_group("watch/publish");
+    let (mut readers, mut writer) = build(&work.entries, 2);
+    let batch = &work.added[..ADDED_PER_EPOCH];
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            writer.add(batch);
+            for reader in &mut readers {
+                reader.refresh();
+                assert!(reader.contains(&batch[ADDED_PER_EPOCH - 1]));
+            }
+        })
+    });
+    group.finish();
+}
+
 fn bench_watch(c: &mut Criterion) {
     let lookups = if benchmarking() { 1_000_000 } else { 20_000 };
     let work = Workload::new(lookups);
@@ -421,6 +447,10 @@ fn bench_watch(c: &mut Criterion) {
     concurrent(c, &work, "dashmap", dashmap);
     concurrent(c, &work, "arc_swap_load", arc_swap_load);
     concurrent(c, &work, "arc_swap_epoch", arc_swap_epoch);
+    publish(c, &work, "copies", copies);
+    publish(c, &work, "dashmap", dashmap);
+    publish(c, &work, "arc_swap_load", arc_swap_load);
+    publish(c, &work, "arc_swap_epoch", arc_swap_epoch);
 }
 
 /// Records of plausible variety: TCP and UDP, distinct hosts and ports, a
