@@ -115,7 +115,7 @@ impl Workload {
         let mut hits = 0;
         let stream: Vec<IpAddr> = (0..lookups)
             .map(|_| {
-                if rng.next() as usize % HIT_EVERY == 0 {
+                if (rng.next() as usize).is_multiple_of(HIT_EVERY) {
                     hits += 1;
                     entries[rng.next() as usize % ENTRIES]
                 } else {
