@@ -42,6 +42,9 @@ pub struct FlowStart {
     pub responder: Endpoint,
     pub proto: u8,
     pub vlan: u16,
+    /// Live capture: the interface the flow's first packet came from (see
+    /// `Flow::interface`).
+    pub interface: u16,
     /// ICMP one-way messages (type, code in the ports).
     pub icmp_one_way: bool,
     /// On-the-wire bytes of the flow's first packet.
@@ -162,6 +165,8 @@ pub struct Arp {
     pub sender_ip: IpAddr,
     pub target_ip: IpAddr,
     pub vlan: u16,
+    /// Live capture: the interface the frame came from.
+    pub interface: u16,
 }
 
 /// An ICMP error from `reporter` quoting a packet `src` sent to `dst`.

@@ -4,9 +4,12 @@
 //!
 //! Needs root, `ip` and `tcpreplay` (CI installs them); skipped with a
 //! message otherwise. Every wait is bounded, and the namespace is removed
-//! even when the test fails.
+//! even when the test fails. Capture on two interfaces at once is in
+//! `interfaces`.
 
 mod common;
+#[path = "live/interfaces.rs"]
+mod interfaces;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +50,22 @@ impl Namespace {
             && ok(&["-n", name, "link", "set", "inj0", "up"])
             && ok(&["-n", name, "link", "set", "lo", "up"]);
         setup.then_some(namespace)
+    }
+
+    /// Another veth pair in the namespace: `capture` to listen on, `inject`
+    /// to send into.
+    fn add_pair(&self, capture: &str, inject: &str) -> bool {
+        let ok = |args: &[&str]| {
+            Command::new("ip")
+                .args(args)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let name = self.0.as_str();
+        ok(&[
+            "-n", name, "link", "add", capture, "type", "veth", "peer", "name", inject,
+        ]) && ok(&["-n", name, "link", "set", capture, "up"])
+            && ok(&["-n", name, "link", "set", inject, "up"])
     }
 }
 

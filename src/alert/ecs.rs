@@ -218,7 +218,9 @@ pub struct ObserverFields {
     /// Always `sensor`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The capture interface (live capture on one interface).
+    /// Live capture: the interface the flow (or ARP frame) came in on; on
+    /// a document about no one flow, the only interface when there is
+    /// one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress: Option<Ingress>,
 }

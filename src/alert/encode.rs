@@ -152,15 +152,19 @@ pub(super) fn write_line<T: Serialize>(document: &T, out: &mut Vec<u8>) {
     }
 }
 
-pub(super) fn observer_fields(observer: &Observer) -> ObserverFields {
+/// `observer.*`, with the capture interface named `interface` when there
+/// is one.
+pub(super) fn observer_fields(observer: &Observer, interface: Option<&str>) -> ObserverFields {
     ObserverFields {
         hostname: observer.hostname.clone(),
         vendor: ecs::VENDOR.to_string(),
         product: observer.product.to_string(),
         version: observer.version.to_string(),
         kind: "sensor".to_string(),
-        ingress: observer.interface.as_ref().map(|name| Ingress {
-            interface: Interface { name: name.clone() },
+        ingress: interface.map(|name| Ingress {
+            interface: Interface {
+                name: name.to_string(),
+            },
         }),
     }
 }
@@ -344,7 +348,7 @@ pub fn ecs_alert(alert: &Alert, observer: &Observer, id: String) -> EcsAlert {
         network: (network != Network::default()).then_some(network),
         tls,
         related: related(alert, &evidence),
-        observer: observer_fields(observer),
+        observer: observer_fields(observer, observer.interface(alert.interface)),
         camsentry: camsentry_alert(alert, evidence),
     }
 }
@@ -419,7 +423,7 @@ pub fn eve_alert(alert: &Alert, observer: &Observer, id: String) -> EveAlert {
     EveAlert {
         timestamp: alert.ts.eve().to_string(),
         flow_id: alert.flow.map(|f| f.id),
-        in_iface: observer.interface.clone(),
+        in_iface: observer.interface(alert.interface).map(str::to_string),
         event_type: "alert".to_string(),
         vlan: alert.vlan.map(|v| vec![v]),
         src_ip: alert.source_ip.to_string(),
@@ -554,5 +558,35 @@ mod tests {
             eve.camsentry.destination_domain.as_deref(),
             Some("api.camcloud.example")
         );
+    }
+
+    #[test]
+    fn an_alert_names_the_interface_of_its_flow_or_the_only_one() {
+        let ingress = |ecs: EcsAlert| ecs.observer.ingress.map(|i| i.interface.name);
+        let two = Observer::local().with_interfaces(vec!["eno1".into(), "eno2".into()]);
+        let mut alert = named("dns", "203.0.113.10");
+        alert.interface = Some(1);
+        assert_eq!(
+            ingress(ecs_alert(&alert, &two, "id".into())).as_deref(),
+            Some("eno2")
+        );
+        assert_eq!(
+            eve_alert(&alert, &two, "id".into()).in_iface.as_deref(),
+            Some("eno2")
+        );
+        // About no one flow: the interface only when there is one.
+        alert.interface = None;
+        assert_eq!(ingress(ecs_alert(&alert, &two, "id".into())), None);
+        assert_eq!(eve_alert(&alert, &two, "id".into()).in_iface, None);
+        let one = Observer::local().with_interfaces(vec!["eno1".into()]);
+        assert_eq!(
+            ingress(ecs_alert(&alert, &one, "id".into())).as_deref(),
+            Some("eno1")
+        );
+        // Replay: no interface at all.
+        alert.interface = Some(0);
+        let replay = Observer::local();
+        assert_eq!(ingress(ecs_alert(&alert, &replay, "id".into())), None);
+        assert_eq!(eve_alert(&alert, &replay, "id".into()).in_iface, None);
     }
 }

@@ -17,6 +17,9 @@ pub struct EveAlert {
     pub timestamp: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow_id: Option<u64>,
+    /// Live capture: the interface the alert's flow (or ARP frame) came
+    /// in on (Suricata 7 writes the alerting packet's in every event's
+    /// header, `output-json.c`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_iface: Option<String>,
     pub event_type: String,
@@ -140,6 +143,11 @@ pub struct EveFlow {
     /// The flow's end.
     pub timestamp: String,
     pub flow_id: u64,
+    /// Live capture: the interface the flow's first packet came in on,
+    /// where Suricata 7 puts it (`output-json-flow.c`, from the flow's
+    /// `livedev`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_iface: Option<String>,
     pub event_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vlan: Option<Vec<u16>>,

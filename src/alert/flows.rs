@@ -112,7 +112,7 @@ pub fn ecs_flow(record: &FlowRecord, observer: &Observer) -> EcsFlow {
             packets: Some(record.orig_packets.saturating_add(record.resp_packets)),
         },
         related,
-        observer: observer_fields(observer),
+        observer: observer_fields(observer, observer.interface(Some(record.interface))),
         camsentry: camsentry_flow(record),
     }
 }
@@ -174,6 +174,9 @@ pub fn eve_flow(record: &FlowRecord, observer: &Observer, alerted: bool) -> EveF
     EveFlow {
         timestamp: record.end.eve().to_string(),
         flow_id: record.flow_id,
+        in_iface: observer
+            .interface(Some(record.interface))
+            .map(str::to_string),
         event_type: "flow".to_string(),
         vlan: record
             .vlan
@@ -228,6 +231,7 @@ mod tests {
             transport: "tcp".into(),
             vlan: None,
             inner_vlan: None,
+            interface: 0,
             orig_packets: 3,
             orig_bytes: 200,
             resp_packets: u64::from(answered) * 2,
@@ -287,5 +291,25 @@ mod tests {
             reason_and_state(&record("timeout", "established", true)),
             pair("timeout", "established")
         );
+    }
+
+    #[test]
+    fn a_flow_record_names_the_interface_its_first_packet_came_in_on() {
+        let mut flow = record("timeout", "established", true);
+        flow.interface = 1;
+        let two = Observer::local().with_interfaces(vec!["eno1".into(), "eno2".into()]);
+        let ecs = ecs_flow(&flow, &two);
+        assert_eq!(
+            ecs.observer.ingress.map(|i| i.interface.name).as_deref(),
+            Some("eno2")
+        );
+        assert_eq!(
+            eve_flow(&flow, &two, false).in_iface.as_deref(),
+            Some("eno2")
+        );
+        // Replay names none.
+        let replay = Observer::local();
+        assert_eq!(ecs_flow(&flow, &replay).observer.ingress, None);
+        assert_eq!(eve_flow(&flow, &replay, false).in_iface, None);
     }
 }

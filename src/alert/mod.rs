@@ -106,6 +106,10 @@ pub struct Alert {
     pub transport: Option<&'static str>,
     pub community_id: Option<String>,
     pub vlan: Option<u16>,
+    /// Live capture: the interface (index into [`Observer::interfaces`])
+    /// the alert's flow, or ARP frame, was first seen on; `None` when the
+    /// alert is about no one flow or frame.
+    pub interface: Option<u16>,
     pub camera: CameraInfo,
     /// Detector-specific evidence (`camsentry.evidence.*`).
     pub evidence: Map<String, Value>,
@@ -184,10 +188,10 @@ pub struct Observer {
     pub hostname: String,
     pub product: &'static str,
     pub version: &'static str,
-    /// The capture interface (`observer.ingress.interface.name`, EVE
-    /// `in_iface`): set for a live capture on one interface; with several
-    /// a flow's interface is not tracked, and replay has none.
-    pub interface: Option<String>,
+    /// The capture interfaces, in `-i` order (replay has none). A flow
+    /// record or alert names the one its flow was first seen on
+    /// (`observer.ingress.interface.name`, EVE `in_iface`), by index.
+    pub interfaces: Vec<String>,
 }
 
 impl Observer {
@@ -196,14 +200,25 @@ impl Observer {
             hostname: hostname(),
             product: "camsentry",
             version: env!("CARGO_PKG_VERSION"),
-            interface: None,
+            interfaces: Vec::new(),
         }
     }
 
-    /// This sensor capturing on `interface`.
-    pub fn with_interface(mut self, interface: Option<String>) -> Observer {
-        self.interface = interface;
+    /// This sensor capturing on `interfaces` (in `-i` order).
+    pub fn with_interfaces(mut self, interfaces: Vec<String>) -> Observer {
+        self.interfaces = interfaces;
         self
+    }
+
+    /// The name of capture interface `index`; with no index (an alert
+    /// about no one flow), the only interface when there is one, since
+    /// everything came from it.
+    pub fn interface(&self, index: Option<u16>) -> Option<&str> {
+        match (index, self.interfaces.as_slice()) {
+            (Some(index), names) => names.get(usize::from(index)).map(String::as_str),
+            (None, [only]) => Some(only),
+            (None, _) => None,
+        }
     }
 }
 

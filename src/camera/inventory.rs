@@ -603,6 +603,7 @@ mod tests {
             },
             proto: 6,
             vlan: 0,
+            interface: 0,
             icmp_one_way: false,
             first_bytes: 60,
             midstream: false,
@@ -691,6 +692,7 @@ mod tests {
                 sender_ip: gateway,
                 target_ip: ip("10.20.0.11"),
                 vlan: 0,
+                interface: 0,
             }),
         );
         assert!(inventory.is_camera(&policy, gateway));
@@ -760,6 +762,7 @@ mod tests {
                 },
                 proto: 6,
                 vlan: 0,
+                interface: 0,
                 icmp_one_way: false,
                 first_bytes: 1400,
                 midstream: true,

@@ -74,14 +74,11 @@ pub fn learn_for(detect: &DetectArgs, policy: &Policy) -> Result<u64, UsageError
     })
 }
 
-/// The sensor as alerts and flow records name it: the capture interface
-/// when live on exactly one (several: a flow's interface is not tracked).
+/// The sensor as alerts and flow records name it, with its capture
+/// interfaces (live) in `-i` order: each flow record and flow alert names
+/// the one its flow came in on.
 pub fn observer(interfaces: &[String]) -> Observer {
-    let interface = match interfaces {
-        [one] => Some(one.clone()),
-        _ => None,
-    };
-    Observer::local().with_interface(interface)
+    Observer::local().with_interfaces(interfaces.to_vec())
 }
 
 /// How `--flows` records are encoded: `--format`, as alerts are.

@@ -130,6 +130,7 @@ impl Context<'_> {
             transport: None,
             community_id: None,
             vlan: None,
+            interface: None,
             camera: CameraInfo {
                 name: host.and_then(|h| h.display_name()).map(str::to_string),
                 vendor: vendor.map(str::to_string),

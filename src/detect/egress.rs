@@ -112,6 +112,7 @@ impl Egress {
             responder,
             proto,
             vlan,
+            interface,
             icmp_one_way,
             first_bytes,
             ..
@@ -156,6 +157,7 @@ impl Egress {
             *icmp_one_way,
         ));
         alert.vlan = (*vlan != 0).then_some(*vlan);
+        alert.interface = Some(*interface);
         alert
             .evidence
             .insert("destination_name".into(), json!(name));

@@ -300,7 +300,7 @@ reason = "pen test"
             hostname: "sensor".into(),
             product: "camsentry",
             version: "0",
-            interface: None,
+            interfaces: Vec::new(),
         };
         Engine::new(
             policy,

@@ -71,6 +71,7 @@ impl Sensor {
             transport: None,
             community_id: None,
             vlan: None,
+            interface: None,
             camera: CameraInfo::default(),
             evidence: serde_json::Map::new(),
             incident: None,

@@ -29,7 +29,14 @@ impl FlowPacket {
             seq,
             tcp_flags: view.tcp_flags,
             icmp_one_way: view.icmp_one_way,
+            interface: 0,
         }
+    }
+
+    /// The same packet, read from capture interface `interface`.
+    #[inline]
+    pub fn on_interface(self, interface: u16) -> FlowPacket {
+        FlowPacket { interface, ..self }
     }
 }
 

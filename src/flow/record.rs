@@ -53,6 +53,9 @@ pub struct FlowRecord {
     pub transport: String,
     pub vlan: Option<u16>,
     pub inner_vlan: Option<u16>,
+    /// Index of the capture interface the flow's first packet came from
+    /// (see [`Flow::interface`]).
+    pub interface: u16,
     pub orig_packets: u64,
     pub orig_bytes: u64,
     pub resp_packets: u64,
@@ -113,6 +116,7 @@ impl FlowRecord {
             transport: transport_name(flow.key.proto).to_string(),
             vlan: (flow.key.vlan != 0).then_some(flow.key.vlan),
             inner_vlan: (flow.key.inner_vlan != 0).then_some(flow.key.inner_vlan),
+            interface: flow.interface,
             orig_packets: flow.packets[FROM_INITIATOR],
             orig_bytes: flow.bytes[FROM_INITIATOR],
             resp_packets: flow.packets[FROM_RESPONDER],

@@ -90,6 +90,10 @@ pub struct Flow {
     /// `pipeline::watch`): its later observations go to the collector even
     /// when they carry no MAC to tell.
     pub watched: bool,
+    /// Live capture: index of the interface (in `-i` order) the flow's
+    /// first packet came from; 0 on replay. Packets of one flow seen on
+    /// several interfaces (a mirror of both sides) still make one flow.
+    pub interface: u16,
     pub tcp_state: Option<TcpState>,
     /// Union of TCP flags each direction sent.
     pub tcp_flags: [u8; 2],

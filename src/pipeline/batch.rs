@@ -9,7 +9,7 @@ use super::records::RecordChunk;
 use std::net::IpAddr;
 
 use crate::decode::{ArpView, PacketView};
-use crate::flow::{FlowKey, TableCounters};
+use crate::flow::{FlowKey, FlowPacket, TableCounters};
 use crate::observation::Observation;
 use crate::stats::ReaderCounters;
 use crate::timestamp::Timestamp;
@@ -40,6 +40,25 @@ pub struct PacketRecord {
     /// For media: the RTP SSRC and sequence number, read by the reader
     /// from the bytes it already looked at (video payloads are not copied).
     pub rtp: (u32, u16),
+    /// Live capture: the interface the packet came from, as an index into
+    /// the `-i` list (0 on replay, which names none).
+    pub interface: u16,
+}
+
+impl PacketRecord {
+    /// What the flow table reads of this packet.
+    #[inline]
+    pub fn flow_packet(&self) -> FlowPacket {
+        FlowPacket::from_view(
+            &self.view,
+            (self.key, self.src_is_lo),
+            self.hash,
+            self.wire_len,
+            self.ts,
+            self.seq,
+        )
+        .on_interface(self.interface)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +66,8 @@ pub struct ArpRecord {
     pub arp: ArpView,
     pub ts: Timestamp,
     pub seq: u64,
+    /// As [`PacketRecord::interface`].
+    pub interface: u16,
 }
 
 /// The packets of one epoch that belong to one worker.

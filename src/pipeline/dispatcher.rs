@@ -113,8 +113,17 @@ impl Dispatcher {
         });
     }
 
-    /// Takes one captured frame.
-    pub fn packet(&mut self, link: LinkType, ts: Timestamp, wire_len: u32, frame: &[u8]) {
+    /// Takes one captured frame, read from capture interface `interface`
+    /// (its index in the `-i` list; replay reads no interface and passes
+    /// 0, which names none).
+    pub fn packet(
+        &mut self,
+        interface: u16,
+        link: LinkType,
+        ts: Timestamp,
+        wire_len: u32,
+        frame: &[u8],
+    ) {
         self.seq += 1;
         self.counters.packets += 1;
         self.counters.wire_bytes += u64::from(wire_len);
@@ -131,7 +140,7 @@ impl Dispatcher {
                         *count += u64::from(view.encap >> bit & 1);
                     }
                 }
-                self.push_ip(view, ts, wire_len, frame);
+                self.push_ip(view, interface, ts, wire_len, frame);
             }
             Ok(Decoded::Arp(arp)) => {
                 self.counters.arp_packets += 1;
@@ -144,6 +153,7 @@ impl Dispatcher {
                     arp,
                     ts,
                     seq: self.seq,
+                    interface,
                 });
             }
             Ok(Decoded::LaterFragment) => self.counters.later_fragments += 1,
@@ -170,7 +180,14 @@ impl Dispatcher {
         self.counters.packets
     }
 
-    fn push_ip(&mut self, view: PacketView, ts: Timestamp, wire_len: u32, frame: &[u8]) {
+    fn push_ip(
+        &mut self,
+        view: PacketView,
+        interface: u16,
+        ts: Timestamp,
+        wire_len: u32,
+        frame: &[u8],
+    ) {
         let (vlan, inner_vlan) = if self.vlan_in_key {
             (view.vlan, view.inner_vlan)
         } else {
@@ -241,6 +258,7 @@ impl Dispatcher {
             payload_end,
             media,
             rtp,
+            interface,
         });
     }
 

@@ -299,7 +299,7 @@ pub fn replay(options: ReplayOptions) -> Result<RunOutcome, RunError> {
         let outcome = capture::replay_file(
             path,
             &control.stop,
-            &mut |link, ts, wire_len, frame| dispatcher.packet(link, ts, wire_len, frame),
+            &mut |link, ts, wire_len, frame| dispatcher.packet(0, link, ts, wire_len, frame),
             &mut |bytes, packets| {
                 progress.update(bytes, packets);
                 // Checked every few thousand packets: an interrupted replay

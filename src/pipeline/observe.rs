@@ -151,6 +151,7 @@ pub fn flow_events(
             responder,
             proto: view.proto,
             vlan: view.vlan,
+            interface: flow.interface,
             icmp_one_way: view.icmp_one_way,
             first_bytes: record.wire_len,
             midstream: flow.midstream,
@@ -463,5 +464,6 @@ pub fn arp_event(record: &ArpRecord) -> Observation {
         sender_ip: IpAddr::from(arp.sender_ip),
         target_ip: IpAddr::from(arp.target_ip),
         vlan: arp.vlan,
+        interface: record.interface,
     })
 }

@@ -204,6 +204,7 @@ mod tests {
                 media: 0,
                 icmp_one_way: false,
                 watched: false,
+                interface: 0,
                 tcp_state: tcp,
                 tcp_flags: if tcp.is_some() { [0x1b, 0x1b] } else { [0; 2] },
                 first_ts: Timestamp::from_secs_nanos(1_767_600_000, 5),

@@ -19,7 +19,7 @@ use super::batch::{
 };
 use super::observe::{self, Emitter};
 use super::watch::Watch;
-use crate::flow::{EndReason, Flow, FlowPacket, FlowTable, Timeouts};
+use crate::flow::{EndReason, Flow, FlowTable, Timeouts};
 use crate::observation::{FlowEnd, Observation};
 use crate::stats::WorkerCounters;
 
@@ -151,15 +151,7 @@ pub fn run(
                 table.prefetch(ahead.hash);
             }
             let mut sub = 0u64;
-            let packet = FlowPacket::from_view(
-                &record.view,
-                (record.key, record.src_is_lo),
-                record.hash,
-                record.wire_len,
-                record.ts,
-                record.seq,
-            );
-            let outcome = table.update_hashed(packet, &mut |flow, reason| {
+            let outcome = table.update_hashed(record.flow_packet(), &mut |flow, reason| {
                 if emit_ends {
                     flow_ended(
                         &config,

@@ -212,6 +212,7 @@ fn matched(
         transport: None,
         community_id: None,
         vlan: None,
+        interface: None,
         camera: crate::alert::CameraInfo::default(),
         evidence: serde_json::Map::new(),
         incident: None,

@@ -22,6 +22,7 @@ pub(super) struct FlowRef {
     pub(super) responder: (IpAddr, u16),
     pub(super) proto: u8,
     pub(super) vlan: u16,
+    pub(super) interface: u16,
     pub(super) one_way: bool,
 }
 
@@ -190,6 +191,7 @@ impl Exfil {
             responder,
             proto,
             vlan,
+            interface,
             icmp_one_way: one_way,
             ..
         } = *start;
@@ -219,6 +221,7 @@ impl Exfil {
                     responder: (responder.ip, responder.port),
                     proto,
                     vlan,
+                    interface,
                     one_way,
                 },
                 sides,
@@ -304,6 +307,7 @@ impl Exfil {
             responder,
             proto: flow.key.proto,
             vlan: flow.key.vlan,
+            interface: flow.interface,
             one_way: flow.icmp_one_way,
         };
         let ends = [(initiator, responder, true), (responder, initiator, false)];

@@ -65,6 +65,7 @@ impl Exfil {
         if let Some(u) = upload {
             let flow = u.flow;
             alert.vlan = (flow.vlan != 0).then_some(flow.vlan);
+            alert.interface = Some(flow.interface);
             if destination.is_some_and(|(ip, _, _)| ip == u.side.peer) {
                 let has_ports = IpProto(flow.proto).has_ports();
                 alert.source_port = has_ports.then_some(u.side.camera_port);

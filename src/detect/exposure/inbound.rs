@@ -83,6 +83,7 @@ struct Pending {
     peer: Endpoint,
     proto: u8,
     vlan: u16,
+    interface: u16,
     started: Timestamp,
     midstream: bool,
     /// When the camera answered, if it has.
@@ -186,6 +187,7 @@ impl Inbound {
                 peer: initiator,
                 proto: start.proto,
                 vlan: start.vlan,
+                interface: start.interface,
                 started: start.ts,
                 midstream: start.midstream,
                 answered,
@@ -371,6 +373,7 @@ fn exposure_alert(
         false,
     ));
     alert.vlan = (pending.vlan != 0).then_some(pending.vlan);
+    alert.interface = Some(pending.interface);
     let evidence = &mut alert.evidence;
     evidence.insert("direction".into(), json!("inbound"));
     evidence.insert("service".into(), json!(service.name));

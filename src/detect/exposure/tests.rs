@@ -95,6 +95,7 @@ impl Site {
             media: 0,
             icmp_one_way: false,
             watched: false,
+            interface: 0,
             tcp_state: None,
             tcp_flags: [0; 2],
             first_ts: start.ts,

@@ -29,6 +29,7 @@ use crate::timestamp::Timestamp;
 pub(super) struct ArpPending {
     pub(super) ts: Timestamp,
     pub(super) vlan: u16,
+    pub(super) interface: u16,
 }
 
 impl Scan {
@@ -39,6 +40,7 @@ impl Scan {
             sender_ip: sender,
             target_ip: target,
             vlan,
+            interface,
             ..
         } = *arp;
         // Any ARP packet from an address to a camera (a reply, or a request
@@ -65,7 +67,7 @@ impl Scan {
         {
             return;
         }
-        self.arp_request(sender, target, ts, vlan);
+        self.arp_request(sender, target, ts, (vlan, interface));
         let sweep = self.settings.arp_sweep;
         let window = nanos(sweep.window());
         let (now, realert) = (self.now, self.realert);
@@ -87,6 +89,7 @@ impl Scan {
         let mut alert = context.camera_alert(RULE_ARP, sender, now);
         alert.evidence_ts = ts;
         alert.vlan = (vlan != 0).then_some(vlan);
+        alert.interface = Some(interface);
         let requested = state.arp.count();
         let answered = state.arp_replied.len() as u64;
         let e = &mut alert.evidence;
@@ -111,7 +114,14 @@ impl Scan {
 
     /// Starts waiting for a reply to `camera`'s request for `target`,
     /// unless the camera already talked to it or already waits for it.
-    fn arp_request(&mut self, camera: IpAddr, target: IpAddr, ts: Timestamp, vlan: u16) {
+    /// `(vlan, interface)`: where the request was seen.
+    fn arp_request(
+        &mut self,
+        camera: IpAddr,
+        target: IpAddr,
+        ts: Timestamp,
+        (vlan, interface): (u16, u16),
+    ) {
         let key = (camera, target);
         let full = self.arp_pending.len() >= MAX_ARP_PENDING
             || self.arp_deadlines.len() >= MAX_ARP_PENDING;
@@ -130,7 +140,14 @@ impl Scan {
             return;
         }
         state.arp_pending += 1;
-        self.arp_pending.insert(key, ArpPending { ts, vlan });
+        self.arp_pending.insert(
+            key,
+            ArpPending {
+                ts,
+                vlan,
+                interface,
+            },
+        );
         self.arp_deadlines
             .push_back((ts.plus(ANSWER_WAIT), camera, target, ts));
     }
@@ -175,6 +192,7 @@ impl Scan {
             proto: 0,
             ts: pending.ts,
             vlan: pending.vlan,
+            interface: pending.interface,
             arp: true,
         };
         self.step(context, contact, Outcome::ArpUnanswered, alerts);

@@ -120,6 +120,7 @@ impl Scan {
         let mut alert = context.camera_alert(RULE_FAILED, contact.camera, now);
         alert.evidence_ts = contact.ts;
         alert.vlan = (contact.vlan != 0).then_some(contact.vlan);
+        alert.interface = Some(contact.interface);
         let e = &mut alert.evidence;
         e.insert(
             "reason".into(),

@@ -182,6 +182,7 @@ impl Scan {
         let mut alert = context.camera_alert(RULE_INTERNET, camera, now);
         alert.evidence_ts = start.ts;
         alert.vlan = (start.vlan != 0).then_some(start.vlan);
+        alert.interface = Some(start.interface);
         set_flow(&mut alert, &contact);
         // Answered, refused, unreachable, unanswered (waited longer than
         // the answer wait), pending.

@@ -59,6 +59,7 @@ impl Scan {
             responder,
             proto,
             vlan,
+            interface,
             ..
         } = *start;
         let (camera, dst) = (initiator.ip, responder.ip);
@@ -179,6 +180,7 @@ impl Scan {
             let mut alert = context.camera_alert(rule, camera, now);
             alert.evidence_ts = ts;
             alert.vlan = (vlan != 0).then_some(vlan);
+            alert.interface = Some(interface);
             let e = &mut alert.evidence;
             e.insert(
                 "reason".into(),
@@ -206,6 +208,7 @@ impl Scan {
             let mut alert = context.camera_alert(RULE_PORTS, camera, now);
             alert.evidence_ts = ts;
             alert.vlan = (vlan != 0).then_some(vlan);
+            alert.interface = Some(interface);
             alert.destination_ip = Some(dst);
             let (numbers, transports) = port_lists(host.ports.keys());
             if transports.len() == 1 {

@@ -66,6 +66,7 @@ pub(super) struct Pending {
     pub(super) proto: u8,
     pub(super) ts: Timestamp,
     pub(super) vlan: u16,
+    pub(super) interface: u16,
 }
 
 /// One camera's threshold random walk since it last started over.
@@ -95,6 +96,7 @@ pub(super) struct Contact {
     pub(super) proto: u8,
     pub(super) ts: Timestamp,
     pub(super) vlan: u16,
+    pub(super) interface: u16,
     /// An ARP request rather than a flow (no ports, no transport).
     pub(super) arp: bool,
 }
@@ -110,6 +112,7 @@ impl Contact {
             proto: start.proto,
             ts: start.ts,
             vlan: start.vlan,
+            interface: start.interface,
             arp: false,
         }
     }
@@ -169,6 +172,7 @@ impl Scan {
             proto: pending.proto,
             ts: pending.ts,
             vlan: pending.vlan,
+            interface: pending.interface,
             arp: false,
         };
         if !pending.judged {
@@ -241,6 +245,7 @@ impl Scan {
             let mut alert = context.camera_alert(RULE_TRW, contact.camera, now);
             alert.evidence_ts = contact.ts;
             alert.vlan = (contact.vlan != 0).then_some(contact.vlan);
+            alert.interface = Some(contact.interface);
             alert.destination_ip = Some(contact.dst);
             if !contact.arp {
                 set_flow(&mut alert, &contact);
@@ -307,6 +312,7 @@ impl Scan {
                 proto: contact.proto,
                 ts: contact.ts,
                 vlan: contact.vlan,
+                interface: contact.interface,
             },
         );
         self.deadlines.push_back((

@@ -111,6 +111,7 @@ impl Takeover {
         if arp.vlan != 0 {
             alert.vlan = Some(arp.vlan);
         }
+        alert.interface = Some(arp.interface);
         let gratuitous = arp.sender_ip == arp.target_ip;
         let evidence = &mut alert.evidence;
         evidence.insert("role".into(), json!(role));

@@ -86,6 +86,7 @@ impl Site {
             sender_ip: ip("10.20.0.1"),
             target_ip: ip("10.20.0.99"),
             vlan: 0,
+            interface: 0,
         }));
     }
 
@@ -205,6 +206,7 @@ fn arp(secs: u64, mac: [u8; 6], sender: &str, target: &str, operation: u16) -> O
         sender_ip: ip(sender),
         target_ip: ip(target),
         vlan: 0,
+        interface: 0,
     })
 }
 
@@ -389,7 +391,7 @@ fn an_event_line_is_no_alert_in_either_encoding() {
         hostname: "sensor".into(),
         product: "camsentry",
         version: "0",
-        interface: None,
+        interfaces: Vec::new(),
     };
     let mut out = Vec::new();
     Encoder::new(Format::Ecs, observer.clone()).encode_event(event, &mut out);

@@ -87,6 +87,9 @@ pub struct FlowPacket {
     pub tcp_flags: u8,
     /// An ICMP message with no reply type.
     pub icmp_one_way: bool,
+    /// Live capture: the interface the packet came from (kept by a new
+    /// flow, see [`Flow::interface`]).
+    pub interface: u16,
 }
 
 impl FlowPacket {
@@ -341,6 +344,7 @@ impl FlowTable {
             media: 0,
             icmp_one_way: packet.icmp_one_way,
             watched: false,
+            interface: packet.interface,
             tcp_state,
             tcp_flags: [0; 2],
             first_ts: ts,

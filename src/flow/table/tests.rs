@@ -397,6 +397,26 @@ fn homes_spread_within_one_workers_share() {
 fn entry_is_two_cache_lines() {
     assert_eq!(size_of::<Entry>(), 128);
     assert_eq!(align_of::<Entry>(), 64);
+    assert_eq!(size_of::<Flow>(), 112);
+}
+
+#[test]
+fn a_flow_keeps_the_interface_of_its_first_packet() {
+    let mut table = FlowTable::new(16, Timeouts::default());
+    let packet = |v: PacketView, interface: u16| {
+        let keyed = FlowKey::new(v.src, v.src_port, v.dst, v.dst_port, v.proto, 0, 0);
+        FlowPacket::from_view(&v, keyed, keyed.0.hash64(), 100, Timestamp::from_secs(1), 1)
+            .on_interface(interface)
+    };
+    let first = table.update_hashed(packet(view(A, 40000, B, 554, 6, SYN), 1), &mut |_, _| {});
+    // The answer seen on another interface (both sides mirrored apart)
+    // is the same flow, still named by its first packet's interface.
+    let answer = table.update_hashed(
+        packet(view(B, 554, A, 40000, 6, SYN | ACK), 0),
+        &mut |_, _| {},
+    );
+    assert_eq!(answer.index, first.index);
+    assert_eq!(table.flow(first.index).interface, 1);
 }
 
 proptest! {

@@ -74,6 +74,14 @@ fn wall_clock() -> Timestamp {
 /// fanout sockets each. Returns the handles by reader (reader `k` gets
 /// socket `k` of every interface) and what to say about each interface.
 fn open(options: &LiveOptions) -> Result<(Vec<Vec<LiveCapture>>, Vec<String>), RunError> {
+    // Packets name their interface by a u16 index (see `Flow::interface`).
+    if options.interfaces.len() > usize::from(u16::MAX) + 1 {
+        return Err(RunError::Setup(format!(
+            "{} interfaces: at most {} can be captured at once",
+            options.interfaces.len(),
+            usize::from(u16::MAX) + 1
+        )));
+    }
     let readers = options.readers.max(1);
     let mut groups: Vec<Vec<LiveCapture>> = (0..readers).map(|_| Vec::new()).collect();
     let mut names = Vec::with_capacity(options.interfaces.len());
@@ -193,8 +201,10 @@ fn read_directly(
         let before = running.dispatcher.packets();
         for index in ready {
             let dispatcher = &mut running.dispatcher;
+            // Handles are in `-i` order: the index names the interface.
+            let interface = index as u16;
             if let Err(error) = captures[index].drain(DRAIN, &mut |link, ts, wire_len, frame| {
-                dispatcher.packet(link, ts, wire_len, frame)
+                dispatcher.packet(interface, link, ts, wire_len, frame)
             }) {
                 failure = Some(error);
                 break 'capture;
@@ -226,9 +236,13 @@ fn dispatch_readers(
         match readers.frames.recv_timeout(Duration::from_millis(100)) {
             Ok(frames) => {
                 for (frame, bytes) in frames.iter() {
-                    running
-                        .dispatcher
-                        .packet(frame.link, frame.ts, frame.wire_len, bytes);
+                    running.dispatcher.packet(
+                        frame.interface,
+                        frame.link,
+                        frame.ts,
+                        frame.wire_len,
+                        bytes,
+                    );
                 }
                 readers.recycle(frames);
             }

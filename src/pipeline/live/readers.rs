@@ -39,6 +39,8 @@ const WAIT: Duration = Duration::from_millis(100);
 /// One captured frame inside a [`Frames`] batch.
 #[derive(Debug, Clone, Copy)]
 pub struct Frame {
+    /// The interface it was read from (index in the `-i` list).
+    pub interface: u16,
     pub link: LinkType,
     pub ts: Timestamp,
     pub wire_len: u32,
@@ -54,10 +56,11 @@ pub struct Frames {
 }
 
 impl Frames {
-    fn push(&mut self, link: LinkType, ts: Timestamp, wire_len: u32, data: &[u8]) {
+    fn push(&mut self, interface: u16, link: LinkType, ts: Timestamp, wire_len: u32, data: &[u8]) {
         let start = self.bytes.len() as u32;
         self.bytes.extend_from_slice(data);
         self.frames.push(Frame {
+            interface,
             link,
             ts,
             wire_len,
@@ -204,8 +207,10 @@ impl Reader {
                 crate::capture::live::wait_readable(&self.captures, WAIT.as_millis() as u16);
             for index in ready {
                 let (out, recycle) = (&self.out, &self.recycle);
+                // Sockets are in `-i` order: the index names the interface.
+                let interface = index as u16;
                 let drained = self.captures[index].drain(DRAIN, &mut |link, ts, wire_len, data| {
-                    batch.push(link, ts, wire_len, data);
+                    batch.push(interface, link, ts, wire_len, data);
                     if batch.is_full() {
                         let fresh = recycle.try_recv().unwrap_or_default();
                         send(out, std::mem::replace(&mut batch, fresh));
@@ -258,17 +263,23 @@ mod tests {
     fn a_batch_gives_back_each_frame_whole_and_fills_by_count_or_bytes() {
         let mut frames = Frames::default();
         let ts = Timestamp::from_secs_nanos(1, 2);
-        frames.push(LinkType::Ethernet, ts, 60, b"first");
-        frames.push(LinkType::RawIp, ts, 1500, b"second frame");
-        let seen: Vec<(u32, &[u8])> = frames.iter().map(|(f, b)| (f.wire_len, b)).collect();
-        assert_eq!(seen, [(60, &b"first"[..]), (1500, &b"second frame"[..])]);
+        frames.push(0, LinkType::Ethernet, ts, 60, b"first");
+        frames.push(1, LinkType::RawIp, ts, 1500, b"second frame");
+        let seen: Vec<(u16, u32, &[u8])> = frames
+            .iter()
+            .map(|(f, b)| (f.interface, f.wire_len, b))
+            .collect();
+        assert_eq!(
+            seen,
+            [(0, 60, &b"first"[..]), (1, 1500, &b"second frame"[..])]
+        );
         assert!(!frames.is_full());
-        frames.push(LinkType::Ethernet, ts, 0, &vec![0; BATCH_BYTES]);
+        frames.push(0, LinkType::Ethernet, ts, 0, &vec![0; BATCH_BYTES]);
         assert!(frames.is_full());
         frames.clear();
         assert!(frames.is_empty() && !frames.is_full());
         for _ in 0..BATCH_FRAMES {
-            frames.push(LinkType::Ethernet, ts, 1, b"x");
+            frames.push(0, LinkType::Ethernet, ts, 1, b"x");
         }
         assert!(frames.is_full());
     }

@@ -188,6 +188,7 @@ fn replies_broadcasts_and_external_hosts_are_not_probes() {
             },
             proto: 6,
             vlan: 0,
+            interface: 0,
             icmp_one_way: false,
             first_bytes: 60,
             midstream: false,

@@ -153,6 +153,7 @@ impl Harness {
             sender_ip: sender,
             target_ip: target,
             vlan: 20,
+            interface: 0,
         }));
     }
 
