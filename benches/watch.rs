@@ -481,6 +481,7 @@ fn records(count: usize) -> Vec<FlowRecord> {
                 transport: if proto == 6 { "tcp" } else { "udp" }.to_string(),
                 vlan: Some(20),
                 inner_vlan: None,
+                interface: 0,
                 orig_packets: packets,
                 orig_bytes: packets * 120,
                 resp_packets: packets * 3,
