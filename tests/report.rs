@@ -58,6 +58,11 @@ fn render(browser: &str, page: &Path, profile: &Path) -> Rendered {
             if line == "STOP" {
                 break;
             }
+            // A connection closed before it asked anything (Chromium opens
+            // spare ones and drops them at exit) fetched nothing.
+            if line.is_empty() {
+                continue;
+            }
             // Chromium's own services (clock, component updates, account
             // checks) go through the proxy too; they are not the page's.
             let browser_own = ["google.com", "googleapis.com", "gvt1.com", "gstatic.com"];
