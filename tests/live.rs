@@ -385,6 +385,19 @@ impl StderrWatch {
     }
 }
 
+/// Stops the sensor with SIGTERM, checks it exits 0, and returns what it
+/// wrote to stderr.
+fn stop(sensor: &mut Killed, stderr: StderrWatch) -> String {
+    signal(&sensor.0, nix::sys::signal::Signal::SIGTERM);
+    wait_until("the sensor to stop", 10, || {
+        sensor.0.try_wait().unwrap().is_some()
+    });
+    let code = sensor.0.try_wait().unwrap().unwrap().code();
+    let err = stderr.finish();
+    assert_eq!(code, Some(0), "{err}");
+    err
+}
+
 fn signal(child: &Child, signal: nix::sys::signal::Signal) {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
 }
@@ -556,13 +569,7 @@ fn live_run_with_readers(
     wait_until("every packet in the stats", 15, || {
         packets_in(&stats) >= sent
     });
-    signal(&sensor.0, nix::sys::signal::Signal::SIGTERM);
-    wait_until("the sensor to stop", 10, || {
-        sensor.0.try_wait().unwrap().is_some()
-    });
-    let code = sensor.0.try_wait().unwrap().unwrap().code();
-    let err = stderr.finish();
-    assert_eq!(code, Some(0), "{err}");
+    let err = stop(&mut sensor, stderr);
     let last = std::fs::read_to_string(&stats)
         .unwrap()
         .lines()

@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 
 use super::common;
 use super::{
-    Killed, StderrWatch, Tuple, alert_keys, live_setup, packets_in, padded_egress, per_tuple,
-    signal, wait_until,
+    Killed, StderrWatch, Tuple, alert_keys, live_setup, packets_in, padded_egress, per_tuple, stop,
+    wait_until,
 };
 
 /// An alert as [`alert_keys`] keys it: rule, source, destination, port.
@@ -124,13 +124,7 @@ fn two_interfaces_each_name_their_own_flows_and_alerts() {
     wait_until("every packet in the stats", 15, || {
         packets_in(&stats) >= sent
     });
-    signal(&sensor.0, nix::sys::signal::Signal::SIGTERM);
-    wait_until("the sensor to stop", 10, || {
-        sensor.0.try_wait().unwrap().is_some()
-    });
-    let code = sensor.0.try_wait().unwrap().unwrap().code();
-    let err = stderr.finish();
-    assert_eq!(code, Some(0), "{err}");
+    stop(&mut sensor, stderr);
 
     // What only one capture has can only have come in on its interface.
     let only = |index: usize| {
