@@ -260,6 +260,9 @@ pub struct PortControl {
 pub struct RtpChange {
     pub id: FlowId,
     pub ts: Timestamp,
+    /// Live capture: the interface the media flow came in on (see
+    /// `Flow::interface`).
+    pub interface: u16,
     pub sender: Endpoint,
     pub receiver: Endpoint,
     pub old_ssrc: u32,

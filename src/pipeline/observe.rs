@@ -97,6 +97,7 @@ impl RtpStreams {
             out.push(Observation::RtpChange(RtpChange {
                 id,
                 ts: record.ts,
+                interface: flow.interface,
                 sender: Endpoint {
                     ip: view.src,
                     port: view.src_port,

@@ -80,6 +80,7 @@ impl Injection {
         alert.destination_ip = Some(change.receiver.ip);
         alert.destination_port = Some(change.receiver.port);
         alert.transport = Some(transport_name(change.id.key.proto));
+        alert.interface = Some(change.interface);
         let evidence = &mut alert.evidence;
         evidence.insert(
             "old_ssrc".into(),

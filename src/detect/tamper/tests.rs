@@ -262,6 +262,7 @@ fn rtp_change(site: &mut Site, secs: u64, old_ssrc: u32, new_ssrc: u32, new_seq:
     site.feed(Observation::RtpChange(RtpChange {
         id: start.id,
         ts: at_secs(secs),
+        interface: 1,
         sender: endpoint(ip("10.20.0.16"), 5_000, OTHER_MAC),
         receiver: endpoint(ip(NVR), 50_010, [0; 6]),
         old_ssrc,
@@ -282,6 +283,8 @@ fn an_ssrc_change_alerts_unless_a_new_rtsp_session_just_opened() {
     assert_eq!(site.h.alerts[0].evidence["old_ssrc"], "0x00000001");
     assert_eq!(site.h.alerts[0].evidence["new_ssrc"], "0x00000002");
     assert_eq!(site.h.alerts[0].transport, Some("udp"));
+    // Named by the interface its media flow came in on.
+    assert_eq!(site.h.alerts[0].interface, Some(1));
     assert_eq!(rtp_change(&mut site, 20, 2, 2, 30_000), 1);
     assert_eq!(site.h.alerts[1].rule.id, RULE_SEQUENCE.id);
     // The recorder sets the stream up again: the new SSRC is expected.
