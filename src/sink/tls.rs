@@ -42,7 +42,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore};
 
 use super::spec::TlsOptions;
-use super::transport::{linger_zero, output_queue};
+use super::transport::{drain, linger_zero, output_queue};
 
 /// The CA bundle used when a spec names none (Debian's
 /// `ca-certificates`).
@@ -393,27 +393,10 @@ impl TlsConn {
         {
             return Some(false);
         }
-        let mut buf = [0u8; 4096];
-        loop {
-            let left = deadline.checked_duration_since(Instant::now())?;
-            if left.is_zero() || self.socket.set_read_timeout(Some(left)).is_err() {
-                return None;
-            }
-            match self.socket.read(&mut buf) {
-                Ok(0) => return Some(true),
-                // Its own close_notify, or records we no longer decrypt.
-                Ok(_) => continue,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return None;
-                }
-                Err(_) => return Some(false),
-            }
-        }
+        // Its own close_notify, or records we no longer decrypt, are
+        // read and dropped.
+        drain(&mut self.socket, deadline, |s, t| {
+            s.set_read_timeout(Some(t))
+        })
     }
 }

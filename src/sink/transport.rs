@@ -310,33 +310,6 @@ impl Conn {
     /// seen, `Some(false)` when the receiver reset the connection instead,
     /// and `None` when it did not answer in time or this is no stream.
     pub fn close(self, timeout: Duration) -> Option<bool> {
-        fn drain<S: Read>(
-            stream: &mut S,
-            deadline: Instant,
-            set_timeout: impl Fn(&S, Duration) -> io::Result<()>,
-        ) -> Option<bool> {
-            let mut buf = [0u8; 512];
-            loop {
-                let left = deadline.checked_duration_since(Instant::now())?;
-                if left.is_zero() || set_timeout(stream, left).is_err() {
-                    return None;
-                }
-                match stream.read(&mut buf) {
-                    Ok(0) => return Some(true),
-                    Ok(_) => continue,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                        ) =>
-                    {
-                        return None;
-                    }
-                    Err(_) => return Some(false),
-                }
-            }
-        }
         let deadline = Instant::now() + timeout;
         match self {
             Conn::Tcp(mut s) => {
@@ -433,4 +406,36 @@ pub(super) fn linger_zero(fd: RawFd) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// After our end-of-stream: reads (and discards) until the receiver closes
+/// its side or `deadline` passes: `Some(true)` on its close, `Some(false)`
+/// on a reset, `None` without an answer in time. `set_timeout` sets the
+/// stream's read timeout.
+pub(super) fn drain<S: Read>(
+    stream: &mut S,
+    deadline: Instant,
+    set_timeout: impl Fn(&S, Duration) -> io::Result<()>,
+) -> Option<bool> {
+    let mut buf = [0u8; 512];
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        if left.is_zero() || set_timeout(stream, left).is_err() {
+            return None;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(true),
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return None;
+            }
+            Err(_) => return Some(false),
+        }
+    }
 }
