@@ -124,46 +124,77 @@ impl Knowledge {
     /// docs). Cheap: a few hash lookups, no allocation.
     pub fn relevant(&mut self, observation: &Observation) -> bool {
         let ts = observation.ts();
-        match observation {
-            Observation::FlowStart(start) => {
-                self.watched(start.initiator.ip, Some(start.initiator.mac), ts)
-                    || self.watched(start.responder.ip, Some(start.responder.mac), ts)
-            }
-            Observation::FirstAnswer(answer) => {
-                let (other, _) = answer.id.key.other_end(answer.answerer.ip);
-                self.watched(answer.answerer.ip, Some(answer.answerer.mac), ts)
-                    || self.watched(other, None, ts)
-            }
-            Observation::Bytes(bytes) => {
-                let (other, _) = bytes.id.key.other_end(bytes.sender);
-                self.watched(bytes.sender, None, ts) || self.watched(other, None, ts)
-            }
-            Observation::FlowEnd(end) => {
-                let (initiator, _) = end.flow.initiator();
-                let (responder, _) = end.flow.responder();
-                self.watched(initiator, None, ts) || self.watched(responder, None, ts)
-            }
-            Observation::DnsAnswer(answer) => {
-                self.watched(answer.client, Some(answer.client_mac), ts)
-            }
-            Observation::TlsSni(sni) => self.watched(sni.client, Some(sni.client_mac), ts),
-            Observation::Unreachable(error) => {
-                self.watched(error.src, None, ts) || self.watched(error.reporter, None, ts)
-            }
-            Observation::RtspServer(_)
-            | Observation::OnvifDevice(_)
-            | Observation::OnvifProbe(_)
-            | Observation::Dhcp(_)
-            | Observation::Arp(_)
-            | Observation::GatewaySearch(_)
-            | Observation::UpnpRequest(_)
-            | Observation::UpnpBody(_)
-            | Observation::UpnpResponse(_)
-            | Observation::PortControl(_)
-            | Observation::RtpChange(_)
-            | Observation::DeviceInfo(_)
-            | Observation::Clock(_) => true,
+        match parties(observation) {
+            Parties::Flow(ends) | Parties::Hosts(ends) => ends
+                .into_iter()
+                .flatten()
+                .any(|(ip, mac)| self.watched(ip, mac, ts)),
+            Parties::Evidence => true,
         }
+    }
+}
+
+/// An address, and its MAC when the observation carries its link layer.
+pub type Party = (IpAddr, Option<[u8; 6]>);
+
+/// Whom an observation is about, for the relevance test: the one place
+/// that says which observations are tested on which addresses (the engine
+/// tests them exactly, workers with their view, `pipeline::watch`).
+#[derive(Debug, Clone, Copy)]
+pub enum Parties {
+    /// A flow's observation, about its two ends (a worker also keeps it
+    /// when the flow was watched before).
+    Flow([Option<Party>; 2]),
+    /// About these hosts: a name's client, an ICMP error's quoted sender
+    /// and its reporter.
+    Hosts([Option<Party>; 2]),
+    /// Identification evidence or rare device facts: always relevant.
+    Evidence,
+}
+
+pub fn parties(observation: &Observation) -> Parties {
+    match observation {
+        Observation::FlowStart(start) => Parties::Flow([
+            Some((start.initiator.ip, Some(start.initiator.mac))),
+            Some((start.responder.ip, Some(start.responder.mac))),
+        ]),
+        Observation::FirstAnswer(answer) => {
+            let (other, _) = answer.id.key.other_end(answer.answerer.ip);
+            Parties::Flow([
+                Some((answer.answerer.ip, Some(answer.answerer.mac))),
+                Some((other, None)),
+            ])
+        }
+        Observation::Bytes(bytes) => {
+            let (other, _) = bytes.id.key.other_end(bytes.sender);
+            Parties::Flow([Some((bytes.sender, None)), Some((other, None))])
+        }
+        Observation::FlowEnd(end) => Parties::Flow([
+            Some((end.flow.initiator().0, None)),
+            Some((end.flow.responder().0, None)),
+        ]),
+        Observation::DnsAnswer(answer) => {
+            Parties::Hosts([Some((answer.client, Some(answer.client_mac))), None])
+        }
+        Observation::TlsSni(sni) => {
+            Parties::Hosts([Some((sni.client, Some(sni.client_mac))), None])
+        }
+        Observation::Unreachable(error) => {
+            Parties::Hosts([Some((error.src, None)), Some((error.reporter, None))])
+        }
+        Observation::RtspServer(_)
+        | Observation::OnvifDevice(_)
+        | Observation::OnvifProbe(_)
+        | Observation::Dhcp(_)
+        | Observation::Arp(_)
+        | Observation::GatewaySearch(_)
+        | Observation::UpnpRequest(_)
+        | Observation::UpnpBody(_)
+        | Observation::UpnpResponse(_)
+        | Observation::PortControl(_)
+        | Observation::RtpChange(_)
+        | Observation::DeviceInfo(_)
+        | Observation::Clock(_) => Parties::Evidence,
     }
 }
 

@@ -12,6 +12,7 @@
 use std::net::IpAddr;
 
 use super::batch::{ArpRecord, Event, PacketRecord, packet_order};
+use super::watch::Watch;
 use crate::flow::{Flow, PacketOutcome, RtpTrack};
 use crate::net::IpProto;
 use crate::net::tcp_flags::{ACK, RST, SYN};
@@ -22,15 +23,25 @@ use crate::observation::{
 };
 use crate::protocols::hints::{Hint, PORTS_HTTP, hint_for};
 use crate::protocols::{dhcp, dns, http, mdns, natpmp, onvif, onvif_device, rtsp, tls, upnp};
+use crate::timestamp::Timestamp;
 
 /// Collects the events of one packet with consecutive sub-orders.
 pub struct Emitter<'a> {
     pub events: &'a mut Vec<Event>,
     pub seq: u64,
     pub sub: u64,
+    /// Detection's view in the worker: names for a client it does not
+    /// watch are not even parsed (the worker would drop them anyway, after
+    /// allocating each).
+    pub watch: Option<&'a Watch>,
 }
 
 impl Emitter<'_> {
+    /// Whether names learned by `client` (from `mac`) can matter.
+    fn wants_names_of(&self, client: IpAddr, mac: [u8; 6], ts: Timestamp) -> bool {
+        self.watch.is_none_or(|w| w.watched(client, Some(mac), ts))
+    }
+
     pub fn push(&mut self, observation: Observation) {
         self.events.push(Event {
             order: packet_order(self.seq, self.sub),
@@ -268,7 +279,9 @@ pub fn payload_events(record: &PacketRecord, payload: &[u8], out: &mut Emitter<'
                     server: src,
                     banner: reply.server.map(Box::from),
                 }));
-            } else if let Some(name) = tls::client_hello_sni(payload) {
+            } else if out.wants_names_of(view.src, view.src_mac, ts)
+                && let Some(name) = tls::client_hello_sni(payload)
+            {
                 out.push(Observation::TlsSni(TlsSni {
                     ts,
                     client: view.src,
@@ -445,6 +458,9 @@ fn dns_answers(
     message: &[u8],
     out: &mut Emitter<'_>,
 ) {
+    if !out.wants_names_of(client, client_mac, ts) {
+        return;
+    }
     let _ = dns::for_each_answer(message, |name, address, _ttl| {
         out.push(Observation::DnsAnswer(DnsAnswer {
             ts,

@@ -41,7 +41,7 @@ use crossbeam_channel::Receiver;
 
 use super::batch::Refused;
 use crate::config::Policy;
-use crate::detect::relevance::{Why, may_be_watched};
+use crate::detect::relevance::{Parties, Why, may_be_watched, parties};
 use crate::observation::Observation;
 use crate::timestamp::Timestamp;
 use crate::vendor::Vendor;
@@ -212,19 +212,13 @@ impl Watch {
     /// flow of a flow observation is watched (see the worker).
     pub fn keeps(&self, observation: &Observation, flow_watched: bool) -> bool {
         let ts = observation.ts();
-        match observation {
-            Observation::FlowStart(_)
-            | Observation::FirstAnswer(_)
-            | Observation::Bytes(_)
-            | Observation::FlowEnd(_) => flow_watched,
-            Observation::DnsAnswer(answer) => {
-                self.watched(answer.client, Some(answer.client_mac), ts)
-            }
-            Observation::TlsSni(sni) => self.watched(sni.client, Some(sni.client_mac), ts),
-            Observation::Unreachable(error) => {
-                self.watched(error.src, None, ts) || self.watched(error.reporter, None, ts)
-            }
-            _ => true,
+        match parties(observation) {
+            Parties::Flow(_) => flow_watched,
+            Parties::Hosts(hosts) => hosts
+                .into_iter()
+                .flatten()
+                .any(|(ip, mac)| self.watched(ip, mac, ts)),
+            Parties::Evidence => true,
         }
     }
 }

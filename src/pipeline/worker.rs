@@ -172,6 +172,7 @@ pub fn run(
                     events: &mut out.events,
                     seq: record.seq,
                     sub,
+                    watch: config.watch.as_ref(),
                 };
                 let flow = table.flow(outcome.index);
                 observe::flow_events(record, &outcome, flow, &mut emitter);
