@@ -252,18 +252,7 @@ fn live_capture_over_veth_matches_replay() {
         .unwrap();
     assert!(status.success(), "tcpreplay failed");
 
-    let expected = common::run(&[
-        "replay",
-        "-q",
-        "--no-detect",
-        "--stats-json",
-        dir.path().join("r.json").to_str().unwrap(),
-        capture.to_str().unwrap(),
-    ]);
-    assert!(expected.status.success());
-    let replay_stats: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
-    let sent = replay_stats["packets"].as_u64().unwrap();
+    let sent = packets_of(dir.path(), &capture);
     let deadline = Instant::now() + Duration::from_secs(15);
     while packets_in(&stats) < sent && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
@@ -383,6 +372,23 @@ impl StderrWatch {
         }
         self.seen.join("\n")
     }
+}
+
+/// Packets in `capture`, as replay counts them (stats written in `dir`).
+fn packets_of(dir: &Path, capture: &Path) -> u64 {
+    let stats = dir.join("packets-of.json");
+    let output = common::run(&[
+        "replay",
+        "-q",
+        "--no-detect",
+        "--stats-json",
+        stats.to_str().unwrap(),
+        capture.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
+    stats["packets"].as_u64().unwrap()
 }
 
 /// Stops the sensor with SIGTERM, checks it exits 0, and returns what it
@@ -587,18 +593,7 @@ fn two_fanout_readers_capture_what_one_reader_does() {
     let name = namespace.0.clone();
     let dir = tempfile::tempdir().unwrap();
     let capture = padded_egress(dir.path());
-    let replayed = common::run(&[
-        "replay",
-        "-q",
-        "--no-detect",
-        "--stats-json",
-        dir.path().join("r.json").to_str().unwrap(),
-        capture.to_str().unwrap(),
-    ]);
-    assert!(replayed.status.success());
-    let replay_stats: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
-    let sent = replay_stats["packets"].as_u64().unwrap();
+    let sent = packets_of(dir.path(), &capture);
 
     let (one, one_stats, _) = live_run_with_readers(&name, dir.path(), &capture, 1, sent);
     let (two, two_stats, summary) = live_run_with_readers(&name, dir.path(), &capture, 2, sent);

@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 
 use super::common;
 use super::{
-    Killed, StderrWatch, Tuple, alert_keys, live_setup, packets_in, padded_egress, per_tuple, stop,
-    wait_until,
+    Killed, StderrWatch, Tuple, alert_keys, live_setup, packets_in, packets_of, padded_egress,
+    per_tuple, stop, wait_until,
 };
 
 /// An alert as [`alert_keys`] keys it: rule, source, destination, port.
@@ -59,21 +59,7 @@ fn two_interfaces_each_name_their_own_flows_and_alerts() {
         .collect();
     let sent: u64 = captures
         .iter()
-        .map(|(_, _, capture)| {
-            let stats = dir.path().join("alone.json");
-            let output = common::run(&[
-                "replay",
-                "-q",
-                "--no-detect",
-                "--stats-json",
-                stats.to_str().unwrap(),
-                capture.to_str().unwrap(),
-            ]);
-            assert!(output.status.success());
-            let stats: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).unwrap();
-            stats["packets"].as_u64().unwrap()
-        })
+        .map(|(_, _, capture)| packets_of(dir.path(), capture))
         .sum();
 
     let (flows, alerts, stats) = (
