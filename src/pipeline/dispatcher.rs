@@ -58,6 +58,32 @@ pub struct Dispatcher {
 /// happens to pass the RTP header check.
 const MIN_VIDEO_PAYLOAD: u16 = 400;
 
+/// Whether a packet may be RTSP on its well-known ports: TCP, with a
+/// payload that starts as RTSP does (a method or `RTSP/` in capitals, or
+/// `$` for RTP interleaved in a session already running). A port number
+/// alone is no evidence: an ephemeral port is 554 or 8554 in one flow of
+/// 32,000, and under a flood of short flows that would list the far end
+/// (an Internet server, the resolver) as a candidate for good, keeping
+/// every flood flow to it out of the workers' filter.
+fn speaks_rtsp(view: &PacketView, payload: &[u8]) -> bool {
+    view.proto == crate::net::IpProto::TCP.0
+        && (matches!(view.src_port, 554 | 8554) || matches!(view.dst_port, 554 | 8554))
+        && payload
+            .first()
+            .is_some_and(|b| *b == b'$' || b.is_ascii_uppercase())
+}
+
+/// Whether a payload starts as an XML document does (after an optional
+/// UTF-8 byte-order mark and white space): WS-Discovery is SOAP, and the
+/// port alone is no evidence (a DNS query from ephemeral port 3702).
+fn looks_like_xml(payload: &[u8]) -> bool {
+    let payload = payload.strip_prefix(b"\xef\xbb\xbf").unwrap_or(payload);
+    payload
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'<')
+}
+
 /// Addresses whose packets may make them a camera or a recorder: RTSP and
 /// WS-Discovery speakers, the receivers of RTP video. Video packets are
 /// most of a camera network's traffic, so a small direct-mapped cache keeps
@@ -232,10 +258,8 @@ impl Dispatcher {
                 // An RTSP answer or an ONVIF device makes a camera, WS-Discovery
                 // probes and RTSP sessions a recorder, and so does video
                 // received.
-                let rtsp =
-                    matches!(view.src_port, 554 | 8554) || matches!(view.dst_port, 554 | 8554);
-                if rtsp
-                    || hint == Some(Hint::WsDiscovery)
+                if speaks_rtsp(&view, bytes)
+                    || hint == Some(Hint::WsDiscovery) && looks_like_xml(bytes)
                     || hint == Some(Hint::StreamStart) && bytes.starts_with(b"RTSP/")
                 {
                     candidates.add(view.src);
