@@ -19,7 +19,7 @@
 //! treated as shared: under a flood of fresh MACs a vendor prefix is not
 //! trusted, while hosts already known keep what they had.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 
 /// Most MACs remembered.

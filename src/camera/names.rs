@@ -10,7 +10,7 @@
 //! boxed name), because the alert encodings put a name where its protocol
 //! keeps it (EVE `tls.sni` or `dns.query`, ECS `tls.client.server_name`).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 
 /// Entries kept before the table starts over; a sensor that runs for months

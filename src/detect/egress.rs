@@ -15,7 +15,9 @@
 //! (firewall policy) and CISA's guidance to keep cameras off the Internet;
 //! this is its passive, per-device form.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt};
 use std::net::IpAddr;
 use std::time::Duration;
 

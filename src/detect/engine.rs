@@ -34,7 +34,7 @@ pub struct Engine {
     /// Packet time the detectors last saw (see `Observation::Clock`).
     detectors_at: Timestamp,
     /// Cameras and recorders already told to the workers' views.
-    published: std::collections::HashSet<std::net::IpAddr>,
+    published: foldhash::HashSet<std::net::IpAddr>,
     /// Cameras and recorders found since the last [`Engine::take_learned`].
     learned: Vec<std::net::IpAddr>,
     pub stats: DetectionStats,
@@ -71,7 +71,7 @@ impl Engine {
             now: Timestamp::ZERO,
             last_tick: Timestamp::ZERO,
             detectors_at: Timestamp::ZERO,
-            published: std::collections::HashSet::new(),
+            published: foldhash::HashSet::default(),
             learned: Vec::new(),
             stats,
         }

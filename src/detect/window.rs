@@ -1,6 +1,8 @@
 //! Distinct keys within a sliding window of packet time.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::small_map::SmallMap;
 
 use crate::timestamp::{Nanos, Timestamp};
 
@@ -13,7 +15,7 @@ use crate::timestamp::{Nanos, Timestamp};
 /// for the detector's memory counters.
 #[derive(Debug)]
 pub(crate) struct DistinctWindow<K> {
-    pub(crate) entered: BTreeMap<K, Timestamp>,
+    pub(crate) entered: SmallMap<K, Timestamp>,
     pub(crate) order: VecDeque<(Timestamp, K)>,
     pub(crate) cap: usize,
     pub(crate) overflow: u64,
@@ -24,7 +26,7 @@ pub(crate) struct DistinctWindow<K> {
 impl<K: Ord + Copy> DistinctWindow<K> {
     pub(crate) fn new(cap: usize) -> Self {
         DistinctWindow {
-            entered: BTreeMap::new(),
+            entered: SmallMap::new(),
             order: VecDeque::new(),
             cap,
             overflow: 0,

@@ -58,7 +58,7 @@
 //! 16,384 x 4.5 KB = 74 MB, well inside a 512 MiB service limit together
 //! with the flow tables.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 
 use super::host::{

@@ -3,7 +3,6 @@
 //! per-camera state; counting an upload and checking the budget, baseline
 //! and slow rules.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde_json::{Map, json};
@@ -12,6 +11,7 @@ use super::attribution::Upload;
 use super::evidence::{crossing_time, ratio};
 use super::ring::Rings;
 use super::*;
+use crate::detect::small_map::SmallMap;
 
 /// A destination class that is counted (recorders are not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -126,17 +126,17 @@ pub(super) struct DestStat {
 
 #[derive(Debug, Default)]
 pub(super) struct CameraState {
-    pub(super) classes: BTreeMap<Class, ClassState>,
-    pub(super) accounts: BTreeMap<AccountKey, Account>,
-    pub(super) destinations: BTreeMap<(AccountKey, IpAddr), DestStat>,
+    pub(super) classes: SmallMap<Class, ClassState>,
+    pub(super) accounts: SmallMap<AccountKey, Account>,
+    pub(super) destinations: SmallMap<(AccountKey, IpAddr), DestStat>,
     /// Largest one-hour upload per class while learning; `None` when the
     /// camera was never seen learning.
     pub(super) learned: Option<[u64; 2]>,
     /// While learning: the last hour's uploads per class, and per
     /// destination with its largest one-hour sum so far (at most
     /// [`MAX_DESTINATIONS`]; further destinations keep the default budget).
-    pub(super) learning_hours: BTreeMap<Class, Rings>,
-    pub(super) learned_peers: BTreeMap<IpAddr, (Rings, u64)>,
+    pub(super) learning_hours: SmallMap<Class, Rings>,
+    pub(super) learned_peers: SmallMap<IpAddr, (Rings, u64)>,
 }
 
 impl Exfil {
@@ -175,8 +175,7 @@ impl Exfil {
         if context.is_learning(camera, ts) {
             let hour = state
                 .learning_hours
-                .entry(key.class)
-                .or_insert_with(|| Rings::new([HOUR]));
+                .get_or_insert_with(key.class, || Rings::new([HOUR]));
             hour.add(ts, upload.bytes);
             let class_hour = hour.sum(HOUR, ts);
             let learned = state.learned.get_or_insert([0; 2]);
@@ -188,19 +187,20 @@ impl Exfil {
             {
                 let (ring, max) = state
                     .learned_peers
-                    .entry(peer)
-                    .or_insert_with(|| (Rings::new([HOUR]), 0));
+                    .get_or_insert_with(peer, || (Rings::new([HOUR]), 0));
                 ring.add(ts, upload.bytes);
                 *max = (*max).max(ring.sum(HOUR, ts));
             }
             return;
         }
-        let dest = state.destinations.entry(dest_key).or_insert(DestStat {
-            bytes: 0,
-            port: upload.side.peer_port,
-            proto: upload.flow.proto,
-            last_ts: ts,
-        });
+        let dest = state
+            .destinations
+            .get_or_insert_with(dest_key, || DestStat {
+                bytes: 0,
+                port: upload.side.peer_port,
+                proto: upload.flow.proto,
+                last_ts: ts,
+            });
         dest.bytes = dest.bytes.saturating_add(upload.bytes);
         dest.port = upload.side.peer_port;
         dest.proto = upload.flow.proto;
@@ -218,7 +218,7 @@ impl Exfil {
             }
             list
         };
-        let account = state.accounts.entry(key).or_insert_with(|| Account {
+        let account = state.accounts.get_or_insert_with(key, || Account {
             budget,
             rings: Rings::new(account_windows(budget)),
             budget_trip: Trip::default(),
@@ -236,13 +236,10 @@ impl Exfil {
         account.slow_trip.added(upload.bytes);
 
         // The class (baseline windows and the learning hour).
-        let class = state
-            .classes
-            .entry(key.class)
-            .or_insert_with(|| ClassState {
-                rings: Rings::new(windows.iter().copied().chain([HOUR])),
-                trip: Trip::default(),
-            });
+        let class = state.classes.get_or_insert_with(key.class, || ClassState {
+            rings: Rings::new(windows.iter().copied().chain([HOUR])),
+            trip: Trip::default(),
+        });
         class.rings.add(ts, upload.bytes);
         class.trip.added(upload.bytes);
         self.check_class(context, camera, key.class, Some(&upload), now, alerts);

@@ -154,7 +154,9 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -293,7 +295,7 @@ impl Detector for Exfil {
                 for class in Class::ALL {
                     baseline.learn_upload(*camera, class.as_str(), learned[class.index()]);
                 }
-                for (peer, (_, max)) in &state.learned_peers {
+                for (peer, (_, max)) in state.learned_peers.iter() {
                     baseline.learn_peer_upload(*camera, *peer, *max);
                 }
             }

@@ -82,7 +82,11 @@ pub(super) struct Rings(Vec<Ring>);
 
 impl Rings {
     pub(super) fn new(windows: impl IntoIterator<Item = Nanos>) -> Rings {
-        let mut rings: Vec<Ring> = Vec::new();
+        let windows = windows.into_iter();
+        // Exactly as many as asked for: a camera has a few of these per
+        // account and class, and growing one at a time would leave room
+        // for four.
+        let mut rings: Vec<Ring> = Vec::with_capacity(windows.size_hint().0);
         for window in windows {
             let window = window.max(1);
             if !rings.iter().any(|r| r.window == window) {
@@ -90,6 +94,7 @@ impl Rings {
             }
         }
         rings.sort_by_key(|r| r.window);
+        rings.shrink_to_fit();
         Rings(rings)
     }
 

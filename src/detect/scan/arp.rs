@@ -53,7 +53,7 @@ impl Scan {
             if let Some(state) = self.cameras.get_mut(&target)
                 && state.arp.contains(&sender)
             {
-                state.arp_replied.insert(sender);
+                state.arp_replied.insert(sender, ());
             }
             return;
         }
@@ -131,7 +131,7 @@ impl Scan {
         let Some(state) = self.camera_mut(camera) else {
             return;
         };
-        if state.contacted.contains(&target) {
+        if state.contacted.contains_key(&target) {
             return;
         }
         if full || state.arp_pending >= MAX_ARP_PENDING_PER_CAMERA {

@@ -1,16 +1,17 @@
 //! What the scan detector keeps per camera: whom it knows, its window
 //! counts, its walk, and when each rule last alerted.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use super::*;
+use crate::detect::small_map::SmallMap;
 
 #[derive(Debug)]
 pub(super) struct CameraState {
     /// Hosts the camera talked to (first-contact memory), oldest first in
     /// `contacted_order`.
-    pub(super) contacted: BTreeSet<IpAddr>,
+    pub(super) contacted: SmallMap<IpAddr, ()>,
     pub(super) contacted_order: VecDeque<IpAddr>,
     pub(super) walk: Walk,
     /// Resolved first contacts (contact time, failed), for window evidence.
@@ -20,10 +21,10 @@ pub(super) struct CameraState {
     /// Destination ports (proto, port) over each host window, for evidence.
     pub(super) ports_short: DistinctWindow<(u8, u16)>,
     pub(super) ports_long: DistinctWindow<(u8, u16)>,
-    pub(super) ports: BTreeMap<IpAddr, HostPorts>,
+    pub(super) ports: SmallMap<IpAddr, HostPorts>,
     pub(super) arp: DistinctWindow<IpAddr>,
     /// ARP targets in `arp` that answered.
-    pub(super) arp_replied: BTreeSet<IpAddr>,
+    pub(super) arp_replied: SmallMap<IpAddr, ()>,
     /// Failed first contacts over each `failed_contacts` window.
     pub(super) failed: FailedTargets,
     /// TCP probes of Internet addresses over the internet-scan window.
@@ -43,7 +44,7 @@ pub(super) struct CameraState {
 impl CameraState {
     pub(super) fn new(failed_windows: usize) -> CameraState {
         CameraState {
-            contacted: BTreeSet::new(),
+            contacted: SmallMap::new(),
             contacted_order: VecDeque::new(),
             walk: Walk::default(),
             outcomes: VecDeque::new(),
@@ -51,9 +52,9 @@ impl CameraState {
             hosts_long: DistinctWindow::new(MAX_WINDOW_KEYS),
             ports_short: DistinctWindow::new(MAX_WINDOW_PORTS),
             ports_long: DistinctWindow::new(MAX_WINDOW_PORTS),
-            ports: BTreeMap::new(),
+            ports: SmallMap::new(),
             arp: DistinctWindow::new(MAX_WINDOW_KEYS),
-            arp_replied: BTreeSet::new(),
+            arp_replied: SmallMap::new(),
             failed: FailedTargets::new(failed_windows),
             internet: InternetProbes::default(),
             pending: 0,
@@ -85,7 +86,7 @@ impl CameraState {
 
     /// Remembers that the camera talked to `host`; true the first time.
     pub(super) fn remember(&mut self, host: IpAddr) -> bool {
-        if self.contacted.contains(&host) {
+        if self.contacted.contains_key(&host) {
             return false;
         }
         if self.contacted.len() >= MAX_CONTACTED
@@ -94,7 +95,7 @@ impl CameraState {
             self.contacted.remove(&oldest);
             self.capped += 1;
         }
-        self.contacted.insert(host);
+        self.contacted.insert(host, ());
         self.contacted_order.push_back(host);
         true
     }
@@ -146,6 +147,6 @@ impl CameraState {
                 }
             }
         }
-        self.ports.entry(host).or_insert_with(HostPorts::new)
+        self.ports.get_or_insert_with(host, HostPorts::new)
     }
 }

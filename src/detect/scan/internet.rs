@@ -16,7 +16,6 @@
 //! relays), to addresses outside `[site] internal`, whatever the allowlist
 //! says. Egress alerts for the same probes are the egress detector's.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde_json::json;
@@ -28,6 +27,7 @@ use super::{
 };
 use crate::alert::Alert;
 use crate::detect::Context;
+use crate::detect::small_map::SmallMap;
 use crate::net::IpProto;
 use crate::observation::{FlowId, FlowStart};
 use crate::timestamp::Timestamp;
@@ -58,7 +58,7 @@ pub(super) struct Probe {
 pub(super) struct InternetProbes {
     /// Probed addresses (at most [`MAX_INTERNET_TARGETS`]); entries leave
     /// through `Scan::internet_order`.
-    targets: BTreeMap<IpAddr, Probe>,
+    targets: SmallMap<IpAddr, Probe>,
     /// Stored targets without an answer.
     not_answered: u64,
     /// New targets probed while full: counted as not answered, not stored,
@@ -66,7 +66,7 @@ pub(super) struct InternetProbes {
     overflow: u64,
     overflow_last: Timestamp,
     /// Stored targets per destination port.
-    ports: BTreeMap<u16, u64>,
+    ports: SmallMap<u16, u64>,
     /// Targets not stored because a bound was hit (never reset).
     pub(super) dropped: u64,
 }
@@ -169,7 +169,7 @@ impl Scan {
                 },
             );
             probes.not_answered += 1;
-            *probes.ports.entry(start.responder.port).or_default() += 1;
+            *probes.ports.get_or_insert_with(start.responder.port, || 0) += 1;
             self.internet_order.push_back((start.ts, camera, dst));
         }
         if probes.not_answered() < u64::from(threshold.count())

@@ -320,7 +320,10 @@ pub struct Scan {
     log_eta1: f64,
     log_eta0: f64,
     realert: Nanos,
-    cameras: BTreeMap<IpAddr, CameraState>,
+    /// Boxed: the state is about a kilobyte, and a tree node holds eleven
+    /// entries in place, so unboxed every split and half-empty node moved
+    /// and kept kilobytes for nothing.
+    cameras: BTreeMap<IpAddr, Box<CameraState>>,
     /// First contacts waiting for their outcome, by (camera, destination):
     /// a camera has one first contact per host.
     pending: BTreeMap<(IpAddr, IpAddr), Pending>,
@@ -378,7 +381,7 @@ impl Scan {
             pending: self.pending.len(),
             arp_pending: self.arp_pending.len(),
             internet_targets: self.internet_order.len(),
-            capped: self.cameras.values().map(CameraState::capped).sum(),
+            capped: self.cameras.values().map(|c| c.capped()).sum(),
         }
     }
 
@@ -391,7 +394,7 @@ impl Scan {
         Some(
             self.cameras
                 .entry(camera)
-                .or_insert_with(|| CameraState::new(windows)),
+                .or_insert_with(|| Box::new(CameraState::new(windows))),
         )
     }
 
