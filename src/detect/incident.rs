@@ -138,20 +138,7 @@ impl Incident {
         self.last_seen = self.last_seen.max(alert.ts);
         self.matches += 1;
         self.unreported += 1;
-        let destination = alert
-            .destination_domain
-            .clone()
-            .or_else(|| alert.destination_ip.map(|ip| ip.to_string()));
-        if let Some(destination) = destination
-            && (self.destinations.len() < MAX_TOP || self.destinations.contains_key(&destination))
-        {
-            *self.destinations.entry(destination).or_default() += 1;
-        }
-        if let Some(port) = alert.destination_port
-            && (self.ports.len() < MAX_TOP || self.ports.contains_key(&port))
-        {
-            *self.ports.entry(port).or_default() += 1;
-        }
+        tally(&mut self.destinations, &mut self.ports, alert);
     }
 
     /// A line for this incident: the latest match with the totals.
@@ -169,6 +156,24 @@ impl Incident {
             top_ports: top(&self.ports, |p| json!(p)),
         });
         alert
+    }
+}
+
+/// Counts `alert`'s destination and port, within `MAX_TOP` distinct each.
+fn tally(destinations: &mut BTreeMap<String, u64>, ports: &mut BTreeMap<u16, u64>, alert: &Alert) {
+    let destination = alert
+        .destination_domain
+        .clone()
+        .or_else(|| alert.destination_ip.map(|ip| ip.to_string()));
+    if let Some(destination) = destination
+        && (destinations.len() < MAX_TOP || destinations.contains_key(&destination))
+    {
+        *destinations.entry(destination).or_default() += 1;
+    }
+    if let Some(port) = alert.destination_port
+        && (ports.len() < MAX_TOP || ports.contains_key(&port))
+    {
+        *ports.entry(port).or_default() += 1;
     }
 }
 
@@ -305,20 +310,23 @@ impl Incidents {
             self.counters.evicted += 1;
             self.close(oldest, ts, out);
         }
+        // The first match, counted as `Incident::add` would (without
+        // cloning the alert to hand it to its own incident).
+        let mut destinations = BTreeMap::new();
+        let mut ports = BTreeMap::new();
+        tally(&mut destinations, &mut ports, &alert);
         let mut incident = Incident {
             id: incident_id(camera, alert.rule.id, ts, self.next),
             first_seen: ts,
-            last_seen: ts,
-            matches: 0,
-            unreported: 0,
+            last_seen: ts.max(alert.ts),
+            matches: 1,
+            unreported: 1,
             last_sent: ts,
-            destinations: BTreeMap::new(),
-            ports: BTreeMap::new(),
+            destinations,
+            ports,
             latest: alert,
         };
         self.next += 1;
-        let latest = incident.latest.clone();
-        incident.add(&latest);
         self.counters.opened += 1;
         let (allowed, suppressed) = Self::allow(&mut self.rates, &self.settings, camera, ts);
         if allowed {

@@ -26,7 +26,7 @@
 //! **The lag's blind spot.** A host that becomes a camera or recorder in
 //! the last `VIEW_LAG` epochs is not in that view yet. The reader covers
 //! the usual ways this happens: it lists, per epoch, the addresses whose
-//! packets may make them one (RTSP answers and the RTSP port, WS-Discovery,
+//! packets may make them one (RTSP spoken on its ports, WS-Discovery,
 //! the receiver of RTP video), and workers count those as watched for the
 //! epochs the view lags. A flow once seen as watched stays so (the flow
 //! table keeps the bit), so its later byte chunks and end reach the engine
@@ -93,6 +93,15 @@ pub struct Watch {
     /// MACs per segment (hosts, the gateway), and the vendor table's three
     /// binary searches cost more than everything else a check does.
     vendors: Box<[Cell<Option<CachedVendor>>]>,
+    /// This epoch's answers, direct-mapped by address. The view changes
+    /// only between epochs, so an answer holds for the whole epoch; a
+    /// flow asks about both ends at its first packet, its answer and its
+    /// end, and under a flood inside a camera group the policy's ranges
+    /// and selectors were most of a worker's detection cost.
+    answers: Box<[Cell<Option<Answer>>]>,
+    /// Changes whenever the view may have: answers of another generation
+    /// are stale.
+    generation: u64,
 }
 
 /// A MAC and its vendor (none: not a surveillance maker's).
@@ -100,6 +109,41 @@ type CachedVendor = ([u8; 6], Option<Vendor>);
 
 /// Slots of [`Watch`]'s vendor cache.
 const VENDOR_CACHE: usize = 256;
+
+/// Slots of [`Watch`]'s answer cache (a power of two).
+const ANSWER_CACHE: usize = 4096;
+
+/// What [`Watch::watched`] answered for an endpoint in an epoch.
+#[derive(Debug, Clone, Copy)]
+struct Answer {
+    generation: u64,
+    ip: IpAddr,
+    mac: Option<[u8; 6]>,
+    verdict: Verdict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Watched,
+    Unwatched,
+    /// Not watched, and a refused camera place (counted at every asking,
+    /// cached or not, so the count does not depend on the cache).
+    Refused,
+}
+
+/// The answer cache's slot for `ip`: a multiplicative hash of the address
+/// (flood addresses are consecutive, so low bits alone would do, but a
+/// sweep's stride need not be).
+fn answer_slot(ip: IpAddr) -> usize {
+    let folded = match ip {
+        IpAddr::V4(v4) => u64::from(u32::from(v4)),
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            (bits as u64) ^ ((bits >> 64) as u64)
+        }
+    };
+    (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize % ANSWER_CACHE
+}
 
 impl Watch {
     pub fn new(policy: Arc<Policy>, updates: Receiver<ViewUpdate>) -> Watch {
@@ -116,6 +160,8 @@ impl Watch {
             cameras_full: false,
             refused: Cell::new(Refused::default()),
             vendors: (0..VENDOR_CACHE).map(|_| Cell::new(None)).collect(),
+            answers: (0..ANSWER_CACHE).map(|_| Cell::new(None)).collect(),
+            generation: 0,
         }
     }
 
@@ -124,6 +170,7 @@ impl Watch {
     /// `epoch - VIEW_LAG`, waiting for them when needed.
     pub fn begin_epoch(&mut self, epoch: u64, candidates: &[IpAddr]) {
         self.epoch = epoch;
+        self.generation += 1;
         // Candidates too old to count go every VIEW_LAG epochs, so the map
         // holds at most two lags' worth.
         if epoch.is_multiple_of(VIEW_LAG) {
@@ -172,28 +219,53 @@ impl Watch {
     /// counted: under a flood inside a broad camera group that keeps the
     /// flood's flows in the worker.
     pub fn watched(&self, ip: IpAddr, mac: Option<[u8; 6]>, ts: Timestamp) -> bool {
+        let slot = &self.answers[answer_slot(ip)];
+        let verdict = match slot.get() {
+            Some(answer)
+                if answer.generation == self.generation && answer.ip == ip && answer.mac == mac =>
+            {
+                answer.verdict
+            }
+            _ => {
+                let verdict = self.verdict(ip, mac);
+                slot.set(Some(Answer {
+                    generation: self.generation,
+                    ip,
+                    mac,
+                    verdict,
+                }));
+                verdict
+            }
+        };
+        if verdict == Verdict::Refused {
+            let mut refused = self.refused.get();
+            refused.add(Refused {
+                count: 1,
+                last: Some((ts, ip, mac)),
+            });
+            self.refused.set(refused);
+        }
+        verdict == Verdict::Watched
+    }
+
+    /// [`Watch::watched`]'s answer from the view itself.
+    fn verdict(&self, ip: IpAddr, mac: Option<[u8; 6]>) -> Verdict {
         if self.hosts.contains(&ip)
             || self
                 .recent
                 .get(&ip)
                 .is_some_and(|listed| *listed + VIEW_LAG > self.epoch)
         {
-            return true;
+            return Verdict::Watched;
         }
         let shared = |m| self.shared_macs.contains(&m);
         match may_be_watched(&self.policy, ip, mac, shared, |m| self.vendor(m)) {
-            None => false,
-            Some(Why::Recorder) => true,
+            None => Verdict::Unwatched,
+            Some(Why::Recorder) => Verdict::Watched,
             Some(Why::Camera) if self.cameras_full && self.policy.is_internal(ip) => {
-                let mut refused = self.refused.get();
-                refused.add(Refused {
-                    count: 1,
-                    last: Some((ts, ip, mac)),
-                });
-                self.refused.set(refused);
-                false
+                Verdict::Refused
             }
-            Some(Why::Camera) => true,
+            Some(Why::Camera) => Verdict::Watched,
         }
     }
 
