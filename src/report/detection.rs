@@ -28,7 +28,7 @@ pub fn detection_text(engine: &Engine) -> String {
     if refused_cameras > 0 {
         let _ = writeln!(
             out,
-            "    camera table full: {refused_cameras} hosts denied camera evidence"
+            "    camera table full: camera evidence refused {refused_cameras} time(s)"
         );
     }
     for category in CATEGORIES {
