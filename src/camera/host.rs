@@ -2,7 +2,7 @@
 //! (camera, recorder, site service, router), its names and its peers. The
 //! role rules are described in `inventory`.
 
-use std::collections::BTreeMap;
+use crate::detect::small_map::SmallMap;
 use std::net::IpAddr;
 
 use crate::config::Policy;
@@ -105,7 +105,8 @@ pub struct Host {
     pub last_seen: Timestamp,
     pub bytes_sent: u64,
     pub bytes_received: u64,
-    pub peers: BTreeMap<IpAddr, PeerStats>,
+    /// In address order.
+    pub peers: SmallMap<IpAddr, PeerStats>,
 }
 
 impl Host {
@@ -130,7 +131,7 @@ impl Host {
             last_seen: ts,
             bytes_sent: 0,
             bytes_received: 0,
-            peers: BTreeMap::new(),
+            peers: SmallMap::new(),
         }
     }
 
@@ -212,7 +213,7 @@ impl Host {
         if self.peers.len() >= MAX_PEERS && !self.peers.contains_key(&ip) {
             return None;
         }
-        Some(self.peers.entry(ip).or_default())
+        Some(self.peers.get_or_insert_with(ip, PeerStats::default))
     }
 
     pub(super) fn role(&self, policy: &Policy) -> Role {

@@ -265,14 +265,20 @@ impl Incidents {
         let camera = alert.source_ip;
         // Probes of an Internet scan are counted there.
         if alert.rule.category == Category::Egress
-            && let Some(scan) = self
+            && let Some((&key, scan)) = self
                 .open
                 .range_mut((camera, "", 0)..)
                 .take_while(|((ip, _, _), _)| *ip == camera)
                 .find(|(_, incident)| is_internet_scan(&incident.latest))
-                .map(|(_, incident)| incident)
         {
+            // The scan's age moves with its probes: eviction and idle
+            // closing go by `by_age`, which must hold its latest time.
+            let before = scan.last_seen;
             scan.add(&alert);
+            if scan.last_seen != before {
+                self.by_age.remove(&(before, key));
+                self.by_age.insert((scan.last_seen, key));
+            }
             self.counters.folded += 1;
             return;
         }
@@ -342,12 +348,16 @@ impl Incidents {
     /// Closes incidents idle for `close_after` at packet time `now`.
     pub fn tick(&mut self, now: Timestamp, out: &mut Vec<Alert>) {
         let close_after = self.settings.close_after;
-        let idle: Vec<Key> = self
-            .open
+        // The idle ones are the oldest: read them off `by_age` (not every
+        // open incident at every tick), then close them in key order as
+        // before.
+        let mut idle: Vec<Key> = self
+            .by_age
             .iter()
-            .filter(|(_, i)| now.since(i.last_seen) >= close_after)
-            .map(|(k, _)| *k)
+            .take_while(|(last_seen, _)| now.since(*last_seen) >= close_after)
+            .map(|(_, k)| *k)
             .collect();
+        idle.sort_unstable();
         for key in idle {
             self.close(key, now, out);
         }
@@ -536,6 +546,35 @@ mod tests {
         }
         assert_eq!(out.len(), 2);
         assert_eq!(incidents.counters.folded, 500);
+        // The folded probes keep the scan alive: an hour after the first
+        // scan match, but less after the last probe, it is still open...
+        incidents.tick(at(3605 + 10), &mut out);
+        assert_eq!(incidents.open.len(), 2 - 1, "only the lone egress closed");
+        // ...and when it closes nothing of it stays behind in the age
+        // index (a stale entry there would block every later eviction).
+        incidents.tick(at(6 + 50 + 3600), &mut out);
+        assert!(incidents.is_empty());
+        assert!(incidents.by_age.is_empty());
+    }
+
+    /// With more open incidents than the bound, the oldest are closed to
+    /// make room, also after folded probes moved a scan's age.
+    #[test]
+    fn the_open_incidents_stay_bounded_after_folds() {
+        let mut incidents = Incidents::new(IncidentSettings::default());
+        let mut out = Vec::new();
+        let camera = |n: u32| IpAddr::from((0x0a00_0000 + n).to_be_bytes());
+        let on = |mut a: Alert, n: u32| {
+            a.source_ip = camera(n);
+            a
+        };
+        for n in 0..MAX_INCIDENTS as u32 + 500 {
+            incidents.add(on(alert(WORM, u64::from(n), 0, 23), n), &mut out);
+            incidents.add(on(alert(EGRESS, u64::from(n) + 1, 7, 23), n), &mut out);
+        }
+        assert_eq!(incidents.open.len(), MAX_INCIDENTS);
+        assert_eq!(incidents.by_age.len(), MAX_INCIDENTS);
+        assert_eq!(incidents.counters.evicted, 500);
     }
 
     #[test]

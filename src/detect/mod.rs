@@ -41,7 +41,7 @@ pub mod incident;
 pub mod relevance;
 pub mod scan;
 pub mod sensor;
-pub(crate) mod small_map;
+pub mod small_map;
 pub mod stats;
 pub mod tamper;
 #[cfg(test)]

@@ -10,15 +10,16 @@
 //! heap, most of its time. This map is a sorted `Vec` grown one slot at a
 //! time while small ([`SPILL`] entries), a `BTreeMap` beyond, and back to
 //! an empty `Vec` (no allocation) when emptied. Iteration is in key order
-//! either way, so nothing that depends on order changes.
+//! either way, so nothing that depends on order changes. The inventory
+//! keeps each host's peers in one too (most hosts talk to a few).
 
 use std::collections::BTreeMap;
 
 /// Entries kept in the sorted vector; one more moves them to a tree.
-pub(crate) const SPILL: usize = 16;
+pub const SPILL: usize = 16;
 
 #[derive(Debug, Clone)]
-pub(crate) enum SmallMap<K, V> {
+pub enum SmallMap<K, V> {
     Few(Vec<(K, V)>),
     Many(BTreeMap<K, V>),
 }
@@ -30,18 +31,22 @@ impl<K, V> Default for SmallMap<K, V> {
 }
 
 impl<K: Ord + Copy, V> SmallMap<K, V> {
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Self::default()
     }
 
-    pub(crate) fn len(&self) -> usize {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn len(&self) -> usize {
         match self {
             SmallMap::Few(v) => v.len(),
             SmallMap::Many(m) => m.len(),
         }
     }
 
-    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+    pub fn get(&self, key: &K) -> Option<&V> {
         match self {
             SmallMap::Few(v) => v
                 .binary_search_by(|(k, _)| k.cmp(key))
@@ -51,7 +56,7 @@ impl<K: Ord + Copy, V> SmallMap<K, V> {
         }
     }
 
-    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         match self {
             SmallMap::Few(v) => match v.binary_search_by(|(k, _)| k.cmp(key)) {
                 Ok(i) => Some(&mut v[i].1),
@@ -61,12 +66,12 @@ impl<K: Ord + Copy, V> SmallMap<K, V> {
         }
     }
 
-    pub(crate) fn contains_key(&self, key: &K) -> bool {
+    pub fn contains_key(&self, key: &K) -> bool {
         self.get(key).is_some()
     }
 
     /// The value of `key`, inserted from `make` when missing.
-    pub(crate) fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
         if let SmallMap::Few(v) = self
             && v.len() >= SPILL
             && v.binary_search_by(|(k, _)| k.cmp(&key)).is_err()
@@ -94,13 +99,13 @@ impl<K: Ord + Copy, V> SmallMap<K, V> {
     }
 
     /// Inserts or replaces; returns the previous value.
-    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let mut value = Some(value);
         let slot = self.get_or_insert_with(key, || value.take().expect("taken once"));
         value.map(|v| std::mem::replace(slot, v))
     }
 
-    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+    pub fn remove(&mut self, key: &K) -> Option<V> {
         let removed = match self {
             SmallMap::Few(v) => match v.binary_search_by(|(k, _)| k.cmp(key)) {
                 Ok(i) => Some(v.remove(i).1),
@@ -112,7 +117,7 @@ impl<K: Ord + Copy, V> SmallMap<K, V> {
         removed
     }
 
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         match self {
             SmallMap::Few(v) => v.retain_mut(|(k, value)| keep(k, value)),
             SmallMap::Many(m) => m.retain(|k, value| keep(k, value)),
@@ -133,7 +138,7 @@ impl<K: Ord + Copy, V> SmallMap<K, V> {
     }
 
     /// Entries in key order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
         let (few, many) = match self {
             SmallMap::Few(v) => (Some(v.iter().map(|(k, v)| (k, v))), None),
             SmallMap::Many(m) => (None, Some(m.iter())),
@@ -141,11 +146,20 @@ impl<K: Ord + Copy, V> SmallMap<K, V> {
         few.into_iter().flatten().chain(many.into_iter().flatten())
     }
 
-    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> + '_ {
+    /// Entries in key order, values mutable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
+        let (few, many) = match self {
+            SmallMap::Few(v) => (Some(v.iter_mut().map(|(k, v)| (&*k, v))), None),
+            SmallMap::Many(m) => (None, Some(m.iter_mut())),
+        };
+        few.into_iter().flatten().chain(many.into_iter().flatten())
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &K> + '_ {
         self.iter().map(|(k, _)| k)
     }
 
-    pub(crate) fn values(&self) -> impl Iterator<Item = &V> + '_ {
+    pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
         self.iter().map(|(_, v)| v)
     }
 }

@@ -436,7 +436,7 @@ fn top_destinations(engine: &Engine) -> (Vec<Destination>, Vec<Destination>) {
     let mut by_ip: HashMap<IpAddr, (usize, u64)> = HashMap::new();
     let mut by_name: HashMap<&str, (usize, u64)> = HashMap::new();
     for host in engine.inventory().cameras(policy) {
-        for (ip, peer) in &host.peers {
+        for (ip, peer) in host.peers.iter() {
             if policy.is_internal(*ip) || is_local_scope(*ip) {
                 continue;
             }
