@@ -109,7 +109,11 @@ impl Overflow {
 
 #[derive(Debug, Default)]
 pub struct Inventory {
-    hosts: HashMap<IpAddr, Host>,
+    /// Boxed: a host is about 300 bytes, and the table doubles as it
+    /// grows (under a flood inside a camera group, to 16,384 cameras and
+    /// more): moving 24-byte slots instead of whole hosts, and half the
+    /// table empty costs slots, not hosts.
+    hosts: HashMap<IpAddr, Box<Host>>,
     macs: MacTable,
     /// Hosts holding a camera place (see [`MAX_CAMERAS`]).
     cameras: usize,
@@ -166,7 +170,7 @@ fn service_bit(port: u16) -> u8 {
 
 impl Inventory {
     pub fn host(&self, ip: IpAddr) -> Option<&Host> {
-        self.hosts.get(&ip)
+        self.hosts.get(&ip).map(|h| &**h)
     }
 
     /// The role of `ip` now; `None` for an address that never sent a
@@ -199,6 +203,7 @@ impl Inventory {
         let mut cameras: Vec<&Host> = self
             .hosts
             .values()
+            .map(|h| &**h)
             .filter(|h| h.role(policy) == Role::Camera)
             .collect();
         cameras.sort_by_key(|h| h.ip);
@@ -210,7 +215,7 @@ impl Inventory {
         let mut hosts: Vec<(Role, &Host)> = self
             .hosts
             .values()
-            .map(|h| (h.role(policy), h))
+            .map(|h| (h.role(policy), &**h))
             .filter(|(role, _)| *role != Role::Other)
             .collect();
         hosts.sort_by_key(|(role, h)| (*role, h.ip));
@@ -327,7 +332,7 @@ impl Inventory {
         let host = self
             .hosts
             .entry(endpoint.ip)
-            .or_insert_with(|| Host::new(endpoint.ip, ts));
+            .or_insert_with(|| Box::new(Host::new(endpoint.ip, ts)));
         let before = host.evidence;
         host.last_seen = host.last_seen.max(ts);
         // A router's MAC never replaces a host's own: routed packets of a
