@@ -573,11 +573,12 @@ impl Evidence {
     /// The typed view of a detector's evidence map. A field whose type
     /// differs from the schema is kept as written, under `other`, rather
     /// than lost (the schema test fails on it).
-    pub fn from_map(map: Map<String, Value>) -> Evidence {
-        match serde_json::from_value(Value::Object(map.clone())) {
+    pub fn from_map(map: &Map<String, Value>) -> Evidence {
+        // Read in place: the map is copied only when it does not fit.
+        match Evidence::deserialize(map) {
             Ok(evidence) => evidence,
             Err(_) => Evidence {
-                other: map,
+                other: map.clone(),
                 ..Evidence::default()
             },
         }

@@ -291,7 +291,7 @@ fn alert_protocol(alert: &Alert) -> Option<String> {
 }
 
 pub fn ecs_alert(alert: &Alert, observer: &Observer, id: String) -> EcsAlert {
-    let evidence = Evidence::from_map(alert.evidence.clone());
+    let evidence = Evidence::from_map(&alert.evidence);
     let tls = match named_destination(alert, &evidence) {
         Some((name, "sni")) => Some(Tls {
             client: TlsClient {
@@ -362,7 +362,7 @@ pub fn eve_proto(transport: &str) -> String {
 }
 
 pub fn eve_alert(alert: &Alert, observer: &Observer, id: String) -> EveAlert {
-    let evidence = Evidence::from_map(alert.evidence.clone());
+    let evidence = Evidence::from_map(&alert.evidence);
     // An alert about many targets names a representative one, as EVE
     // consumers expect a destination and protocol on every alert.
     let representative = evidence

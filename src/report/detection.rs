@@ -15,7 +15,7 @@ const CATEGORIES: [Category; Category::ALL.len()] = Category::ALL;
 pub fn detection_text(engine: &Engine) -> String {
     let stats = &engine.stats;
     let mut out = String::new();
-    let cameras = engine.inventory().cameras(engine.policy()).len();
+    let cameras = engine.inventory().camera_count(engine.policy());
     let _ = writeln!(out, "  detection: {cameras} camera(s) identified");
     let untracked = engine.inventory().untracked();
     if untracked > 0 {
@@ -165,7 +165,7 @@ pub fn detection_json(engine: &Engine) -> Value {
         );
     }
     json!({
-        "cameras": engine.inventory().cameras(engine.policy()).len(),
+        "cameras": engine.inventory().camera_count(engine.policy()),
         "detectors": detectors,
         "events": stats.events,
         // Observations of flows and names no detector could care about

@@ -210,6 +210,14 @@ impl Inventory {
         cameras
     }
 
+    /// How many cameras there are now (`cameras().len()` without the list).
+    pub fn camera_count(&self, policy: &Policy) -> usize {
+        self.hosts
+            .values()
+            .filter(|h| h.role(policy) == Role::Camera)
+            .count()
+    }
+
     /// Every host with a role other than `other`, by role then address.
     pub fn known_hosts<'a>(&'a self, policy: &'a Policy) -> Vec<(Role, &'a Host)> {
         let mut hosts: Vec<(Role, &Host)> = self
