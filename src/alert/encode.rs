@@ -68,9 +68,9 @@ impl Encoder {
         hasher.update(self.sequence.to_be_bytes());
         hasher.update(alert.ts.as_nanos().to_be_bytes());
         hasher.update(alert.rule.id.as_bytes());
-        hasher.update(alert.source_ip.to_string().as_bytes());
+        super::with_ip_text(alert.source_ip, |text| hasher.update(text));
         let digest: [u8; 20] = hasher.finalize().into();
-        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+        super::hex_id(&digest[..12])
     }
 
     /// Appends the alert as one line to `out`.

@@ -232,9 +232,59 @@ fn hostname() -> String {
 }
 
 /// ECS writes MAC addresses upper-case with hyphens.
+/// Lower-case hex of `bytes`, for ids made of a hash's leading bytes (one
+/// allocation, not one per byte).
+pub fn hex_id(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        id.push(char::from(DIGITS[usize::from(b >> 4)]));
+        id.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    id
+}
+
+/// Feeds an address's text form (`10.20.0.11`, `2001:db8::1`) to `update`
+/// without allocating it: ids hash the text, so they stay what they were.
+pub fn with_ip_text<R>(ip: IpAddr, update: impl FnOnce(&[u8]) -> R) -> R {
+    use std::io::Write;
+    // The longest text form, an IPv4-mapped IPv6 address, is 45 bytes.
+    let mut buf = [0u8; 64];
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let _ = write!(cursor, "{ip}");
+    let len = cursor.position() as usize;
+    update(&buf[..len])
+}
+
 pub fn ecs_mac(mac: [u8; 6]) -> String {
     format!(
         "{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}",
         mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_the_hex_and_text_they_always_were() {
+        let bytes = [0x00, 0x0f, 0xa5, 0xff, 0x10];
+        let old: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex_id(&bytes), old);
+        assert_eq!(hex_id(&[]), "");
+        for text in [
+            "10.20.0.11",
+            "255.255.255.255",
+            "::",
+            "2001:db8::1",
+            "::ffff:255.255.255.255",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "0:0:0:0:0:ffff:c000:280",
+        ] {
+            let ip: IpAddr = text.parse().unwrap();
+            let fed = with_ip_text(ip, |t| t.to_vec());
+            assert_eq!(fed, ip.to_string().into_bytes(), "{text}");
+        }
+    }
 }

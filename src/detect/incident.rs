@@ -438,12 +438,12 @@ impl Incidents {
 /// A stable id: the same input gives the same ids.
 fn incident_id(camera: IpAddr, rule: &str, ts: Timestamp, sequence: u64) -> String {
     let mut hasher = Sha1::new();
-    hasher.update(camera.to_string().as_bytes());
+    crate::alert::with_ip_text(camera, |text| hasher.update(text));
     hasher.update(rule.as_bytes());
     hasher.update(ts.as_nanos().to_be_bytes());
     hasher.update(sequence.to_be_bytes());
     let digest: [u8; 20] = hasher.finalize().into();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    crate::alert::hex_id(&digest[..8])
 }
 
 #[cfg(test)]
