@@ -296,3 +296,65 @@ impl Watch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watch(updates: Receiver<ViewUpdate>) -> Watch {
+        let policy = Policy::from_str(
+            "[site]\nrecorders = [\"10.20.0.2\"]\n\n[[group]]\nname = \"everything\"\nmatch = { cidr = [\"10.0.0.0/8\"] }\n",
+            "test",
+        )
+        .unwrap();
+        Watch::new(Arc::new(policy), updates)
+    }
+
+    fn at(secs: u64) -> Timestamp {
+        Timestamp::from_secs(1_767_600_000 + secs)
+    }
+
+    /// Answers are cached within an epoch, counted at every asking, and
+    /// never outlive the view they were computed from.
+    #[test]
+    fn cached_answers_count_every_refusal_and_follow_the_view() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut watch = watch(rx);
+        let (flood, other) = ("10.64.0.9".parse().unwrap(), "10.64.0.10".parse().unwrap());
+        let internet: IpAddr = "198.51.100.7".parse().unwrap();
+        // Before the table is full a group address may become a camera.
+        watch.begin_epoch(0, &[]);
+        assert!(watch.watched(flood, None, at(0)));
+        assert!(!watch.watched(internet, None, at(0)));
+        // The collector says the camera table is full (as of epoch 0), and
+        // later that `other` became a camera.
+        for epoch in 0..=VIEW_LAG {
+            let update = ViewUpdate {
+                epoch,
+                cameras_full: true,
+                hosts: if epoch == 1 { vec![other] } else { vec![] },
+                ..ViewUpdate::default()
+            };
+            tx.send(update).unwrap();
+        }
+        watch.begin_epoch(VIEW_LAG, &[]);
+        // The answer of epoch 0 is stale: refused now, at every asking.
+        for n in 0..3 {
+            assert!(!watch.watched(flood, None, at(n)));
+        }
+        assert_eq!(watch.take_refused().count, 3);
+        // `other` is not in the view of epoch VIEW_LAG - VIEW_LAG = 0...
+        assert!(!watch.watched(other, None, at(5)));
+        assert_eq!(watch.take_refused().count, 1);
+        // ...but it is one epoch later, cached refusal or not.
+        watch.begin_epoch(VIEW_LAG + 1, &[]);
+        assert!(watch.watched(other, None, at(6)));
+        assert!(watch.watched(other, None, at(6)));
+        assert_eq!(watch.take_refused().count, 0);
+        // A candidate the reader listed this epoch is watched at once.
+        watch.begin_epoch(VIEW_LAG + 2, &[flood]);
+        assert!(watch.watched(flood, None, at(7)));
+        // The same address with another MAC is asked afresh.
+        assert!(watch.watched(flood, Some([0x00, 0x11, 0x22, 0x33, 0x44, 0x55]), at(7)));
+    }
+}
