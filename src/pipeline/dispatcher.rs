@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::batch::{ArpRecord, Batch, MAX_PAYLOAD_COPY, PacketRecord};
 use crate::decode::{self, Decoded, LinkType, PacketView};
 use crate::flow::{FlowKey, worker_of};
+use crate::net::tcp_flags::{ACK, SYN};
 use std::net::IpAddr;
 
 use crate::protocols::hints::{Hint, hint_for};
@@ -60,17 +61,27 @@ const MIN_VIDEO_PAYLOAD: u16 = 400;
 
 /// Whether a packet may be RTSP on its well-known ports: TCP, with a
 /// payload that starts as RTSP does (a method or `RTSP/` in capitals, or
-/// `$` for RTP interleaved in a session already running). A port number
-/// alone is no evidence: an ephemeral port is 554 or 8554 in one flow of
-/// 32,000, and under a flood of short flows that would list the far end
-/// (an Internet server, the resolver) as a candidate for good, keeping
-/// every flood flow to it out of the workers' filter.
+/// `$` for RTP interleaved in a session already running), or, without a
+/// payload, the handshake's SYN to the RTSP port or SYN-ACK from it (the
+/// engine takes the puller for a recorder from those already). A port
+/// number alone is no evidence: an ephemeral port is 554 or 8554 in one
+/// flow of 32,000, and under a flood of short flows that would list the far
+/// end (an Internet server, the resolver) as a candidate for good, keeping
+/// every flood flow to it out of the workers' filter. Such a flow's SYN
+/// goes from the RTSP port, not to it.
 fn speaks_rtsp(view: &PacketView, payload: &[u8]) -> bool {
-    view.proto == crate::net::IpProto::TCP.0
-        && (matches!(view.src_port, 554 | 8554) || matches!(view.dst_port, 554 | 8554))
-        && payload
-            .first()
-            .is_some_and(|b| *b == b'$' || b.is_ascii_uppercase())
+    if view.proto != crate::net::IpProto::TCP.0 {
+        return false;
+    }
+    let to_server = matches!(view.dst_port, 554 | 8554);
+    let from_server = matches!(view.src_port, 554 | 8554);
+    match payload.first() {
+        None => {
+            let handshake = view.tcp_flags & (SYN | ACK);
+            handshake == SYN && to_server || handshake == SYN | ACK && from_server
+        }
+        Some(first) => (to_server || from_server) && (*first == b'$' || first.is_ascii_uppercase()),
+    }
 }
 
 /// Whether a payload starts as an XML document does (after an optional
@@ -354,5 +365,73 @@ fn rtp_ids(proto: u8, payload: &[u8]) -> (u32, u16) {
             u16::from_be_bytes([s0, s1]),
         ),
         _ => (0, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Fragment;
+    use crate::net::tcp_flags::{PSH, RST};
+
+    fn tcp(src_port: u16, dst_port: u16, flags: u8) -> PacketView {
+        PacketView {
+            src: "10.20.0.2".parse().unwrap(),
+            dst: "10.20.0.11".parse().unwrap(),
+            src_port,
+            dst_port,
+            proto: crate::net::IpProto::TCP.0,
+            icmp_one_way: false,
+            vlan: 0,
+            inner_vlan: 0,
+            src_mac: [0; 6],
+            dst_mac: [0; 6],
+            tcp_flags: flags,
+            fragment: Fragment::None,
+            payload_offset: 0,
+            payload_len: 0,
+            quoted: None,
+            encap: 0,
+        }
+    }
+
+    /// A recorder's pull is RTSP from its handshake on; a flood flow whose
+    /// ephemeral port happens to be 554 is not.
+    #[test]
+    fn rtsp_needs_its_port_the_right_way_round() {
+        // The recorder's SYN to the camera, the camera's SYN-ACK.
+        assert!(speaks_rtsp(&tcp(40_000, 554, SYN), b""));
+        assert!(speaks_rtsp(&tcp(554, 40_000, SYN | ACK), b""));
+        assert!(speaks_rtsp(
+            &tcp(40_000, 8554, ACK | PSH),
+            b"OPTIONS rtsp://c/ RTSP/1.0\r\n"
+        ));
+        assert!(speaks_rtsp(
+            &tcp(554, 40_000, ACK | PSH),
+            b"RTSP/1.0 200 OK\r\n"
+        ));
+        assert!(speaks_rtsp(&tcp(554, 40_000, ACK), b"$\x00\x05\xdc"));
+        // A client on ephemeral port 554 reaching an HTTPS server, and the
+        // server's answers.
+        assert!(!speaks_rtsp(&tcp(554, 443, SYN), b""));
+        assert!(!speaks_rtsp(&tcp(443, 554, SYN | ACK), b""));
+        assert!(!speaks_rtsp(&tcp(443, 554, RST | ACK), b""));
+        assert!(!speaks_rtsp(
+            &tcp(443, 554, ACK | PSH),
+            b"\x16\x03\x03\x00\x7a"
+        ));
+        // Bare ACKs carry nothing to go by.
+        assert!(!speaks_rtsp(&tcp(40_000, 554, ACK), b""));
+        let mut udp = tcp(40_000, 554, 0);
+        udp.proto = crate::net::IpProto::UDP.0;
+        assert!(!speaks_rtsp(&udp, b"OPTIONS"));
+    }
+
+    #[test]
+    fn ws_discovery_is_xml() {
+        assert!(looks_like_xml(b"<?xml version=\"1.0\"?><s:Envelope"));
+        assert!(looks_like_xml(b"\xef\xbb\xbf\r\n  <s:Envelope"));
+        assert!(!looks_like_xml(b"\x12\x34\x01\x00\x00\x01"));
+        assert!(!looks_like_xml(b""));
     }
 }
