@@ -49,6 +49,39 @@ pub struct PacketView {
     pub encap: u8,
 }
 
+#[cfg(test)]
+impl PacketView {
+    /// A plain, unfragmented, untunnelled packet between `src` and `dst`
+    /// with no payload, for unit tests of what reads views.
+    pub(crate) fn for_test(
+        src: IpAddr,
+        src_port: u16,
+        dst: IpAddr,
+        dst_port: u16,
+        proto: u8,
+        tcp_flags: u8,
+    ) -> PacketView {
+        PacketView {
+            src,
+            dst,
+            src_port,
+            dst_port,
+            proto,
+            icmp_one_way: false,
+            vlan: 0,
+            inner_vlan: 0,
+            src_mac: [0; 6],
+            dst_mac: [0; 6],
+            tcp_flags,
+            fragment: Fragment::None,
+            payload_offset: 0,
+            payload_len: 0,
+            quoted: None,
+            encap: 0,
+        }
+    }
+}
+
 /// The IP + transport header an ICMP error quotes back to the sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotedHeader {

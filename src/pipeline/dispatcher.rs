@@ -371,28 +371,17 @@ fn rtp_ids(proto: u8, payload: &[u8]) -> (u32, u16) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::Fragment;
     use crate::net::tcp_flags::{PSH, RST};
 
     fn tcp(src_port: u16, dst_port: u16, flags: u8) -> PacketView {
-        PacketView {
-            src: "10.20.0.2".parse().unwrap(),
-            dst: "10.20.0.11".parse().unwrap(),
+        PacketView::for_test(
+            "10.20.0.2".parse().unwrap(),
             src_port,
+            "10.20.0.11".parse().unwrap(),
             dst_port,
-            proto: crate::net::IpProto::TCP.0,
-            icmp_one_way: false,
-            vlan: 0,
-            inner_vlan: 0,
-            src_mac: [0; 6],
-            dst_mac: [0; 6],
-            tcp_flags: flags,
-            fragment: Fragment::None,
-            payload_offset: 0,
-            payload_len: 0,
-            quoted: None,
-            encap: 0,
-        }
+            crate::net::IpProto::TCP.0,
+            flags,
+        )
     }
 
     /// A recorder's pull is RTSP from its handshake on; a flood flow whose

@@ -5,7 +5,6 @@ use super::expiry::class_of;
 use super::index::{EMPTY, Index, MAX_LOAD_NUM, tag_of};
 use super::slab::{Entry, NIL};
 use super::*;
-use crate::decode::Fragment;
 use crate::decode::{
     PacketView,
     tcp_flags::{ACK, FIN, RST, SYN},
@@ -45,24 +44,14 @@ impl FlowTable {
 }
 
 fn view(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, proto: u8, flags: u8) -> PacketView {
-    PacketView {
-        src: IpAddr::from(src),
-        dst: IpAddr::from(dst),
-        src_port: sport,
-        dst_port: dport,
+    PacketView::for_test(
+        IpAddr::from(src),
+        sport,
+        IpAddr::from(dst),
+        dport,
         proto,
-        icmp_one_way: false,
-        vlan: 0,
-        inner_vlan: 0,
-        src_mac: [0; 6],
-        dst_mac: [0; 6],
-        tcp_flags: flags,
-        fragment: Fragment::None,
-        payload_offset: 0,
-        payload_len: 0,
-        quoted: None,
-        encap: 0,
-    }
+        flags,
+    )
 }
 
 struct Run {
