@@ -13,9 +13,9 @@
 //! `crate::` path outside unit tests (it has room for a list of known
 //! exceptions, empty today).
 //!
-//! 1. foundation: `timestamp`, `console`, `net`, `vendor`
+//! 1. foundation: `timestamp`, `console`, `net`, `vendor`, `small_map`
 //!    (packet time; stderr that never panics; IP protocol numbers and TCP
-//!    flags; the MAC vendor table).
+//!    flags; the MAC vendor table; the ordered map per-host state uses).
 //! 2. packets: `protocols`, `decode`, `capture`
 //!    (payload parsers; frames to packet views; packet sources).
 //! 3. flows: `flow`, `observation`
@@ -33,6 +33,7 @@
 // Floor 1: foundation.
 pub mod console;
 pub mod net;
+pub mod small_map;
 pub mod timestamp;
 pub mod vendor;
 

@@ -231,7 +231,6 @@ fn hostname() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// ECS writes MAC addresses upper-case with hyphens.
 /// Lower-case hex of `bytes`, for ids made of a hash's leading bytes (one
 /// allocation, not one per byte).
 pub fn hex_id(bytes: &[u8]) -> String {
@@ -256,6 +255,7 @@ pub fn with_ip_text<R>(ip: IpAddr, update: impl FnOnce(&[u8]) -> R) -> R {
     update(&buf[..len])
 }
 
+/// ECS writes MAC addresses upper-case with hyphens.
 pub fn ecs_mac(mac: [u8; 6]) -> String {
     format!(
         "{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}",

@@ -2,7 +2,7 @@
 //! (camera, recorder, site service, router), its names and its peers. The
 //! role rules are described in `inventory`.
 
-use crate::detect::small_map::SmallMap;
+use crate::small_map::SmallMap;
 use std::net::IpAddr;
 
 use crate::config::Policy;

@@ -41,7 +41,6 @@ pub mod incident;
 pub mod relevance;
 pub mod scan;
 pub mod sensor;
-pub mod small_map;
 pub mod stats;
 pub mod tamper;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use super::small_map::SmallMap;
+use crate::small_map::SmallMap;
 
 use crate::timestamp::{Nanos, Timestamp};
 

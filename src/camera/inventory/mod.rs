@@ -200,22 +200,22 @@ impl Inventory {
 
     /// Cameras in address order.
     pub fn cameras<'a>(&'a self, policy: &'a Policy) -> Vec<&'a Host> {
-        let mut cameras: Vec<&Host> = self
-            .hosts
-            .values()
-            .map(|h| &**h)
-            .filter(|h| h.role(policy) == Role::Camera)
-            .collect();
+        let mut cameras: Vec<&Host> = self.camera_hosts(policy).collect();
         cameras.sort_by_key(|h| h.ip);
         cameras
     }
 
     /// How many cameras there are now (`cameras().len()` without the list).
     pub fn camera_count(&self, policy: &Policy) -> usize {
+        self.camera_hosts(policy).count()
+    }
+
+    /// The cameras, in no order.
+    fn camera_hosts<'a>(&'a self, policy: &'a Policy) -> impl Iterator<Item = &'a Host> + 'a {
         self.hosts
             .values()
+            .map(|h| &**h)
             .filter(|h| h.role(policy) == Role::Camera)
-            .count()
     }
 
     /// Every host with a role other than `other`, by role then address.

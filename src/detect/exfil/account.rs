@@ -11,7 +11,7 @@ use super::attribution::Upload;
 use super::evidence::{crossing_time, ratio};
 use super::ring::Rings;
 use super::*;
-use crate::detect::small_map::SmallMap;
+use crate::small_map::SmallMap;
 
 /// A destination class that is counted (recorders are not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use super::*;
-use crate::detect::small_map::SmallMap;
+use crate::small_map::SmallMap;
 
 #[derive(Debug)]
 pub(super) struct CameraState {

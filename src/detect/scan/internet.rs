@@ -27,9 +27,9 @@ use super::{
 };
 use crate::alert::Alert;
 use crate::detect::Context;
-use crate::detect::small_map::SmallMap;
 use crate::net::IpProto;
 use crate::observation::{FlowId, FlowStart};
+use crate::small_map::SmallMap;
 use crate::timestamp::Timestamp;
 
 /// Ports listed in evidence, the most probed first.

@@ -1,5 +1,6 @@
-//! An ordered map for per-camera detector state, which is small for almost
-//! every camera and large for a few.
+//! An ordered map for per-host state (detectors' per-camera maps, the
+//! inventory's peers), which is small for almost every host and large for
+//! a few.
 //!
 //! Detectors keep several maps per camera (hosts contacted, ports per host,
 //! accounts, destinations). A `BTreeMap` allocates a node of eleven slots
