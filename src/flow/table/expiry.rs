@@ -80,70 +80,74 @@ impl TimeoutClass {
     ];
 }
 
-/// One class's recency queue: slab indices linked through their entries,
-/// stalest at the head.
-#[derive(Clone, Copy)]
-pub(super) struct Queue {
-    pub(super) head: u32,
-    pub(super) tail: u32,
-}
-
-impl Queue {
-    pub(super) const EMPTY: Queue = Queue {
-        head: NIL,
-        tail: NIL,
-    };
-}
-
 /// Flows a sweep ends before it takes them out of the index.
 const SWEEP_BATCH: usize = 16;
 
 impl FlowTable {
-    /// Ends every flow idle for longer than its timeout at packet time `now`.
+    /// Ends every flow idle for longer than its timeout at packet time
+    /// `now`, to the precision of its wheel's buckets: each flow ends at
+    /// the first sweep after the bucket of its last packet falls more than
+    /// a timeout behind `now`, whichever flows share the table.
     pub fn expire(&mut self, now: Timestamp, on_end: &mut impl FnMut(&Flow, EndReason)) {
         for class in TimeoutClass::ALL {
             let timeout = self.timeouts.of(class);
-            let mut more = true;
-            while more {
-                // Ends up to a batch of flows, starting the load of each
-                // one's index line, then takes them out of the index: the
-                // loads overlap instead of each stalling the sweep in turn.
-                let mut ended = [(NIL, 0u32); SWEEP_BATCH];
-                let mut count = 0;
-                more = false;
-                while count < SWEEP_BATCH {
-                    let head = self.queues[class as usize].head;
-                    if head == NIL {
-                        break;
-                    }
-                    let entry = self.slab.get(head);
-                    let flow = &entry.flow;
-                    if now.since(flow.last_ts) <= timeout {
-                        if flow.last_ts > entry.queued_ts {
-                            // Active since queued: re-check it a timeout later.
-                            self.requeue(head);
-                            continue;
-                        }
-                        break;
-                    }
-                    let reason = if class == TimeoutClass::TcpClosed {
-                        flow.close_reason()
-                    } else {
-                        EndReason::Timeout
-                    };
-                    on_end(flow, reason);
-                    self.counters.expired += 1;
-                    let tag = tag_of(flow.key.hash64());
-                    self.prefetch_tag(tag);
-                    ended[count] = (head, tag);
-                    count += 1;
-                    self.release(head);
-                    more = count == SWEEP_BATCH;
+            let wheel = &mut self.wheels[class as usize];
+            let target = wheel.bucket(Timestamp(now.as_nanos().saturating_sub(timeout)));
+            for bucket in wheel.advance(target) {
+                self.sweep_slot(class, bucket, target, on_end);
+            }
+        }
+    }
+
+    /// Walks the slot of `bucket`: ends the flows whose last packet falls
+    /// in a bucket below `target`, files the others (active since they
+    /// were filed) under their last packet, and leaves those of a later
+    /// turn. Ends flows in batches, starting the load of each one's index
+    /// line, then takes them out of the index: the loads overlap instead of
+    /// each stalling the sweep in turn.
+    fn sweep_slot(
+        &mut self,
+        class: TimeoutClass,
+        bucket: u64,
+        target: u64,
+        on_end: &mut impl FnMut(&Flow, EndReason),
+    ) {
+        let mut at = self.wheels[class as usize].head(bucket);
+        while at != NIL {
+            let mut ended = [(NIL, 0u32); SWEEP_BATCH];
+            let mut count = 0;
+            while at != NIL && count < SWEEP_BATCH {
+                let index = at;
+                let entry = self.slab.get(index);
+                at = entry.next;
+                let wheel = &self.wheels[class as usize];
+                if wheel.later_turn(&self.slab, index, target) {
+                    continue;
                 }
-                for &(index, tag) in &ended[..count] {
-                    if let Some(pos) = self.index.position(tag, index) {
-                        self.index.remove_at(pos);
-                    }
+                let flow = &entry.flow;
+                if wheel.bucket(flow.last_ts) >= target {
+                    let last = flow.last_ts;
+                    let wheel = &mut self.wheels[class as usize];
+                    wheel.unlink(&mut self.slab, index);
+                    wheel.link(&mut self.slab, index, last);
+                    continue;
+                }
+                let reason = if class == TimeoutClass::TcpClosed {
+                    flow.close_reason()
+                } else {
+                    EndReason::Timeout
+                };
+                on_end(flow, reason);
+                self.counters.expired += 1;
+                let tag = tag_of(flow.key.hash64());
+                self.prefetch_tag(tag);
+                ended[count] = (index, tag);
+                count += 1;
+                self.release(index);
+            }
+            for &(index, tag) in &ended[..count] {
+                if let Some(pos) = self.index.position(tag, index) {
+                    self.index.remove_at(pos);
                 }
             }
         }
@@ -151,54 +155,62 @@ impl FlowTable {
 
     /// Ends every live flow: those past their timeout as expired, the rest
     /// as `EndOfInput` (closed TCP connections keep their FIN/RST reason).
-    /// Flows are reported in order of their first packet.
+    /// The sweep's ends come first, then the rest in order of their first
+    /// packet.
     pub fn flush(&mut self, now: Timestamp, on_end: &mut impl FnMut(&Flow, EndReason)) {
         self.expire(now, on_end);
         let mut live: Vec<u32> = Vec::with_capacity(self.live);
-        for queue in self.queues {
-            let mut at = queue.head;
-            while at != NIL {
-                live.push(at);
-                at = self.slab.get(at).next;
-            }
+        for wheel in &self.wheels {
+            wheel.for_each(&self.slab, |index| live.push(index));
         }
         live.sort_unstable_by_key(|&i| self.slab.get(i).flow.first_seq);
         for index in live {
             let flow = &self.slab.get(index).flow;
-            let reason = if class_of(flow) == TimeoutClass::TcpClosed {
+            let class = class_of(flow);
+            // The sweep is a bucket late at most; the end is exact.
+            let due = now.since(flow.last_ts) > self.timeouts.of(class);
+            let reason = if class == TimeoutClass::TcpClosed {
                 flow.close_reason()
+            } else if due {
+                EndReason::Timeout
             } else {
                 EndReason::EndOfInput
             };
             on_end(flow, reason);
-            self.counters.flushed += 1;
+            if due {
+                self.counters.expired += 1;
+            } else {
+                self.counters.flushed += 1;
+            }
         }
         self.slab.clear();
         self.free.clear();
         self.index.clear();
-        self.queues = [Queue::EMPTY; TimeoutClass::COUNT];
+        for wheel in &mut self.wheels {
+            wheel.clear();
+        }
         self.live = 0;
     }
 
-    /// Evicts the flow closest to its own expiry.
+    /// Evicts the flow closest to its own expiry (to the precision of a
+    /// bucket).
     pub(super) fn evict_stalest(&mut self, on_end: &mut impl FnMut(&Flow, EndReason)) {
         let mut best: Option<(Timestamp, u32)> = None;
         for class in TimeoutClass::ALL {
-            // Bring a truly idle flow to the head: re-queue active ones.
-            // Bounded: each re-queue needs a packet since the last one.
-            loop {
-                let head = self.queues[class as usize].head;
-                if head == NIL {
-                    break;
-                }
-                let entry = self.slab.get(head);
-                if entry.flow.last_ts > entry.queued_ts {
-                    self.requeue(head);
+            // Bring a truly idle flow to the front: re-file active ones.
+            // Bounded: each re-filing needs a packet since the last one.
+            let wheel = &mut self.wheels[class as usize];
+            while let Some(index) = wheel.oldest() {
+                let entry = self.slab.get(index);
+                let last = entry.flow.last_ts;
+                if wheel.bucket(last) > wheel.bucket(entry.queued_ts) {
+                    wheel.unlink(&mut self.slab, index);
+                    wheel.link(&mut self.slab, index, last);
                     continue;
                 }
-                let deadline = entry.flow.last_ts.plus(self.timeouts.of(class));
+                let deadline = last.plus(self.timeouts.of(class));
                 if best.is_none_or(|(d, _)| deadline < d) {
-                    best = Some((deadline, head));
+                    best = Some((deadline, index));
                 }
                 break;
             }
@@ -223,53 +235,22 @@ impl FlowTable {
     /// longer points at it.
     pub(super) fn release(&mut self, index: u32) {
         let class = class_of(&self.slab.get(index).flow);
-        self.unlink(index, class);
+        self.wheels[class as usize].unlink(&mut self.slab, index);
         self.free.push(index);
         self.live -= 1;
     }
 
-    fn requeue(&mut self, index: u32) {
-        let entry = self.slab.get_mut(index);
-        entry.queued_ts = entry.flow.last_ts;
-        let class = class_of(&entry.flow);
-        self.unlink(index, class);
-        self.link_tail(index, class);
+    /// Moves flow `index` from the wheel of class `was` to that of `class`,
+    /// filed under its last packet.
+    pub(super) fn refile(&mut self, index: u32, was: TimeoutClass, class: TimeoutClass) {
+        self.wheels[was as usize].unlink(&mut self.slab, index);
+        let last = self.slab.get(index).flow.last_ts;
+        self.wheels[class as usize].link(&mut self.slab, index, last);
     }
 
-    pub(super) fn link_tail(&mut self, index: u32, class: TimeoutClass) {
-        let queue = &mut self.queues[class as usize];
-        let tail = queue.tail;
-        {
-            let entry = self.slab.get_mut(index);
-            entry.prev = tail;
-            entry.next = NIL;
-        }
-        if tail == NIL {
-            queue.head = index;
-        } else {
-            self.slab.get_mut(tail).next = index;
-        }
-        queue.tail = index;
-    }
-
-    /// Takes flow `index` out of the queue of `class`, the class it was
-    /// linked under.
-    pub(super) fn unlink(&mut self, index: u32, class: TimeoutClass) {
-        let (prev, next) = {
-            let entry = self.slab.get(index);
-            (entry.prev, entry.next)
-        };
-        let queue = &mut self.queues[class as usize];
-        if prev == NIL {
-            queue.head = next;
-        } else {
-            self.slab.get_mut(prev).next = next;
-        }
-        if next == NIL {
-            queue.tail = prev;
-        } else {
-            self.slab.get_mut(next).prev = prev;
-        }
+    /// Files a new flow `index` on the wheel of its class.
+    pub(super) fn file(&mut self, index: u32, class: TimeoutClass, ts: Timestamp) {
+        self.wheels[class as usize].link(&mut self.slab, index, ts);
     }
 }
 

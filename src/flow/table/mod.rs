@@ -27,21 +27,25 @@
 //! flow never moves while it lives, so `PacketOutcome::index` stays valid
 //! until it ends.
 //!
-//! Expiry: one recency queue per timeout class (TCP opening, TCP established,
-//! TCP closed, UDP, ICMP, other), threaded through the slab. A packet does not
-//! touch the queue; it only moves `last_ts` forward. The sweep looks at each
-//! queue's head and either expires it or, when the flow has seen packets
-//! since it was queued, re-queues it at the tail (the re-check Retina's timer
-//! wheel does). A flow is re-queued at most once per timeout period, so the
-//! sweep is amortised O(1) per flow and the per-packet path stays a hash probe
-//! and a few counter updates. The sweep ends flows in small batches and
-//! takes each batch out of the index after prefetching its slots, since
-//! those slots are scattered at random.
+//! Expiry: one timing wheel per timeout class (TCP opening, TCP
+//! established, TCP closed, UDP, ICMP, other), its buckets' lists threaded
+//! through the slab (`wheel`). A packet does not touch the wheel unless
+//! its flow changes class; it only moves `last_ts` forward. The sweep
+//! walks every bucket that fell more than a timeout behind: it ends the
+//! flows idle since, and files those that saw packets under their last
+//! packet (the re-check Retina's timer wheel does). A flow is re-filed at
+//! most once per timeout period, so the sweep is amortised O(1) per flow
+//! and the per-packet path stays a hash probe and a few counter updates.
+//! The sweep ends flows in small batches and takes each batch out of the
+//! index after prefetching its slots, since those slots are scattered at
+//! random.
 //!
 //! Determinism: a packet that arrives more than the timeout after its flow's
 //! last packet closes that flow and starts a new one, whether or not a sweep
 //! ran in between, so flow records do not depend on when sweeps happen or on
-//! how flows are spread over workers. Only eviction under a full table
+//! how flows are spread over workers; and a sweep ends a flow as a function
+//! of its own last packet and the sweep's time alone, so the order of
+//! records does not either. Only eviction under a full table
 //! depends on the table's share of flows.
 
 mod expiry;
@@ -50,6 +54,7 @@ mod prefetch;
 mod slab;
 #[cfg(test)]
 mod tests;
+mod wheel;
 
 pub use expiry::Timeouts;
 
@@ -59,9 +64,10 @@ use crate::net::IpProto;
 use crate::net::tcp_flags::{ACK, RST, SYN};
 use crate::protocols::service::server_is_destination;
 use crate::timestamp::Timestamp;
-use expiry::{Queue, TimeoutClass, class_of};
+use expiry::{TimeoutClass, class_of};
 use index::{Index, tag_of};
 use slab::{Entry, NIL, Slab};
+use wheel::Wheel;
 
 /// Most live flows a table holds: slab indices are `u32` with `NIL`
 /// reserved, and index homes come from 32 hash bits, enough for the 2^32
@@ -129,7 +135,7 @@ pub struct FlowTable {
     slab: Slab,
     free: Vec<u32>,
     index: Index,
-    queues: [Queue; TimeoutClass::COUNT],
+    wheels: [Wheel; TimeoutClass::COUNT],
     live: usize,
     capacity: usize,
     timeouts: Timeouts,
@@ -144,7 +150,7 @@ impl FlowTable {
             slab: Slab::default(),
             free: Vec::new(),
             index: Index::new(),
-            queues: [Queue::EMPTY; TimeoutClass::COUNT],
+            wheels: TimeoutClass::ALL.map(|class| Wheel::new(timeouts.of(class))),
             live: 0,
             capacity: capacity.clamp(1, MAX_FLOWS),
             timeouts,
@@ -183,12 +189,13 @@ impl FlowTable {
         self.slab.get_mut(index).flow.media |= 1 << direction;
     }
 
-    /// Heap bytes the table holds (slab, index, free list), for memory
+    /// Heap bytes the table holds (slab, index, free list, wheels), for memory
     /// accounting.
     pub fn memory_bytes(&self) -> usize {
         self.slab.bytes()
             + self.index.slots.len() * size_of::<u64>()
             + self.free.capacity() * size_of::<u32>()
+            + self.wheels.iter().map(Wheel::memory_bytes).sum::<usize>()
     }
 
     /// Accounts one packet to its flow, creating the flow if needed. Flows
@@ -263,8 +270,7 @@ impl FlowTable {
             flow.tcp_update(direction, packet.tcp_flags);
             let class = class_of(flow);
             if class != was {
-                self.unlink(index, was);
-                self.link_tail(index, class);
+                self.refile(index, was, class);
             }
         }
         PacketOutcome {
@@ -388,7 +394,7 @@ impl FlowTable {
             }
         };
         self.index.insert_at(pos, tag, index);
-        self.link_tail(index, class);
+        self.file(index, class, ts);
         self.live += 1;
         self.counters.created += 1;
         PacketOutcome {

@@ -3,7 +3,7 @@
 
 use super::expiry::class_of;
 use super::index::{EMPTY, Index, MAX_LOAD_NUM, tag_of};
-use super::slab::{Entry, NIL};
+use super::slab::Entry;
 use super::*;
 use crate::decode::{
     PacketView,
@@ -14,28 +14,21 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 impl FlowTable {
-    /// Panics unless the queues, the slab and the index agree.
+    /// Panics unless the wheels, the slab and the index agree.
     fn check(&self) {
         self.index.check();
         let mut seen = 0;
-        for (class, queue) in self.queues.iter().enumerate() {
-            let mut previous = NIL;
-            let mut at = queue.head;
-            while at != NIL {
-                let entry = self.slab.get(at);
-                let flow = &entry.flow;
+        for (class, wheel) in self.wheels.iter().enumerate() {
+            wheel.check(&self.slab, |at| {
+                let flow = &self.slab.get(at).flow;
                 assert_eq!(class_of(flow) as usize, class);
-                assert_eq!(entry.prev, previous);
                 let tag = tag_of(flow.key.hash64());
                 let key = flow.key;
                 let found = self.index.find(tag, |i| self.slab.get(i).flow.key == key);
                 assert_eq!(found.map(|(_, i)| i), Ok(at), "flow {at} not indexed");
                 assert_eq!(self.index.position(tag, at), found.ok().map(|(p, _)| p));
                 seen += 1;
-                previous = at;
-                at = entry.next;
-            }
-            assert_eq!(queue.tail, previous);
+            });
         }
         assert_eq!(seen, self.live);
         assert_eq!(self.index.occupied, self.live);
@@ -164,6 +157,110 @@ fn active_flows_are_requeued_not_expired() {
     run.expire(450 + 61);
     assert_eq!(run.ended.len(), 1);
     assert_eq!(run.ended[0].2, [10, 0]);
+}
+
+/// The flows a sweep ends do not depend on which other flows share the
+/// table: a flow re-filed by one sweep (it saw a packet since it was
+/// filed) is due behind a newer idle flow, and must still end at the
+/// first sweep past its timeout. With recency queues it ended a sweep
+/// later when the newer flow shared its queue.
+#[test]
+fn a_due_flow_ends_whatever_shares_its_table() {
+    let sweeps_of = |with_newer: bool| {
+        let mut run = Run::new(16);
+        run.packet(view(A, 1, B, 53, 17, 0), 0);
+        run.packet(view(A, 1, B, 53, 17, 0), 50);
+        if with_newer {
+            run.packet(view(A, 2, B, 53, 17, 0), 55);
+        }
+        let mut ended_at = Vec::new();
+        for now in [61, 111, 116] {
+            run.expire(now);
+            ended_at.extend(run.ended.drain(..).map(|(k, _, _)| (k.port_hi, now)));
+        }
+        ended_at
+    };
+    assert_eq!(sweeps_of(false), vec![(1, 111)]);
+    assert_eq!(sweeps_of(true), vec![(1, 111), (2, 116)]);
+}
+
+/// Replays `packets` (host, port, TCP flags or UDP, gap in ms, step back)
+/// over `tables` tables, routing each flow by its key's hash as the
+/// dispatcher does, with a sweep every `sweep_every` packets; returns each
+/// ended flow with the sweep (or packet) at which it ended, sorted.
+fn ends_by_sweep(
+    packets: &[(u8, u8, u8, u32, bool)],
+    tables: usize,
+    sweep_every: usize,
+) -> Vec<(FlowKey, u64, usize, u8, [u64; 2])> {
+    let mut runs: Vec<Run> = (0..tables).map(|_| Run::new(1 << 20)).collect();
+    let mut ends = Vec::new();
+    let mut now_ms = 1_000_000u64;
+    let mut clock = 0u64;
+    for (at, &(host, port, flags, gap_ms, back)) in packets.iter().enumerate() {
+        // Time steps back now and then, as merged captures do; the sweep
+        // clock only moves forward, as the dispatcher's does.
+        now_ms = if back {
+            now_ms.saturating_sub(u64::from(gap_ms) * 20)
+        } else {
+            now_ms + u64::from(gap_ms)
+        };
+        clock = clock.max(now_ms);
+        let proto = if flags == u8::MAX { 17 } else { 6 };
+        let flags = if proto == 6 { flags } else { 0 };
+        let v = view(
+            [10, 0, 0, host],
+            40_000 + u16::from(port),
+            B,
+            554,
+            proto,
+            flags,
+        );
+        let key = keyed(&v);
+        let run = &mut runs[key.worker(tables)];
+        run.seq = at as u64;
+        let ended = &mut run.ended;
+        let ts = Timestamp(now_ms * 1_000_000);
+        let hash = key.hash64();
+        let (_, lo) = FlowKey::new(v.src, v.src_port, v.dst, v.dst_port, v.proto, 0, 0);
+        run.table.update_hashed(
+            FlowPacket {
+                key,
+                src_is_lo: lo,
+                hash,
+                wire_len: 100,
+                ts,
+                seq: at as u64,
+                tcp_flags: flags,
+                icmp_one_way: false,
+                interface: 0,
+            },
+            &mut |f, r| ended.push((f.key, r, f.packets)),
+        );
+        for run in &mut runs {
+            ends.extend(
+                run.ended
+                    .drain(..)
+                    .map(|(k, r, p)| (k, at as u64, 0, r as u8, p)),
+            );
+        }
+        if (at + 1) % sweep_every == 0 {
+            for run in &mut runs {
+                let ended = &mut run.ended;
+                run.table.expire(Timestamp(clock * 1_000_000), &mut |f, r| {
+                    ended.push((f.key, r, f.packets))
+                });
+                ends.extend(
+                    run.ended
+                        .drain(..)
+                        .map(|(k, r, p)| (k, at as u64, 1, r as u8, p)),
+                );
+                run.table.check();
+            }
+        }
+    }
+    ends.sort_unstable_by_key(|&(k, at, kind, r, p)| (at, kind, k, r, p));
+    ends
 }
 
 #[test]
@@ -464,6 +561,26 @@ proptest! {
         run.table.flush(Timestamp::from_secs(secs), &mut |f, r| ended.push((f.key, r, f.packets)));
         run.table.check();
         prop_assert!(run.table.is_empty());
+    }
+}
+
+proptest! {
+    /// The same packets end the same flows at the same sweeps whether one
+    /// table holds every flow or two or four share them out: the order of
+    /// flow records cannot follow the number of workers.
+    #[test]
+    fn sweeps_end_the_same_flows_whatever_the_tables(
+        packets in proptest::collection::vec(
+            (0u8..24, 0u8..4, prop::sample::select(vec![u8::MAX, SYN, SYN | ACK, ACK, FIN | ACK, RST]),
+             prop::sample::select(vec![0u32, 5, 700, 9_000, 29_000, 31_000, 61_000, 400_000]),
+             proptest::bool::weighted(0.03)),
+            1..300,
+        ),
+        sweep_every in 1usize..9,
+    ) {
+        let one = ends_by_sweep(&packets, 1, sweep_every);
+        prop_assert_eq!(&one, &ends_by_sweep(&packets, 2, sweep_every));
+        prop_assert_eq!(&one, &ends_by_sweep(&packets, 4, sweep_every));
     }
 }
 
