@@ -87,8 +87,10 @@ pub struct Watch {
     /// The collector is gone: nothing more will come.
     closed: bool,
     cameras_full: bool,
-    /// Hosts refused a camera place this epoch.
-    refused: Cell<Refused>,
+    /// Camera places refused this epoch: how many, and the latest (kept
+    /// apart so that counting one is an add, not a copy of the whole).
+    refused: Cell<u64>,
+    refused_last: Cell<Option<RefusedHost>>,
     /// The vendor of recently looked-up MACs, direct-mapped: a site has few
     /// MACs per segment (hosts, the gateway), and the vendor table's three
     /// binary searches cost more than everything else a check does.
@@ -103,6 +105,9 @@ pub struct Watch {
     /// are stale.
     generation: u64,
 }
+
+/// A refused host: packet time, address, MAC.
+type RefusedHost = (Timestamp, IpAddr, Option<[u8; 6]>);
 
 /// A MAC and its vendor (none: not a surveillance maker's).
 type CachedVendor = ([u8; 6], Option<Vendor>);
@@ -158,7 +163,8 @@ impl Watch {
             updates,
             closed: false,
             cameras_full: false,
-            refused: Cell::new(Refused::default()),
+            refused: Cell::new(0),
+            refused_last: Cell::new(None),
             vendors: (0..VENDOR_CACHE).map(|_| Cell::new(None)).collect(),
             answers: (0..ANSWER_CACHE).map(|_| Cell::new(None)).collect(),
             generation: 0,
@@ -210,7 +216,10 @@ impl Watch {
 
     /// The refusals counted since the last call.
     pub fn take_refused(&mut self) -> Refused {
-        self.refused.take()
+        Refused {
+            count: self.refused.take(),
+            last: self.refused_last.take(),
+        }
     }
 
     /// Whether `ip` (sending from `mac`, when known) may be watched by the
@@ -238,12 +247,15 @@ impl Watch {
             }
         };
         if verdict == Verdict::Refused {
-            let mut refused = self.refused.get();
-            refused.add(Refused {
-                count: 1,
-                last: Some((ts, ip, mac)),
-            });
-            self.refused.set(refused);
+            self.refused.set(self.refused.get() + 1);
+            // The latest by time, then address, as `Refused::add` orders.
+            if self
+                .refused_last
+                .get()
+                .is_none_or(|(last_ts, last_ip, _)| (ts, ip) > (last_ts, last_ip))
+            {
+                self.refused_last.set(Some((ts, ip, mac)));
+            }
         }
         verdict == Verdict::Watched
     }
