@@ -31,6 +31,7 @@
 #   DETECT=1       run the detectors (default: --no-detect, flows only)
 #   BUFFER_MIB     --buffer-mib [64]
 #   WORKERS        --workers [camsentry's default: number of CPUs]
+#   POLICY         --policy FILE [none: zero configuration]
 #   READERS        --readers values to compare, space separated ["1"]; every
 #                  RATE runs once per value in each run (interleaved, so
 #                  that a change of machine load hits all of them), and the
@@ -87,6 +88,7 @@ buffer_mib=${BUFFER_MIB:-64}
 runs=${RUNS:-3}
 phase_seconds=${PHASE_SECONDS:-60}
 workers=${WORKERS:-}
+policy=${POLICY:+$(readlink -f "$POLICY")}
 read -r -a readers_list <<<"${READERS:-1}"
 for n in "${readers_list[@]}"; do
     [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || { echo "bad READERS value: $n" >&2; exit 2; }
@@ -168,6 +170,7 @@ phase() {
         args+=(--no-detect)
     fi
     [ -z "$workers" ] || args+=(--workers "$workers")
+    [ -z "$policy" ] || args+=(--policy "$policy")
     args+=(--readers "$readers")
     [ -z "$snaplen" ] || args+=(--snaplen "$snaplen")
     # A simple command (not a function, which would run in a subshell), and
@@ -280,7 +283,7 @@ row() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "camsentry live over veth: $(basename "$capture"), buffer ${buffer_mib} MiB," \
-    "detection $([ "$detect" = 1 ] && echo on || echo off), workers ${workers:-default}, readers ${readers_list[*]}," \
+    "detection $([ "$detect" = 1 ] && echo on || echo off), workers ${workers:-default}, policy ${policy:-none}, readers ${readers_list[*]}," \
     "snaplen ${snaplen:-default}," \
     "$runs run(s), $(nproc) CPUs, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 header

@@ -84,15 +84,14 @@ fn speaks_rtsp(view: &PacketView, payload: &[u8]) -> bool {
     }
 }
 
-/// Whether a payload starts as an XML document does (after an optional
-/// UTF-8 byte-order mark and white space): WS-Discovery is SOAP, and the
-/// port alone is no evidence (a DNS query from ephemeral port 3702).
-fn looks_like_xml(payload: &[u8]) -> bool {
-    let payload = payload.strip_prefix(b"\xef\xbb\xbf").unwrap_or(payload);
-    payload
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'<')
+/// Whether a payload is WS-Discovery by the very test the worker's parser
+/// applies (`onvif::classify`: a WS-Discovery action URI anywhere in it),
+/// so the reader lists exactly the hosts whose message the engine will
+/// read: the port alone is no evidence (a DNS query from ephemeral port
+/// 3702), and a test of its own (starts as XML) would disagree with the
+/// parser on payloads it reads.
+fn is_ws_discovery(payload: &[u8]) -> bool {
+    crate::protocols::onvif::classify(payload).is_some()
 }
 
 /// Addresses whose packets may make them a camera or a recorder: RTSP and
@@ -270,7 +269,7 @@ impl Dispatcher {
                 // probes and RTSP sessions a recorder, and so does video
                 // received.
                 if speaks_rtsp(&view, bytes)
-                    || hint == Some(Hint::WsDiscovery) && looks_like_xml(bytes)
+                    || hint == Some(Hint::WsDiscovery) && is_ws_discovery(bytes)
                     || hint == Some(Hint::StreamStart) && bytes.starts_with(b"RTSP/")
                 {
                     candidates.add(view.src);
@@ -417,10 +416,18 @@ mod tests {
     }
 
     #[test]
-    fn ws_discovery_is_xml() {
-        assert!(looks_like_xml(b"<?xml version=\"1.0\"?><s:Envelope"));
-        assert!(looks_like_xml(b"\xef\xbb\xbf\r\n  <s:Envelope"));
-        assert!(!looks_like_xml(b"\x12\x34\x01\x00\x00\x01"));
-        assert!(!looks_like_xml(b""));
+    fn ws_discovery_is_what_its_parser_reads() {
+        let probe = b"<?xml version=\"1.0\"?><s:Envelope><s:Header><a:Action>\
+http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action></s:Header></s:Envelope>";
+        assert!(is_ws_discovery(probe));
+        // The parser reads a message wherever its action is, after a
+        // byte-order mark, white space or anything else.
+        let mut padded = b"\xef\xbb\xbf\r\n  junk ".to_vec();
+        padded.extend_from_slice(probe);
+        assert!(is_ws_discovery(&padded));
+        // XML that is not WS-Discovery, a DNS query from port 3702, nothing.
+        assert!(!is_ws_discovery(b"<?xml version=\"1.0\"?><s:Envelope"));
+        assert!(!is_ws_discovery(b"\x12\x34\x01\x00\x00\x01"));
+        assert!(!is_ws_discovery(b""));
     }
 }
