@@ -453,13 +453,7 @@ fn flow_heavy_detection_runs_are_identical_for_1_2_and_4_workers() {
     let egress = common::synth(dir.path(), "egress");
     let policy = common::fixture("policy/site.toml");
     let eve = ["--policy", policy.to_str().unwrap(), "--format", "eve"];
-    let small = dir.path().join("small-flows.pcap");
-    let options = camsentry_synth::SynthOptions {
-        seed: 1,
-        packets: Some(80_000),
-    };
-    let file = std::io::BufWriter::new(std::fs::File::create(&small).unwrap());
-    camsentry_synth::generate("small-flows", &options, file).unwrap();
+    let small = common::synth_sized(dir.path(), "small-flows", Some(80_000));
     // Inputs in time order: the small flows (08:00) before the scan (09:00).
     for (name, inputs, args) in [
         ("flush", vec![small.as_path()], &[][..]),
@@ -509,13 +503,7 @@ fn flow_heavy_detection_runs_are_identical_for_1_2_and_4_workers() {
 #[test]
 fn timeout_records_keep_their_order_whatever_the_workers() {
     let dir = tempfile::tempdir().unwrap();
-    let flood = dir.path().join("identity-flood-plain.pcap");
-    let options = camsentry_synth::SynthOptions {
-        seed: 1,
-        packets: Some(500_000),
-    };
-    let file = std::io::BufWriter::new(std::fs::File::create(&flood).unwrap());
-    camsentry_synth::generate("identity-flood-plain", &options, file).unwrap();
+    let flood = common::synth_sized(dir.path(), "identity-flood-plain", Some(500_000));
     let records = |workers: usize| {
         let flows = dir.path().join(format!("flows-{workers}"));
         let output = common::camsentry()

@@ -192,12 +192,15 @@ pub fn fixture(relative: &str) -> PathBuf {
 /// Writes synthetic scenario `name` into `dir` and returns its path: the
 /// same file as `camsentry-synth NAME --out PATH` (seed 1, default size).
 pub fn synth(dir: &Path, name: &str) -> PathBuf {
+    synth_sized(dir, name, None)
+}
+
+/// [`synth`] with `packets` packets for the bulk scenarios (the generator's
+/// `--packets`).
+pub fn synth_sized(dir: &Path, name: &str, packets: Option<u64>) -> PathBuf {
     let path = dir.join(format!("{name}.pcap"));
     let file = std::fs::File::create(&path).expect("create the capture file");
-    let options = camsentry_synth::SynthOptions {
-        seed: 1,
-        packets: None,
-    };
+    let options = camsentry_synth::SynthOptions { seed: 1, packets };
     camsentry_synth::generate(name, &options, std::io::BufWriter::new(file))
         .unwrap_or_else(|e| panic!("synth {name}: {e}"));
     path

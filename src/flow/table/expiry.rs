@@ -127,17 +127,10 @@ impl FlowTable {
                 let flow = &entry.flow;
                 if wheel.bucket(flow.last_ts) >= target {
                     let last = flow.last_ts;
-                    let wheel = &mut self.wheels[class as usize];
-                    wheel.unlink(&mut self.slab, index);
-                    wheel.link(&mut self.slab, index, last);
+                    self.wheels[class as usize].refile(&mut self.slab, index, last);
                     continue;
                 }
-                let reason = if class == TimeoutClass::TcpClosed {
-                    flow.close_reason()
-                } else {
-                    EndReason::Timeout
-                };
-                on_end(flow, reason);
+                on_end(flow, idle_reason(flow, class));
                 self.counters.expired += 1;
                 let tag = tag_of(flow.key.hash64());
                 self.prefetch_tag(tag);
@@ -169,10 +162,8 @@ impl FlowTable {
             let class = class_of(flow);
             // The sweep is a bucket late at most; the end is exact.
             let due = now.since(flow.last_ts) > self.timeouts.of(class);
-            let reason = if class == TimeoutClass::TcpClosed {
-                flow.close_reason()
-            } else if due {
-                EndReason::Timeout
+            let reason = if due || class == TimeoutClass::TcpClosed {
+                idle_reason(flow, class)
             } else {
                 EndReason::EndOfInput
             };
@@ -204,8 +195,7 @@ impl FlowTable {
                 let entry = self.slab.get(index);
                 let last = entry.flow.last_ts;
                 if wheel.bucket(last) > wheel.bucket(entry.queued_ts) {
-                    wheel.unlink(&mut self.slab, index);
-                    wheel.link(&mut self.slab, index, last);
+                    wheel.refile(&mut self.slab, index, last);
                     continue;
                 }
                 let deadline = last.plus(self.timeouts.of(class));
@@ -251,6 +241,16 @@ impl FlowTable {
     /// Files a new flow `index` on the wheel of its class.
     pub(super) fn file(&mut self, index: u32, class: TimeoutClass, ts: Timestamp) {
         self.wheels[class as usize].link(&mut self.slab, index, ts);
+    }
+}
+
+/// Why a flow of `class` ends when it has been idle too long: a closed
+/// connection keeps its FIN or RST, anything else timed out.
+pub(super) fn idle_reason(flow: &Flow, class: TimeoutClass) -> EndReason {
+    if class == TimeoutClass::TcpClosed {
+        flow.close_reason()
+    } else {
+        EndReason::Timeout
     }
 }
 

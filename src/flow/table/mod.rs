@@ -64,7 +64,7 @@ use crate::net::IpProto;
 use crate::net::tcp_flags::{ACK, RST, SYN};
 use crate::protocols::service::server_is_destination;
 use crate::timestamp::Timestamp;
-use expiry::{TimeoutClass, class_of};
+use expiry::{TimeoutClass, class_of, idle_reason};
 use index::{Index, tag_of};
 use slab::{Entry, NIL, Slab};
 use wheel::Wheel;
@@ -229,12 +229,7 @@ impl FlowTable {
                 if !(idle || reused) {
                     return self.account(index, &packet);
                 }
-                let reason = if class == TimeoutClass::TcpClosed {
-                    flow.close_reason()
-                } else {
-                    EndReason::Timeout
-                };
-                on_end(flow, reason);
+                on_end(flow, idle_reason(flow, class));
                 self.counters.expired += 1;
                 self.index.remove_at(pos);
                 self.release(index);

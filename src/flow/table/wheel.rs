@@ -115,6 +115,13 @@ impl Wheel {
         self.len -= 1;
     }
 
+    /// Files flow `index`, on this wheel already, under time `ts` instead.
+    #[inline]
+    pub(super) fn refile(&mut self, slab: &mut Slab, index: u32, ts: Timestamp) {
+        self.unlink(slab, index);
+        self.link(slab, index, ts);
+    }
+
     /// The buckets a sweep with limit `target` walks (every unswept bucket
     /// below it, at most one turn of the wheel), and marks them swept.
     /// Each is given as (bucket, first index of its slot's list).
