@@ -23,16 +23,14 @@ mod common;
 
 use std::collections::HashMap;
 use std::fs;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use camsentry::sink::{SinkCounters, SinkOptions, SinkSpec, Sinks, parse_spec};
+use common::rsyslog::RsyslogProcess;
 use common::{free_port, wait_until};
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use serde_json::json;
 
 fn rsyslogd() -> Option<PathBuf> {
@@ -53,34 +51,24 @@ fn rsyslogd() -> Option<PathBuf> {
     found
 }
 
-/// One rsyslogd process; killed (SIGKILL, by its PID) when dropped while
-/// still running.
-struct Rsyslog {
-    child: Option<Child>,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Rsyslog {
-    /// Starts rsyslogd listening on `127.0.0.1:port`, appending the MSG of
-    /// every message to `dir/received.log`; `generation` keeps the
-    /// pidfiles of successive runs apart. Waits until it accepts
-    /// connections.
-    fn start(binary: &Path, dir: &Path, port: u16, generation: u32) -> Rsyslog {
-        let work = dir.join("work");
-        fs::create_dir_all(&work).expect("rsyslog work directory");
-        let config = dir.join("rsyslog.conf");
-        // - maxMessageSize: the default 8 KiB would truncate long alerts.
-        // - The template writes MSG only. For RFC 5424 input rsyslog's MSG
-        //   starts right after the structured data's separating space, so
-        //   no leading space needs stripping (`%msg:2:$%` is a RFC 3164
-        //   habit). Control characters would be escaped on receive
-        //   (`parser.escapeControlCharactersOnReceive`, on by default), but
-        //   JSON lines contain none: serde_json escapes them.
-        // - A ruleset of its own keeps rsyslog's internal messages out of
-        //   the file.
-        let text = format!(
-            r#"global(workDirectory="{work}" maxMessageSize="64k")
+/// Starts rsyslogd listening on `127.0.0.1:port`, appending the MSG of
+/// every message to `dir/received.log`; `generation` keeps the pidfiles of
+/// successive runs apart. Returns once it accepts connections.
+fn start_rsyslog(binary: &Path, dir: &Path, port: u16, generation: u32) -> RsyslogProcess {
+    let work = dir.join("work");
+    fs::create_dir_all(&work).expect("rsyslog work directory");
+    let config = dir.join("rsyslog.conf");
+    // - maxMessageSize: the default 8 KiB would truncate long alerts.
+    // - The template writes MSG only. For RFC 5424 input rsyslog's MSG
+    //   starts right after the structured data's separating space, so
+    //   no leading space needs stripping (`%msg:2:$%` is a RFC 3164
+    //   habit). Control characters would be escaped on receive
+    //   (`parser.escapeControlCharactersOnReceive`, on by default), but
+    //   JSON lines contain none: serde_json escapes them.
+    // - A ruleset of its own keeps rsyslog's internal messages out of
+    //   the file.
+    let text = format!(
+        r#"global(workDirectory="{work}" maxMessageSize="64k")
 module(load="imtcp")
 template(name="msgonly" type="string" string="%msg%\n")
 ruleset(name="camsentry") {{
@@ -88,88 +76,12 @@ ruleset(name="camsentry") {{
 }}
 input(type="imtcp" port="{port}" address="127.0.0.1" ruleset="camsentry")
 "#,
-            work = work.display(),
-            out = dir.join("received.log").display(),
-        );
-        fs::write(&config, text).expect("write rsyslog.conf");
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("rsyslogd.log"))
-            .expect("rsyslogd log");
-        let child = Command::new(binary)
-            .arg("-n")
-            .arg("-f")
-            .arg(&config)
-            .arg("-i")
-            .arg(dir.join(format!("rsyslogd-{generation}.pid")))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log handle"))
-            .stderr(log)
-            .spawn()
-            .expect("start rsyslogd");
-        let mut rsyslog = Rsyslog {
-            child: Some(child),
-            dir: dir.to_path_buf(),
-            port,
-        };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let ready = wait_until(deadline, || {
-            rsyslog.exited() || TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        assert!(
-            ready && !rsyslog.exited(),
-            "rsyslogd did not start listening on port {port}: {}",
-            rsyslog.log()
-        );
-        rsyslog
-    }
-
-    fn exited(&mut self) -> bool {
-        match self.child.as_mut() {
-            Some(child) => !matches!(child.try_wait(), Ok(None)),
-            None => true,
-        }
-    }
-
-    /// rsyslogd's own output, for failure messages.
-    fn log(&self) -> String {
-        let text = fs::read_to_string(self.dir.join("rsyslogd.log")).unwrap_or_default();
-        format!("[port {}] {text}", self.port)
-    }
-
-    /// Sends `signal` (SIGSTOP, SIGCONT) to this rsyslogd, which keeps
-    /// running.
-    fn signal(&self, signal: Signal) {
-        let child = self.child.as_ref().expect("rsyslogd is running");
-        let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid fits"));
-        kill(pid, signal).expect("signal rsyslogd");
-    }
-
-    /// Sends `signal` to this rsyslogd and waits (bounded) for it to exit;
-    /// SIGKILL if it does not.
-    fn stop(&mut self, signal: Signal) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid fits"));
-        let _ = kill(pid, signal);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let exited = wait_until(deadline, || !matches!(child.try_wait(), Ok(None)));
-        if !exited {
-            let _ = child.kill();
-        }
-        let _ = child.wait();
-    }
-}
-
-impl Drop for Rsyslog {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+        work = work.display(),
+        out = dir.join("received.log").display(),
+    );
+    fs::write(&config, text).expect("write rsyslog.conf");
+    let pidfile = dir.join(format!("rsyslogd-{generation}.pid"));
+    RsyslogProcess::start(binary, &config, &pidfile, dir, port)
 }
 
 /// A realistic ECS alert line with a unique `event.id`. Sizes vary, some
@@ -333,7 +245,7 @@ fn rsyslog_receives_every_line_byte_identical() {
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
-    let mut rsyslog = Rsyslog::start(&binary, dir.path(), port, 1);
+    let mut rsyslog = start_rsyslog(&binary, dir.path(), port, 1);
     let copy = dir.path().join("alerts.json");
     let sinks = Sinks::start(&specs(&copy, port), &options(None)).expect("start sinks");
 
@@ -387,7 +299,7 @@ fn rsyslog_stopped_mid_run_loses_nothing() {
     let spool = dir.path().join("spool");
     let copy = dir.path().join("alerts.json");
     let received_path = dir.path().join("received.log");
-    let mut rsyslog = Rsyslog::start(&binary, dir.path(), port, 1);
+    let mut rsyslog = start_rsyslog(&binary, dir.path(), port, 1);
     let sinks = Sinks::start(&specs(&copy, port), &options(Some(&spool))).expect("start sinks");
 
     const N: usize = 8000;
@@ -430,7 +342,7 @@ fn rsyslog_stopped_mid_run_loses_nothing() {
                 sink_counters()
             );
             spooled_while_down.push(sink_counters().spooled - spooled);
-            rsyslog = Rsyslog::start(&binary, dir.path(), port, round);
+            rsyslog = start_rsyslog(&binary, dir.path(), port, round);
         }
         sender.join().expect("sender thread");
     });
@@ -573,7 +485,7 @@ fn stop_reading(restart: bool) {
     let spool = dir.path().join("spool");
     let copy = dir.path().join("alerts.json");
     let received_path = dir.path().join("received.log");
-    let mut rsyslog = Rsyslog::start(&binary, dir.path(), port, 1);
+    let mut rsyslog = start_rsyslog(&binary, dir.path(), port, 1);
     let options = SinkOptions {
         stall_timeout: Duration::from_secs(2),
         ..options(Some(&spool))
@@ -609,7 +521,7 @@ fn stop_reading(restart: bool) {
     if restart {
         rsyslog.stop(Signal::SIGKILL);
         terminate_cut_line(&received_path);
-        rsyslog = Rsyslog::start(&binary, dir.path(), port, 2);
+        rsyslog = start_rsyslog(&binary, dir.path(), port, 2);
     } else {
         rsyslog.signal(Signal::SIGCONT);
     }
@@ -711,7 +623,7 @@ fn spool_left_at_shutdown_is_sent_first_at_the_next_start() {
     assert!(down.spool_bytes > 0, "{down}");
 
     // Second run: the receiver is up; the spool goes first.
-    let mut rsyslog = Rsyslog::start(&binary, dir.path(), port, 1);
+    let mut rsyslog = start_rsyslog(&binary, dir.path(), port, 1);
     let second = Sinks::start(&specs(&copy, port), &options(Some(&spool))).expect("start sinks");
     for line in &sent[500..] {
         second.send(line);
@@ -745,7 +657,7 @@ fn replay_sends_every_alert_to_rsyslog_and_the_file() {
     let Some(binary) = rsyslogd() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
-    let mut rsyslog = Rsyslog::start(&binary, dir.path(), port, 1);
+    let mut rsyslog = start_rsyslog(&binary, dir.path(), port, 1);
     let capture = dir.path().join("scan-tcp.pcap");
     let options = camsentry_synth::SynthOptions {
         seed: 1,

@@ -20,15 +20,14 @@
 mod common;
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use camsentry::sink::{SinkOptions, Sinks, parse_spec};
-use common::wait_until;
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use common::rsyslog::RsyslogProcess;
+use nix::sys::signal::Signal;
 use serde_json::json;
 
 const RSYSLOGD: &str = "/usr/sbin/rsyslogd";
@@ -167,7 +166,7 @@ fn make_cert(dir: &Path, ca: &str, name: &str, usage: &str) -> (PathBuf, PathBuf
 /// An rsyslogd with a TLS listener on loopback; killed when dropped while
 /// running.
 struct Rsyslog {
-    child: Option<Child>,
+    process: RsyslogProcess,
     dir: PathBuf,
     port: u16,
 }
@@ -204,72 +203,33 @@ input(type="imtcp" port="{port}" address="127.0.0.1" ruleset="camsentry")
             out = dir.join("received.log").display(),
         );
         fs::write(&config, text).expect("write rsyslog.conf");
-        let log = fs::File::create(dir.join("rsyslogd.log")).expect("rsyslogd log");
-        let child = Command::new(RSYSLOGD)
-            .args(["-n", "-f"])
-            .arg(&config)
-            .arg("-i")
-            .arg(dir.join("rsyslogd.pid"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log handle"))
-            .stderr(log)
-            .spawn()
-            .expect("start rsyslogd");
-        let mut rsyslog = Rsyslog {
-            child: Some(child),
+        let process = RsyslogProcess::start(
+            Path::new(RSYSLOGD),
+            &config,
+            &dir.join("rsyslogd.pid"),
+            dir,
+            port,
+        );
+        Rsyslog {
+            process,
             dir: dir.to_path_buf(),
             port,
-        };
-        let ready = wait_until(Instant::now() + Duration::from_secs(15), || {
-            rsyslog.exited() || TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        assert!(
-            ready && !rsyslog.exited(),
-            "rsyslogd did not listen: {}",
-            rsyslog.log()
-        );
-        rsyslog
-    }
-
-    fn exited(&mut self) -> bool {
-        match self.child.as_mut() {
-            Some(child) => !matches!(child.try_wait(), Ok(None)),
-            None => true,
         }
     }
 
     fn log(&self) -> String {
-        fs::read_to_string(self.dir.join("rsyslogd.log")).unwrap_or_default()
+        self.process.log()
     }
 
     /// Stops rsyslogd with SIGTERM (it writes out its queues first) and
     /// waits for it to exit; returns the lines it wrote.
     fn stop(mut self) -> Vec<String> {
-        if let Some(mut child) = self.child.take() {
-            let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid fits"));
-            let _ = kill(pid, Signal::SIGTERM);
-            let exited = wait_until(Instant::now() + Duration::from_secs(15), || {
-                !matches!(child.try_wait(), Ok(None))
-            });
-            if !exited {
-                let _ = child.kill();
-            }
-            let _ = child.wait();
-        }
+        self.process.stop(Signal::SIGTERM);
         fs::read_to_string(self.dir.join("received.log"))
             .unwrap_or_default()
             .lines()
             .map(str::to_string)
             .collect()
-    }
-}
-
-impl Drop for Rsyslog {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod rsyslog;
+
 pub fn camsentry() -> Command {
     Command::new(env!("CARGO_BIN_EXE_camsentry"))
 }
