@@ -70,7 +70,7 @@ impl EndReason {
     }
 }
 
-/// Per-flow state; 112 bytes. The table's own bookkeeping (queue links)
+/// Per-flow state; 112 bytes. The table's own bookkeeping (wheel links)
 /// lives in its slab entry, not here: a `Flow` is cloned into every
 /// flow-end observation.
 #[derive(Debug, Clone)]

@@ -147,7 +147,7 @@ fn idle_gap_splits_flow_without_sweep() {
 }
 
 #[test]
-fn active_flows_are_requeued_not_expired() {
+fn active_flows_are_refiled_not_expired() {
     let mut run = Run::new(16);
     for s in 0..10 {
         run.packet(view(A, 5000, B, 53, 17, 0), s * 50);
