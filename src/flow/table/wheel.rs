@@ -12,10 +12,11 @@
 //! `now - timeout` is walked to the end, so a flow ends at the first sweep
 //! after its bucket falls behind, whatever else the table holds.
 //!
-//! A bucket is 1/2048 of the class's timeout or less (a power of two of
-//! nanoseconds), so a flow ends at most two buckets (a thousandth of its
-//! timeout) after it is due, never before; 4,096 buckets span twice the
-//! timeout, so a sweep rarely meets a flow from the wheel's next turn.
+//! A bucket is a power of two of nanoseconds, from 1/2048 to 1/1024 of
+//! the class's timeout (268 ms for the 5-minute class), so a flow ends at
+//! most two buckets (under 1/500 of its timeout) after it is due, never
+//! before; 4,096 buckets span two to four timeouts, so a sweep rarely
+//! meets a flow from the wheel's next turn.
 //! A packet never touches the wheel unless its flow changes class: it only
 //! moves `last_ts`, and the sweep re-files a flow found active.
 
