@@ -154,22 +154,32 @@ pub struct WorkerOutput {
     pub held_back: u64,
 }
 
+/// A refused host: packet time, address, MAC.
+pub type RefusedHost = (Timestamp, IpAddr, Option<[u8; 6]>);
+
 /// Camera-place refusals counted by a worker (see `watch`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Refused {
     pub count: u64,
-    /// The latest refusal: packet time, address, MAC.
-    pub last: Option<(Timestamp, IpAddr, Option<[u8; 6]>)>,
+    /// The latest refusal.
+    pub last: Option<RefusedHost>,
 }
 
 impl Refused {
-    /// Adds `other`'s; the latest is the one with the later time, then
-    /// the higher address, so that it does not depend on which worker
-    /// saw what.
+    /// Adds `other`'s.
     pub fn add(&mut self, other: Refused) {
         self.count += other.count;
-        if other.last.map(|(ts, ip, _)| (ts, ip)) > self.last.map(|(ts, ip, _)| (ts, ip)) {
-            self.last = other.last;
+        if let Some(host) = other.last
+            && supersedes(host, self.last)
+        {
+            self.last = Some(host);
         }
     }
+}
+
+/// Whether refusal `host` is later than `last`: by time, then by the
+/// higher address, so that the latest does not depend on which worker saw
+/// what.
+pub fn supersedes(host: RefusedHost, last: Option<RefusedHost>) -> bool {
+    last.is_none_or(|(ts, ip, _)| (host.0, host.1) > (ts, ip))
 }

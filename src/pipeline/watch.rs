@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
 
-use super::batch::Refused;
+use super::batch::{Refused, RefusedHost, supersedes};
 use crate::config::Policy;
 use crate::detect::relevance::{Parties, Why, may_be_watched, parties};
 use crate::observation::Observation;
@@ -105,9 +105,6 @@ pub struct Watch {
     /// are stale.
     generation: u64,
 }
-
-/// A refused host: packet time, address, MAC.
-type RefusedHost = (Timestamp, IpAddr, Option<[u8; 6]>);
 
 /// A MAC and its vendor (none: not a surveillance maker's).
 type CachedVendor = ([u8; 6], Option<Vendor>);
@@ -248,13 +245,9 @@ impl Watch {
         };
         if verdict == Verdict::Refused {
             self.refused.set(self.refused.get() + 1);
-            // The latest by time, then address, as `Refused::add` orders.
-            if self
-                .refused_last
-                .get()
-                .is_none_or(|(last_ts, last_ip, _)| (ts, ip) > (last_ts, last_ip))
-            {
-                self.refused_last.set(Some((ts, ip, mac)));
+            let host = (ts, ip, mac);
+            if supersedes(host, self.refused_last.get()) {
+                self.refused_last.set(Some(host));
             }
         }
         verdict == Verdict::Watched

@@ -121,7 +121,8 @@ impl FlowTable {
                 let entry = self.slab.get(index);
                 at = entry.next;
                 let wheel = &self.wheels[class as usize];
-                if wheel.later_turn(&self.slab, index, target) {
+                if wheel.bucket(entry.filed_ts) >= target {
+                    // Filed in a later turn of the wheel: it stays.
                     continue;
                 }
                 let flow = &entry.flow;
@@ -194,7 +195,7 @@ impl FlowTable {
             while let Some(index) = wheel.oldest() {
                 let entry = self.slab.get(index);
                 let last = entry.flow.last_ts;
-                if wheel.bucket(last) > wheel.bucket(entry.queued_ts) {
+                if wheel.bucket(last) > wheel.bucket(entry.filed_ts) {
                     wheel.refile(&mut self.slab, index, last);
                     continue;
                 }

@@ -365,7 +365,7 @@ impl FlowTable {
         let class = class_of(&flow);
         let entry = Entry {
             flow,
-            queued_ts: ts,
+            filed_ts: ts,
             prev: NIL,
             next: NIL,
         };

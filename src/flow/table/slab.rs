@@ -10,13 +10,13 @@ pub(super) const NIL: u32 = u32::MAX;
 /// A slab entry: a flow, the time it is filed under on its timing wheel
 /// and its bucket's list links. Flow is 112 bytes, so this is 128, and
 /// aligning it to a cache line makes every flow exactly two lines (packed
-/// entries straddle three lines in most cases), and puts `queued_ts` and
+/// entries straddle three lines in most cases), and puts `filed_ts` and
 /// the links on a line the sweep reads anyway. The timeout class is not stored: it follows
 /// from the flow (`expiry::class_of`), which leaves room for the links.
 #[repr(C, align(64))]
 pub(super) struct Entry {
     pub(super) flow: Flow,
-    pub(super) queued_ts: Timestamp,
+    pub(super) filed_ts: Timestamp,
     /// Neighbours in its bucket's list on the wheel of the flow's timeout
     /// class (`expiry::class_of`): the table's bookkeeping, kept here
     /// rather than in `Flow`, which is cloned into every flow-end

@@ -1,5 +1,5 @@
-//! One timeout class's timing wheel: flows hashed by the time they were
-//! queued into buckets of a fixed width, each bucket a list threaded
+//! One timeout class's timing wheel: flows hashed by the time they are
+//! filed under into buckets of a fixed width, each bucket a list threaded
 //! through the slab.
 //!
 //! Why a wheel and not a recency queue: a queue's sweep stops at the first
@@ -66,12 +66,6 @@ impl Wheel {
         ts.as_nanos() >> self.shift
     }
 
-    /// The bucket a flow is filed in.
-    #[inline]
-    fn filed(&self, slab: &Slab, index: u32) -> u64 {
-        self.bucket(slab.get(index).queued_ts)
-    }
-
     /// Files flow `index` under time `ts`, or under the first unswept
     /// bucket when `ts` is older (the input stepped back in time).
     #[inline]
@@ -83,7 +77,7 @@ impl Wheel {
         let head = self.heads[slot];
         {
             let entry = slab.get_mut(index);
-            entry.queued_ts = ts;
+            entry.filed_ts = ts;
             entry.prev = NIL;
             entry.next = head;
         }
@@ -102,7 +96,7 @@ impl Wheel {
     pub(super) fn unlink(&mut self, slab: &mut Slab, index: u32) {
         let (prev, next, slot) = {
             let entry = slab.get(index);
-            let slot = (self.bucket(entry.queued_ts) & MASK) as usize;
+            let slot = (self.bucket(entry.filed_ts) & MASK) as usize;
             (entry.prev, entry.next, slot)
         };
         if prev == NIL {
@@ -124,8 +118,9 @@ impl Wheel {
     }
 
     /// The buckets a sweep with limit `target` walks (every unswept bucket
-    /// below it, at most one turn of the wheel), and marks them swept.
-    /// Each is given as (bucket, first index of its slot's list).
+    /// below it, at most one turn of the wheel), and marks them swept. A
+    /// walked slot can also hold flows of a later turn (filed at or after
+    /// `target`): those stay.
     pub(super) fn advance(&mut self, target: u64) -> std::ops::Range<u64> {
         if target <= self.swept {
             return 0..0;
@@ -144,13 +139,6 @@ impl Wheel {
     #[inline]
     pub(super) fn head(&self, bucket: u64) -> u32 {
         self.heads[(bucket & MASK) as usize]
-    }
-
-    /// Whether flow `index`, found in a slot being swept with limit
-    /// `target`, belongs to a later turn of the wheel (and so stays).
-    #[inline]
-    pub(super) fn later_turn(&self, slab: &Slab, index: u32, target: u64) -> bool {
-        self.filed(slab, index) >= target
     }
 
     /// The first flow of the lowest non-empty bucket, for eviction: the
@@ -198,7 +186,7 @@ impl Wheel {
             let mut at = head;
             while at != NIL {
                 let entry = slab.get(at);
-                let bucket = self.bucket(entry.queued_ts);
+                let bucket = self.bucket(entry.filed_ts);
                 assert_eq!((bucket & MASK) as usize, slot, "flow {at} in another slot");
                 assert!(bucket >= self.swept, "flow {at} filed before the sweep");
                 assert!(bucket >= self.lowest, "flow {at} filed below lowest");
